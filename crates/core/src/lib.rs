@@ -1,0 +1,40 @@
+//! # awsauth-core
+//!
+//! The small, stable foundation every awsauth crate builds on:
+//!
+//! - [`Credentials`]: a cheap handle over an access key, a zeroized secret and token, an expiry,
+//!   an account id and a [`Provenance`] that says which sources produced it.
+//! - [`CredentialSource`]: the one trait every source implements.
+//! - [`CredentialError`]: one error enum whose [`NotConfigured`](CredentialError::NotConfigured)
+//!   variant is the only one a [`Chain`] falls through on.
+//! - Combinators: [`Chain`] (fallback), [`only`] (no fallback).
+//! - [`Context`]: the injected environment, files, clock and randomness.
+//!
+//! This crate performs no I/O of its own (the OS adapters behind [`Context::system`] are the
+//! single exception, in one module) and depends on no HTTP or AWS crate.
+#![forbid(unsafe_code)]
+
+mod chain;
+mod context;
+mod credentials;
+mod error;
+mod only;
+mod secret;
+mod source;
+mod system;
+pub mod timefmt;
+
+pub use chain::Chain;
+pub use context::{
+    Clock, Context, ContextBuilder, Env, FileMeta, Fs, ManualClock, MapEnv, MemFs, Random,
+    SeededRandom, Sleep,
+};
+pub use credentials::{Credentials, CredentialsBuilder, Provenance};
+pub use error::{Attempt, CredentialError, ErrorKind};
+pub use only::{NoFallback, only};
+pub use secret::{REDACTED, SecretString};
+pub use source::{CredentialSource, Explanation, Status};
+pub use system::{SystemClock, SystemEnv, SystemFs, SystemRandom};
+
+/// Re-exported so source crates and users implement [`CredentialSource`] with the same macro.
+pub use async_trait::async_trait;

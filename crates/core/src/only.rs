@@ -1,0 +1,89 @@
+//! [`NoFallback`] and [`only`]: a source that must deliver, or say why it cannot.
+
+use async_trait::async_trait;
+
+use crate::{Context, CredentialError, CredentialSource, Credentials, Explanation, Status};
+
+/// Wraps `source` so that "not configured" becomes an error instead of a reason to fall back.
+///
+/// This is how Grafana's `keys`, `credentials` and `ec2_iam_role` auth types behave: the user
+/// picked one method, so a missing key or profile must be reported, not papered over by another
+/// identity further down a chain.
+///
+/// ```
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// use awsauth_core::{only, Chain, Context, CredentialSource, ErrorKind};
+/// let strict = only(Chain::new("keys")).selected_as("auth type `keys`");
+/// let err = strict.provide(&Context::builder().build()).await.unwrap_err();
+/// assert_eq!(err.kind(), ErrorKind::InvalidConfiguration);
+/// assert!(err.to_string().contains("auth type `keys` selected but"));
+/// # });
+/// ```
+pub fn only<S: CredentialSource>(source: S) -> NoFallback<S> {
+    NoFallback {
+        label: None,
+        source,
+    }
+}
+
+/// See [`only`].
+#[derive(Debug, Clone)]
+pub struct NoFallback<S> {
+    label: Option<String>,
+    source: S,
+}
+
+impl<S: CredentialSource> NoFallback<S> {
+    /// How the error names the user's choice, e.g. ``auth type `keys` `` gives
+    /// ``auth type `keys` selected but AWS_ACCESS_KEY_ID is not set``.
+    pub fn selected_as(mut self, label: impl Into<String>) -> Self {
+        self.label = Some(label.into());
+        self
+    }
+
+    /// The wrapped source.
+    pub fn inner(&self) -> &S {
+        &self.source
+    }
+
+    fn label(&self) -> String {
+        self.label
+            .clone()
+            .unwrap_or_else(|| format!("source `{}`", self.source.name()))
+    }
+}
+
+#[async_trait]
+impl<S: CredentialSource> CredentialSource for NoFallback<S> {
+    async fn provide(&self, cx: &Context) -> Result<Credentials, CredentialError> {
+        match self.source.provide(cx).await {
+            Err(err) if err.is_not_configured() => Err(CredentialError::InvalidConfiguration {
+                source_name: err.source_name().to_owned(),
+                message: format!(
+                    "{} selected but {} (no fallback)",
+                    self.label(),
+                    err.message()
+                ),
+            }),
+            other => other,
+        }
+    }
+
+    fn name(&self) -> &str {
+        self.source.name()
+    }
+
+    fn explain(&self, cx: &Context) -> Vec<Explanation> {
+        self.source
+            .explain(cx)
+            .into_iter()
+            .map(|mut line| {
+                if line.status == Status::NotConfigured {
+                    line.status = Status::Invalid;
+                    line.reason = format!("{} (no fallback)", line.reason);
+                }
+                line
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,132 @@
+//! The [`CredentialSource`] trait and the description a source gives of itself.
+
+use std::fmt;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+
+use crate::{Context, CredentialError, Credentials};
+
+/// Anything that can produce [`Credentials`]: environment variables, a profile, IMDS, STS, or a
+/// combinator over other sources.
+///
+/// Object-safe: combinators hold `Arc<dyn CredentialSource>`.
+///
+/// The error contract is what makes fallback predictable: return
+/// [`CredentialError::NotConfigured`] only when this source has nothing to offer here, and any
+/// other error when it is configured but cannot deliver.
+///
+/// ```
+/// use async_trait::async_trait;
+/// use awsauth_core::{Context, CredentialError, CredentialSource, Credentials};
+///
+/// #[derive(Debug)]
+/// struct Fixed;
+///
+/// #[async_trait]
+/// impl CredentialSource for Fixed {
+///     async fn provide(&self, _cx: &Context) -> Result<Credentials, CredentialError> {
+///         Ok(Credentials::builder("AKIDEXAMPLE", "secret").provenance("fixed").build())
+///     }
+///     fn name(&self) -> &str {
+///         "fixed"
+///     }
+/// }
+/// ```
+#[async_trait]
+pub trait CredentialSource: Send + Sync + fmt::Debug {
+    /// Produces credentials, or says why not.
+    async fn provide(&self, cx: &Context) -> Result<Credentials, CredentialError>;
+
+    /// A short name for diagnostics and provenance (`env`, `profile:dev`, `imds`…).
+    fn name(&self) -> &str;
+
+    /// Says, without any network call, whether this source looks configured and why. Combinators
+    /// return one entry per leaf, in the order they would be tried. The default says "unknown".
+    fn explain(&self, cx: &Context) -> Vec<Explanation> {
+        let _ = cx;
+        vec![Explanation::new(
+            self.name(),
+            Status::Unknown,
+            "this source cannot tell without trying",
+        )]
+    }
+}
+
+/// Whether a source looks configured, as far as can be told without the network.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Status {
+    /// Its inputs are present.
+    Configured,
+    /// Its inputs are absent; a chain would move on.
+    NotConfigured,
+    /// Its inputs are present but wrong; a chain would stop here.
+    Invalid,
+    /// Only trying can tell (IMDS, for one).
+    Unknown,
+}
+
+impl Status {
+    /// The snake_case name used in JSON output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Configured => "configured",
+            Self::NotConfigured => "not_configured",
+            Self::Invalid => "invalid",
+            Self::Unknown => "unknown",
+        }
+    }
+}
+
+/// One line of `explain` output: a source, its status and the reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Explanation {
+    /// The source's name.
+    pub source: String,
+    /// What can be told without trying.
+    pub status: Status,
+    /// Why (names the variable, file, profile or endpoint; never a secret).
+    pub reason: String,
+}
+
+impl Explanation {
+    /// A new line.
+    pub fn new(source: impl Into<String>, status: Status, reason: impl Into<String>) -> Self {
+        Self {
+            source: source.into(),
+            status,
+            reason: reason.into(),
+        }
+    }
+}
+
+#[async_trait]
+impl<T: CredentialSource + ?Sized> CredentialSource for Arc<T> {
+    async fn provide(&self, cx: &Context) -> Result<Credentials, CredentialError> {
+        (**self).provide(cx).await
+    }
+
+    fn name(&self) -> &str {
+        (**self).name()
+    }
+
+    fn explain(&self, cx: &Context) -> Vec<Explanation> {
+        (**self).explain(cx)
+    }
+}
+
+#[async_trait]
+impl<T: CredentialSource + ?Sized> CredentialSource for Box<T> {
+    async fn provide(&self, cx: &Context) -> Result<Credentials, CredentialError> {
+        (**self).provide(cx).await
+    }
+
+    fn name(&self) -> &str {
+        (**self).name()
+    }
+
+    fn explain(&self, cx: &Context) -> Vec<Explanation> {
+        (**self).explain(cx)
+    }
+}

@@ -1,0 +1,4 @@
+//! The workspace acceptance suite: one test binary, one module per concern.
+#![allow(clippy::unwrap_used, missing_docs)]
+
+mod tidy;
