@@ -1,0 +1,35 @@
+//! # awsauth-http
+//!
+//! The HTTP plumbing shared by the IMDS, container and STS clients.
+//!
+//! - [`HttpClient`]: a cheap handle over a [`Transport`]. The default transport is hyper 1 with
+//!   rustls (ring), connection reuse, and a proxy only where a request allows one.
+//! - [`HttpSettings`]: connect, per-attempt and total timeouts, the attempt budget, the backoff
+//!   and the response-size cap. [`HttpSettings::metadata`] and [`HttpSettings::sts`] are the
+//!   presets the sources use.
+//! - [`HttpClient::send`]: one logical operation — attempts with exponential backoff and full
+//!   jitter; the caller classifies what is retryable.
+//!
+//! The client reaches sources through the [`Context`](awsauth_core::Context): put one in with
+//! [`HttpClient::install`], read it with [`HttpClient::from_context`] (which falls back to a
+//! shared default client). Tests swap in their own [`Transport`] the same way.
+#![forbid(unsafe_code)]
+
+mod client;
+mod error;
+mod message;
+mod proxy;
+mod settings;
+mod transport;
+
+pub use client::{HttpClient, Retry, default_classifier};
+pub use error::{HttpError, HttpErrorKind};
+pub use message::{HttpRequest, HttpResponse, SENSITIVE_HEADERS};
+pub use proxy::{ProxyConfig, is_loopback_or_link_local};
+pub use settings::HttpSettings;
+pub use transport::{HyperTransport, Transport};
+
+/// Re-exported so callers build bodies with the same type.
+pub use bytes::Bytes;
+/// Re-exported so callers build requests with the same types.
+pub use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri};

@@ -1,0 +1,270 @@
+//! The HTTP plumbing against real loopback servers.
+#![allow(clippy::unwrap_used)]
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use awsauth_core::{Context, SystemClock};
+use awsauth_http::{
+    HttpClient, HttpErrorKind, HttpRequest, HttpSettings, Method, Retry, default_classifier,
+};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+/// Real time (servers really are slow), no env: tests never depend on the caller's proxy vars.
+fn cx() -> Context {
+    Context::builder().clock(Arc::new(SystemClock)).build()
+}
+
+fn fast() -> HttpSettings {
+    HttpSettings {
+        connect_timeout: Duration::from_millis(500),
+        attempt_timeout: Duration::from_millis(300),
+        total_timeout: Duration::from_secs(5),
+        max_attempts: 3,
+        initial_backoff: Duration::from_millis(10),
+        max_backoff: Duration::from_millis(20),
+        max_body_bytes: 1024,
+    }
+}
+
+fn get(uri: &str) -> HttpRequest {
+    HttpRequest::new(Method::GET, uri.parse().unwrap())
+}
+
+#[tokio::test]
+async fn reads_status_headers_and_body() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/hello"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("x-a", "1")
+                .set_body_string("hi"),
+        )
+        .mount(&server)
+        .await;
+    let client = HttpClient::from_context(&cx());
+    let response = client
+        .send(
+            &cx(),
+            get(&format!("{}/hello", server.uri())),
+            &fast(),
+            default_classifier,
+        )
+        .await
+        .unwrap();
+    assert_eq!(response.status.as_u16(), 200);
+    assert_eq!(response.header_str("x-a"), Some("1"));
+    assert_eq!(response.text(), Some("hi"));
+}
+
+#[tokio::test]
+async fn server_errors_are_retried_until_success() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(500))
+        .up_to_n_times(2)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_string("ok"))
+        .mount(&server)
+        .await;
+    let response = HttpClient::from_context(&cx())
+        .send(&cx(), get(&server.uri()), &fast(), default_classifier)
+        .await
+        .unwrap();
+    assert_eq!(response.text(), Some("ok"));
+    assert_eq!(server.received_requests().await.unwrap().len(), 3);
+}
+
+#[tokio::test]
+async fn attempts_are_bounded_and_the_last_outcome_is_returned() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(503))
+        .mount(&server)
+        .await;
+    let response = HttpClient::from_context(&cx())
+        .send(&cx(), get(&server.uri()), &fast(), default_classifier)
+        .await
+        .unwrap();
+    assert_eq!(response.status.as_u16(), 503);
+    assert_eq!(server.received_requests().await.unwrap().len(), 3);
+}
+
+#[tokio::test]
+async fn the_caller_decides_what_is_final() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(500))
+        .mount(&server)
+        .await;
+    let response = HttpClient::from_context(&cx())
+        .send(&cx(), get(&server.uri()), &fast(), |_: &_| Retry::No)
+        .await
+        .unwrap();
+    assert_eq!(response.status.as_u16(), 500);
+    assert_eq!(server.received_requests().await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn a_slow_server_is_cut_by_the_attempt_timeout() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_secs(30)))
+        .mount(&server)
+        .await;
+    let settings = HttpSettings {
+        max_attempts: 2,
+        ..fast()
+    };
+    let started = Instant::now();
+    let err = HttpClient::from_context(&cx())
+        .send(&cx(), get(&server.uri()), &settings, default_classifier)
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), HttpErrorKind::AttemptTimeout, "{err}");
+    assert!(err.to_string().contains(&server.uri()), "{err}");
+    // Hang guard, not a timing goal: 30 s of server delay must not be waited out.
+    assert!(started.elapsed() < Duration::from_secs(10));
+    assert_eq!(server.received_requests().await.unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn the_total_timeout_bounds_retries() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_secs(30)))
+        .mount(&server)
+        .await;
+    let settings = HttpSettings {
+        attempt_timeout: Duration::from_secs(20),
+        total_timeout: Duration::from_millis(200),
+        ..fast()
+    };
+    let err = HttpClient::from_context(&cx())
+        .send(&cx(), get(&server.uri()), &settings, default_classifier)
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), HttpErrorKind::TotalTimeout, "{err}");
+}
+
+#[tokio::test]
+async fn refused_connections_are_unreachable() {
+    // Bind then drop: the port is (very likely) closed now.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    drop(listener);
+    let settings = HttpSettings {
+        max_attempts: 1,
+        ..fast()
+    };
+    let err = HttpClient::from_context(&cx())
+        .send(
+            &cx(),
+            get(&format!("http://127.0.0.1:{port}/x?secret=1")),
+            &settings,
+            default_classifier,
+        )
+        .await
+        .unwrap_err();
+    assert!(err.is_unreachable(), "{err}");
+    assert!(
+        err.to_string()
+            .contains(&format!("http://127.0.0.1:{port}/x"))
+            && !err.to_string().contains("secret=1"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn declared_oversized_bodies_are_refused() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_string("x".repeat(1025)))
+        .mount(&server)
+        .await;
+    let err = HttpClient::from_context(&cx())
+        .send(&cx(), get(&server.uri()), &fast(), default_classifier)
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), HttpErrorKind::BodyTooLarge, "{err}");
+    assert_eq!(
+        server.received_requests().await.unwrap().len(),
+        1,
+        "an oversized body is not retried"
+    );
+}
+
+/// A server that streams a chunked body forever: the cap must stop reading, not wait for the end.
+#[tokio::test]
+async fn endless_chunked_bodies_stop_at_the_cap() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let (mut socket, _) = listener.accept().await.unwrap();
+        let mut buf = [0u8; 4096];
+        let _ = socket.read(&mut buf).await;
+        let _ = socket
+            .write_all(b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n")
+            .await;
+        loop {
+            if socket.write_all(b"100\r\n").await.is_err() {
+                break;
+            }
+            if socket.write_all(&[b'a'; 256]).await.is_err() {
+                break;
+            }
+            if socket.write_all(b"\r\n").await.is_err() {
+                break;
+            }
+        }
+    });
+    let settings = HttpSettings {
+        attempt_timeout: Duration::from_secs(20),
+        ..fast()
+    };
+    let err = HttpClient::from_context(&cx())
+        .send(
+            &cx(),
+            get(&format!("http://{addr}/")),
+            &settings,
+            default_classifier,
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), HttpErrorKind::BodyTooLarge, "{err}");
+}
+
+#[tokio::test]
+async fn a_connection_reset_mid_body_is_an_io_error() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let mut buf = [0u8; 4096];
+            let _ = socket.read(&mut buf).await;
+            let _ = socket
+                .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\npartial")
+                .await;
+            drop(socket);
+        }
+    });
+    let settings = HttpSettings {
+        max_attempts: 2,
+        ..fast()
+    };
+    let err = HttpClient::from_context(&cx())
+        .send(
+            &cx(),
+            get(&format!("http://{addr}/")),
+            &settings,
+            default_classifier,
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), HttpErrorKind::Io, "{err}");
+}
