@@ -263,9 +263,18 @@ impl ContextBuilder {
 }
 
 /// An environment held in a map, for tests and for embedding applications that keep per-tenant
-/// settings apart from the process environment.
-#[derive(Debug, Clone, Default)]
+/// settings apart from the process environment. `Debug` lists the variable names only: values
+/// such as `AWS_SECRET_ACCESS_KEY` are secrets.
+#[derive(Clone, Default)]
 pub struct MapEnv(HashMap<String, String>);
+
+impl fmt::Debug for MapEnv {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut names: Vec<&str> = self.0.keys().map(String::as_str).collect();
+        names.sort_unstable();
+        f.debug_tuple("MapEnv").field(&names).finish()
+    }
+}
 
 impl MapEnv {
     /// An empty environment.
@@ -303,7 +312,7 @@ impl Env for MapEnv {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 struct MemFile {
     data: Arc<[u8]>,
     meta: FileMeta,
@@ -311,13 +320,24 @@ struct MemFile {
 
 /// An in-memory file system. Clones share the same files, so a test can rewrite a file while a
 /// source holds the context. Every write gets a new inode and a later mtime, as a real rotation
-/// does.
-#[derive(Debug, Clone, Default)]
+/// does. `Debug` lists paths only: the contents are credentials files.
+#[derive(Clone, Default)]
 pub struct MemFs {
     files: Arc<Mutex<MemFiles>>,
 }
 
-#[derive(Debug, Default)]
+impl fmt::Debug for MemFs {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let files = self.lock();
+        let mut paths: Vec<&PathBuf> = files.by_path.keys().collect();
+        paths.sort_unstable();
+        f.debug_struct("MemFs")
+            .field("paths", &paths)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Default)]
 struct MemFiles {
     by_path: HashMap<PathBuf, MemFile>,
     writes: u64,

@@ -1,0 +1,88 @@
+//! Every public type that can hold a secret, formatted with `{:?}` and `{:#?}`: no secret may
+//! appear. Add each new secret-holding type here.
+
+use std::time::{Duration, SystemTime};
+
+use awsauth_core::{Context, CredentialError, CredentialSource, Credentials, MapEnv, SecretString};
+use awsauth_http::{Bytes, HeaderName, HeaderValue, HttpRequest, HttpResponse, Method, StatusCode};
+use awsauth_static::{EnvSource, StaticSource};
+
+const SECRET_KEY: &str = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYzSECRETKEY";
+const SESSION_TOKEN: &str = "IQoJb3JpZ2luX2VjSESSIONTOKENzzz";
+const WEB_IDENTITY_TOKEN: &str = "eyJhbGciOiJSUzI1NiJ9.WEBIDENTITYTOKEN";
+
+fn assert_clean(what: &str, printed: &str) {
+    for secret in [SECRET_KEY, SESSION_TOKEN, WEB_IDENTITY_TOKEN] {
+        assert!(
+            !printed.contains(secret),
+            "{what} leaks a secret in Debug: {printed}"
+        );
+    }
+}
+
+fn both<T: std::fmt::Debug>(value: &T) -> String {
+    format!("{value:?}\n{value:#?}")
+}
+
+#[tokio::test]
+async fn debug_output_of_secret_holding_types_is_clean() {
+    let creds = Credentials::builder("AKIDEXAMPLE", SECRET_KEY)
+        .session_token(SESSION_TOKEN)
+        .expiry(SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000))
+        .provenance("test")
+        .build();
+    assert_clean("Credentials", &both(&creds));
+    assert_clean(
+        "SecretString",
+        &both(&SecretString::from(WEB_IDENTITY_TOKEN)),
+    );
+    assert_clean(
+        "Result<Credentials, _>",
+        &both(&Ok::<_, CredentialError>(creds.clone())),
+    );
+
+    let keys = StaticSource::new("AKIDEXAMPLE", SECRET_KEY).session_token(SESSION_TOKEN);
+    assert_clean("StaticSource", &both(&keys));
+
+    let cx = Context::builder()
+        .env(MapEnv::from([
+            ("AWS_ACCESS_KEY_ID", "AKID"),
+            ("AWS_SECRET_ACCESS_KEY", SECRET_KEY),
+            ("AWS_SESSION_TOKEN", SESSION_TOKEN),
+        ]))
+        .build();
+    assert_clean("Context", &both(&cx));
+    let fs = awsauth_core::MemFs::new();
+    fs.insert(
+        "/home/u/.aws/credentials",
+        format!("[default]\naws_secret_access_key = {SECRET_KEY}\n"),
+    );
+    assert_clean("MemFs", &both(&fs));
+    let from_env = EnvSource::new().provide(&cx).await.unwrap();
+    assert_clean("Credentials from env", &both(&from_env));
+    let half = Context::builder()
+        .env(MapEnv::from([("AWS_SECRET_ACCESS_KEY", SECRET_KEY)]))
+        .build();
+    let err = EnvSource::new().provide(&half).await.unwrap_err();
+    assert_clean("CredentialError", &format!("{}\n{}", both(&err), err));
+
+    let request = HttpRequest::new(Method::POST, "https://sts.amazonaws.com/".parse().unwrap())
+        .header(
+            HeaderName::from_static("authorization"),
+            HeaderValue::from_static(SECRET_KEY),
+        )
+        .header(
+            HeaderName::from_static("x-amz-security-token"),
+            HeaderValue::from_static(SESSION_TOKEN),
+        )
+        .body(format!("WebIdentityToken={WEB_IDENTITY_TOKEN}"));
+    assert_clean("HttpRequest", &both(&request));
+    let response = HttpResponse {
+        status: StatusCode::OK,
+        headers: Default::default(),
+        body: Bytes::from(format!(
+            "<SecretAccessKey>{SECRET_KEY}</SecretAccessKey><SessionToken>{SESSION_TOKEN}</SessionToken>"
+        )),
+    };
+    assert_clean("HttpResponse", &both(&response));
+}
