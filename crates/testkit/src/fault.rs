@@ -1,0 +1,53 @@
+//! [`Fault`]: what a fake server does instead of answering normally.
+
+use std::collections::VecDeque;
+use std::sync::Mutex;
+use std::time::Duration;
+
+/// A misbehaviour for the fake servers to apply to a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Fault {
+    /// Wait, then answer normally.
+    Delay(Duration),
+    /// Accept the request and never answer.
+    BlackHole,
+    /// Answer with this status and an empty body.
+    Status(u16),
+    /// Answer with an STS-style XML error (`Code`, HTTP status).
+    StsError {
+        /// The error code (`Throttling`, `AccessDenied`…).
+        code: String,
+        /// The HTTP status.
+        status: u16,
+    },
+    /// Send the headers and part of the body, then break the connection.
+    ResetMidBody,
+    /// Declare a longer body than is sent, then close.
+    Truncated,
+    /// Answer 200 with a body of this many bytes.
+    Oversized(usize),
+    /// Answer 200 with a body that is not what the client expects (not JSON, not XML).
+    Malformed,
+}
+
+/// A queue of faults, each applied to one request, in order.
+#[derive(Debug, Default)]
+pub(crate) struct FaultQueue(Mutex<VecDeque<Fault>>);
+
+impl FaultQueue {
+    pub(crate) fn push(&self, fault: Fault, times: usize) {
+        let mut queue = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        for _ in 0..times {
+            queue.push_back(fault.clone());
+        }
+    }
+
+    pub(crate) fn next(&self) -> Option<Fault> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).pop_front()
+    }
+
+    pub(crate) fn clear(&self) {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).clear();
+    }
+}

@@ -1,0 +1,400 @@
+//! The fakes behave like the services they stand in for.
+#![allow(clippy::unwrap_used)]
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use aws_sigv4::http_request::{SignableBody, SignableRequest, SigningSettings, sign};
+use aws_sigv4::sign::v4::SigningParams;
+use awsauth_core::{Context, SystemClock};
+use awsauth_http::{HttpClient, HttpRequest, HttpResponse, HttpSettings, Method, Retry};
+use awsauth_testkit::{FakeImds, FakeSts, Fault, RoleRule};
+
+fn cx() -> Context {
+    Context::builder().clock(Arc::new(SystemClock)).build()
+}
+
+fn settings() -> HttpSettings {
+    HttpSettings {
+        max_attempts: 1,
+        ..HttpSettings::metadata()
+    }
+}
+
+async fn send(request: HttpRequest) -> HttpResponse {
+    HttpClient::from_context(&cx())
+        .send(&cx(), request, &settings(), |_: &_| Retry::No)
+        .await
+        .unwrap()
+}
+
+/// Builds an STS POST signed the way any SDK signs it.
+fn signed_sts(
+    endpoint: &str,
+    form: &str,
+    key: &str,
+    secret: &str,
+    token: Option<&str>,
+) -> HttpRequest {
+    let uri: http::Uri = format!("{endpoint}/").parse().unwrap();
+    let host = uri.authority().unwrap().as_str().to_owned();
+    let headers = [
+        (
+            "content-type",
+            "application/x-www-form-urlencoded; charset=utf-8",
+        ),
+        ("host", host.as_str()),
+    ];
+    let identity =
+        aws_credential_types::Credentials::new(key, secret, token.map(str::to_owned), None, "test")
+            .into();
+    let params = SigningParams::builder()
+        .identity(&identity)
+        .region("us-east-1")
+        .name("sts")
+        .time(SystemTime::now())
+        .settings(SigningSettings::default())
+        .build()
+        .unwrap()
+        .into();
+    let signable = SignableRequest::new(
+        "POST",
+        uri.to_string(),
+        headers.into_iter(),
+        SignableBody::Bytes(form.as_bytes()),
+    )
+    .unwrap();
+    let (instructions, _) = sign(signable, &params).unwrap().into_parts();
+    let mut request = http::Request::builder().method("POST").uri(uri.clone());
+    for (name, value) in headers {
+        request = request.header(name, value);
+    }
+    let mut request = request.body(()).unwrap();
+    instructions.apply_to_request_http1x(&mut request);
+    let mut out = HttpRequest::new(Method::POST, uri).body(form.to_owned());
+    out.headers = request.headers().clone();
+    out
+}
+
+fn text(response: &HttpResponse) -> &str {
+    response.text().unwrap()
+}
+
+#[tokio::test]
+async fn sts_verifies_signatures_and_external_ids() {
+    let sts = FakeSts::start().await.unwrap();
+    sts.add_key("AKIDUSER", "user-secret");
+    sts.add_role(
+        "arn:aws:iam::123456789012:role/guarded",
+        RoleRule {
+            external_id: Some("ext-1".into()),
+        },
+    );
+    let form = "Action=AssumeRole&Version=2011-06-15&RoleArn=arn%3Aaws%3Aiam%3A%3A123456789012%3Arole%2Fguarded&RoleSessionName=s1&ExternalId=ext-1";
+
+    let ok = send(signed_sts(
+        &sts.endpoint(),
+        form,
+        "AKIDUSER",
+        "user-secret",
+        None,
+    ))
+    .await;
+    assert_eq!(ok.status.as_u16(), 200, "{}", text(&ok));
+    assert!(text(&ok).contains("<Arn>arn:aws:sts::123456789012:assumed-role/guarded/s1</Arn>"));
+
+    let wrong_secret = send(signed_sts(
+        &sts.endpoint(),
+        form,
+        "AKIDUSER",
+        "not-the-secret",
+        None,
+    ))
+    .await;
+    assert_eq!(wrong_secret.status.as_u16(), 403);
+    assert!(text(&wrong_secret).contains("<Code>SignatureDoesNotMatch</Code>"));
+
+    let wrong_external_id = form.replace("ext-1", "ext-2");
+    let denied = send(signed_sts(
+        &sts.endpoint(),
+        &wrong_external_id,
+        "AKIDUSER",
+        "user-secret",
+        None,
+    ))
+    .await;
+    assert!(text(&denied).contains("<Code>AccessDenied</Code>"));
+
+    let unsigned = send(
+        HttpRequest::new(
+            Method::POST,
+            format!("{}/", sts.endpoint()).parse().unwrap(),
+        )
+        .body(form),
+    )
+    .await;
+    assert!(text(&unsigned).contains("MissingAuthenticationToken"));
+    assert_eq!(sts.successful("AssumeRole"), 1);
+    assert_eq!(
+        sts.calls()[0].params.get("ExternalId").map(String::as_str),
+        Some("ext-1")
+    );
+    assert_eq!(sts.calls()[0].signing_region.as_deref(), Some("us-east-1"));
+}
+
+#[tokio::test]
+async fn issued_credentials_sign_further_calls() {
+    let sts = FakeSts::start().await.unwrap();
+    sts.add_key("AKIDUSER", "user-secret");
+    let form = "Action=AssumeRole&Version=2011-06-15&RoleArn=arn%3Aaws%3Aiam%3A%3A123456789012%3Arole%2Fr&RoleSessionName=s";
+    let first = send(signed_sts(
+        &sts.endpoint(),
+        form,
+        "AKIDUSER",
+        "user-secret",
+        None,
+    ))
+    .await;
+    let body = text(&first);
+    let field = |name: &str| {
+        body.split(&format!("<{name}>"))
+            .nth(1)
+            .unwrap()
+            .split('<')
+            .next()
+            .unwrap()
+            .to_owned()
+    };
+    let (key, secret, token) = (
+        field("AccessKeyId"),
+        field("SecretAccessKey"),
+        field("SessionToken"),
+    );
+    let who = send(signed_sts(
+        &sts.endpoint(),
+        "Action=GetCallerIdentity&Version=2011-06-15",
+        &key,
+        &secret,
+        Some(&token),
+    ))
+    .await;
+    assert!(text(&who).contains("assumed-role/r/s"), "{}", text(&who));
+    let without_token = send(signed_sts(
+        &sts.endpoint(),
+        "Action=GetCallerIdentity&Version=2011-06-15",
+        &key,
+        &secret,
+        None,
+    ))
+    .await;
+    assert_eq!(
+        without_token.status.as_u16(),
+        403,
+        "temporary keys need their session token"
+    );
+}
+
+#[tokio::test]
+async fn sts_web_identity_checks_the_token_and_records_no_secret() {
+    let sts = FakeSts::start().await.unwrap();
+    sts.accept_web_identity_tokens(&["good-token"]);
+    let request = |token: &str| {
+        HttpRequest::new(Method::POST, format!("{}/", sts.endpoint()).parse().unwrap())
+            .body(format!("Action=AssumeRoleWithWebIdentity&Version=2011-06-15&RoleArn=arn%3Aaws%3Aiam%3A%3A123456789012%3Arole%2Fweb&RoleSessionName=w&WebIdentityToken={token}"))
+    };
+    assert!(text(&send(request("good-token")).await).contains("<AssumeRoleWithWebIdentityResult>"));
+    assert!(text(&send(request("bad-token")).await).contains("InvalidIdentityToken"));
+    let printed = format!("{:?}", sts.calls());
+    assert!(
+        !printed.contains("good-token") && !printed.contains("bad-token"),
+        "{printed}"
+    );
+}
+
+#[tokio::test]
+async fn sts_faults_apply_in_order() {
+    let sts = FakeSts::start().await.unwrap();
+    sts.inject(
+        Fault::StsError {
+            code: "Throttling".into(),
+            status: 400,
+        },
+        1,
+    )
+    .inject(Fault::Status(503), 1);
+    let request = || {
+        HttpRequest::new(
+            Method::POST,
+            format!("{}/", sts.endpoint()).parse().unwrap(),
+        )
+        .body("Action=Nope&Version=2011-06-15")
+    };
+    assert!(text(&send(request()).await).contains("<Code>Throttling</Code>"));
+    assert_eq!(send(request()).await.status.as_u16(), 503);
+    assert!(text(&send(request()).await).contains("InvalidAction"));
+}
+
+#[tokio::test]
+async fn imds_enforces_tokens_and_serves_the_role() {
+    let imds = FakeImds::start().await.unwrap();
+    let get = |path: &str, token: Option<&str>| {
+        let mut request = HttpRequest::new(
+            Method::GET,
+            format!("{}{path}", imds.endpoint()).parse().unwrap(),
+        );
+        if let Some(token) = token {
+            request = request.header(
+                http::HeaderName::from_static("x-aws-ec2-metadata-token"),
+                token.parse().unwrap(),
+            );
+        }
+        request
+    };
+    assert_eq!(
+        send(get("/latest/meta-data/placement/region", None))
+            .await
+            .status
+            .as_u16(),
+        401,
+        "IMDSv1 refused"
+    );
+    let token_response = send(
+        HttpRequest::new(
+            Method::PUT,
+            format!("{}/latest/api/token", imds.endpoint())
+                .parse()
+                .unwrap(),
+        )
+        .header(
+            http::HeaderName::from_static("x-aws-ec2-metadata-token-ttl-seconds"),
+            http::HeaderValue::from_static("21600"),
+        ),
+    )
+    .await;
+    assert_eq!(
+        token_response.header_str("x-aws-ec2-metadata-token-ttl-seconds"),
+        Some("21600")
+    );
+    let token = text(&token_response).to_owned();
+    let role = send(get(
+        "/latest/meta-data/iam/security-credentials-extended/",
+        Some(&token),
+    ))
+    .await;
+    assert_eq!(text(&role), "awsauth-demo-role");
+    let creds = send(get(
+        "/latest/meta-data/iam/security-credentials-extended/awsauth-demo-role",
+        Some(&token),
+    ))
+    .await;
+    let doc: serde_json::Value = serde_json::from_str(text(&creds)).unwrap();
+    assert_eq!(doc["Code"], "Success");
+    assert_eq!(doc["AccountId"], "123456789012");
+    assert_eq!(
+        doc["AccessKeyId"],
+        imds.credentials().access_key_id.as_str()
+    );
+    imds.set_extended(false);
+    assert_eq!(
+        send(get(
+            "/latest/meta-data/iam/security-credentials-extended/",
+            Some(&token)
+        ))
+        .await
+        .status
+        .as_u16(),
+        404
+    );
+    let legacy = send(get(
+        "/latest/meta-data/iam/security-credentials/awsauth-demo-role",
+        Some(&token),
+    ))
+    .await;
+    assert!(!text(&legacy).contains("AccountId"));
+    imds.revoke_tokens();
+    assert_eq!(
+        send(get("/latest/meta-data/placement/region", Some(&token)))
+            .await
+            .status
+            .as_u16(),
+        401
+    );
+    assert_eq!(imds.credential_requests(), 2);
+    assert_eq!(imds.token_requests(), 1);
+}
+
+#[tokio::test]
+async fn imds_tokens_expire_after_their_ttl() {
+    let imds = FakeImds::start().await.unwrap();
+    imds.set_max_token_ttl(Some(Duration::from_secs(1)));
+    let token_response = send(
+        HttpRequest::new(
+            Method::PUT,
+            format!("{}/latest/api/token", imds.endpoint())
+                .parse()
+                .unwrap(),
+        )
+        .header(
+            http::HeaderName::from_static("x-aws-ec2-metadata-token-ttl-seconds"),
+            http::HeaderValue::from_static("21600"),
+        ),
+    )
+    .await;
+    assert_eq!(
+        token_response.header_str("x-aws-ec2-metadata-token-ttl-seconds"),
+        Some("1")
+    );
+    let token = text(&token_response).to_owned();
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let request = HttpRequest::new(
+        Method::GET,
+        format!("{}/latest/meta-data/placement/region", imds.endpoint())
+            .parse()
+            .unwrap(),
+    )
+    .header(
+        http::HeaderName::from_static("x-aws-ec2-metadata-token"),
+        token.parse().unwrap(),
+    );
+    assert_eq!(send(request).await.status.as_u16(), 401);
+}
+
+#[tokio::test]
+async fn imds_faults_reach_the_client() {
+    let imds = FakeImds::start().await.unwrap();
+    let get = || {
+        HttpRequest::new(
+            Method::GET,
+            format!("{}/latest/meta-data/placement/region", imds.endpoint())
+                .parse()
+                .unwrap(),
+        )
+    };
+    imds.inject(Fault::Oversized(100_000), 1)
+        .inject(Fault::ResetMidBody, 1)
+        .inject(Fault::BlackHole, 1);
+    let client = HttpClient::from_context(&cx());
+    let err = client
+        .send(&cx(), get(), &settings(), |_: &_| Retry::No)
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), awsauth_http::HttpErrorKind::BodyTooLarge);
+    let err = client
+        .send(&cx(), get(), &settings(), |_: &_| Retry::No)
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), awsauth_http::HttpErrorKind::Io, "{err}");
+    let err = client
+        .send(
+            &cx(),
+            get(),
+            &HttpSettings {
+                attempt_timeout: Duration::from_millis(200),
+                ..settings()
+            },
+            |_: &_| Retry::No,
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), awsauth_http::HttpErrorKind::AttemptTimeout);
+}
