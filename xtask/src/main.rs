@@ -41,7 +41,8 @@ const USAGE: &str = "usage: cargo xtask <command>
 commands:
   test [--no-interop] [-- <cargo test args>]
                  the whole test suite; starts moto (a real STS) for the interop tests
-  interop        only the interop tests against moto
+  interop [-- <test harness args>]
+                 only the interop tests (names containing `interop`) against moto
   ci             fmt check, clippy -D warnings, the whole test suite, docs with -D warnings";
 
 fn test(args: &[String]) -> Result<(), String> {
@@ -64,9 +65,11 @@ fn interop(args: &[String]) -> Result<(), String> {
     let server = moto::Server::start()?;
     let endpoint = server.endpoint();
     eprintln!("xtask: moto STS at {endpoint}");
+    // Everything after `--` goes to the test harness, after the `interop` name filter.
     let mut cargo_args = vec![
         "test".to_owned(),
         "--workspace".to_owned(),
+        "--".to_owned(),
         "interop".to_owned(),
     ];
     cargo_args.extend(passthrough(args));
