@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::sync::Arc;
+use std::time::Duration;
 
 use async_trait::async_trait;
 
@@ -50,6 +51,14 @@ pub trait CredentialSource: Send + Sync + fmt::Debug {
             Status::Unknown,
             "this source cannot tell without trying",
         )]
+    }
+
+    /// How often a [cache](crate::CachedSource) should ask this source again even though its
+    /// credentials have not expired — for credentials that can change in place, such as keys in
+    /// a file that may be rotated. `None` (the default): ask again only as expiry approaches, so
+    /// credentials without an expiry are read once.
+    fn recheck_interval(&self) -> Option<Duration> {
+        None
     }
 }
 
@@ -114,6 +123,10 @@ impl<T: CredentialSource + ?Sized> CredentialSource for Arc<T> {
     fn explain(&self, cx: &Context) -> Vec<Explanation> {
         (**self).explain(cx)
     }
+
+    fn recheck_interval(&self) -> Option<Duration> {
+        (**self).recheck_interval()
+    }
 }
 
 #[async_trait]
@@ -128,5 +141,9 @@ impl<T: CredentialSource + ?Sized> CredentialSource for Box<T> {
 
     fn explain(&self, cx: &Context) -> Vec<Explanation> {
         (**self).explain(cx)
+    }
+
+    fn recheck_interval(&self) -> Option<Duration> {
+        (**self).recheck_interval()
     }
 }
