@@ -1,0 +1,6 @@
+//! Tests of [`awsauth_core::CachedSource`]: the windows and transitions on a manual clock, the
+//! behaviour under thousands of concurrent readers, and properties over random histories.
+
+mod logs;
+mod upstream;
+mod windows;
