@@ -3,5 +3,6 @@
 
 mod concurrency;
 mod logs;
+mod properties;
 mod upstream;
 mod windows;
