@@ -506,9 +506,17 @@ impl Shared {
             "refreshing cached credentials"
         );
 
-        // The deadline is fixed now, not when the task first runs.
+        // The deadline is fixed now, not when the task first runs. The guard exists before the
+        // future is first polled, so even a refresh dropped unpolled (its runtime shutting
+        // down) frees the slot and answers the waiters.
         let timer = cx.clock().sleep(self.settings.load_timeout);
-        let refresh = Box::pin(Arc::clone(self).refresh(cx.clone(), timer, sender, id));
+        let flight = FlightGuard {
+            shared: Arc::clone(self),
+            cx: cx.clone(),
+            id,
+            sender: Some(sender),
+        };
+        let refresh = Box::pin(flight.run(timer));
         let served = valid.filter(|_| !must_wait).map(|e| e.credentials.clone());
         match (runtime, served) {
             (Some(runtime), Some(credentials)) => {
@@ -521,35 +529,6 @@ impl Shared {
             }
             (None, _) => Plan::Run(refresh, done),
         }
-    }
-
-    /// One call to the wrapped source, bounded by the load timeout; stores the outcome and
-    /// hands it to every waiter.
-    async fn refresh(
-        self: Arc<Self>,
-        cx: Context,
-        timer: Sleep,
-        sender: watch::Sender<Option<Outcome>>,
-        id: u64,
-    ) {
-        let mut guard = AbandonGuard {
-            shared: &self,
-            cx: &cx,
-            id,
-            armed: true,
-        };
-        let load = self.source.provide(&cx);
-        let result = with_timeout(load, timer).await.unwrap_or_else(|| {
-            Err(CredentialError::timed_out(
-                self.source.name(),
-                "no credentials within the cache's load timeout",
-                self.settings.load_timeout,
-            ))
-        });
-        let outcome = self.finish(&cx, id, result);
-        guard.armed = false;
-        // No receiver left is fine: the outcome is stored already.
-        let _ = sender.send(Some(outcome));
     }
 
     /// Records a refresh's result: new credentials, or a failure and the next retry.
@@ -608,22 +587,6 @@ impl Shared {
             }
         }
         result
-    }
-
-    /// Called when a refresh is dropped before it finished (a panic in the source, or the
-    /// reader that drove it outside a runtime was cancelled): counts as a failure.
-    fn abandon(&self, cx: &Context, id: u64) {
-        let still_ours = self.lock().flight.as_ref().is_some_and(|f| f.id == id);
-        if still_ours {
-            let _ = self.finish(
-                cx,
-                id,
-                Err(CredentialError::provider_failed(
-                    self.source.name(),
-                    "the credential refresh was abandoned before it finished",
-                )),
-            );
-        }
     }
 
     fn entry_for(&self, cx: &Context, credentials: Credentials, now: SystemTime) -> Entry {
@@ -695,18 +658,50 @@ async fn with_timeout<T>(work: impl Future<Output = T>, mut timer: Sleep) -> Opt
     .await
 }
 
-struct AbandonGuard<'a> {
-    shared: &'a Shared,
-    cx: &'a Context,
+/// One refresh: owns everything it needs, and answers the waiters exactly once — with the
+/// source's outcome, or, if dropped before that (a panic in the source, a cancelled caller
+/// driving it outside a runtime, a runtime shutting down), with an error recorded as a failure.
+struct FlightGuard {
+    shared: Arc<Shared>,
+    cx: Context,
     id: u64,
-    armed: bool,
+    sender: Option<watch::Sender<Option<Outcome>>>,
 }
 
-impl Drop for AbandonGuard<'_> {
-    fn drop(&mut self) {
-        if self.armed {
-            self.shared.abandon(self.cx, self.id);
+impl FlightGuard {
+    /// One call to the wrapped source, bounded by the load timeout.
+    async fn run(mut self, timer: Sleep) {
+        let shared = Arc::clone(&self.shared);
+        let load = shared.source.provide(&self.cx);
+        let result = with_timeout(load, timer).await.unwrap_or_else(|| {
+            Err(CredentialError::timed_out(
+                shared.source.name(),
+                "no credentials within the cache's load timeout",
+                shared.settings.load_timeout,
+            ))
+        });
+        self.complete(result);
+    }
+
+    fn complete(&mut self, result: Outcome) {
+        if let Some(sender) = self.sender.take() {
+            let outcome = self.shared.finish(&self.cx, self.id, result);
+            // No receiver left is fine: the outcome is stored already.
+            let _ = sender.send(Some(outcome));
         }
+    }
+}
+
+impl Drop for FlightGuard {
+    fn drop(&mut self) {
+        if self.sender.is_none() {
+            return;
+        }
+        let name = self.shared.source.name().to_owned();
+        self.complete(Err(CredentialError::provider_failed(
+            name,
+            "the credential refresh was abandoned before it finished (the source panicked, or the task running it was cancelled)",
+        )));
     }
 }
 

@@ -74,9 +74,10 @@ async fn storm(at: Duration) {
     upstream.close_gate();
     clock.advance(at);
     let (readers, started) = spawn_readers(READERS, &cached, &cx);
-    eventually("every reader started and the refresh reached upstream", || {
-        started.load(Ordering::SeqCst) == READERS && upstream.calls() == 2
-    })
+    eventually(
+        "every reader started and the refresh reached upstream",
+        || started.load(Ordering::SeqCst) == READERS && upstream.calls() == 2,
+    )
     .await;
     tokio::time::sleep(Duration::from_millis(20)).await;
     assert_eq!(
@@ -90,7 +91,11 @@ async fn storm(at: Duration) {
     for result in &results {
         assert_eq!(result.as_ref().unwrap().access_key_id(), "AKID2");
     }
-    assert_eq!(upstream.calls(), 2, "exactly one upstream call for the refresh");
+    assert_eq!(
+        upstream.calls(),
+        2,
+        "exactly one upstream call for the refresh"
+    );
     assert_eq!(upstream.max_in_flight(), 1);
 }
 
@@ -156,7 +161,10 @@ async fn a_hanging_upstream_is_cut_by_the_load_timeout_for_every_waiter() {
             assert_eq!(result.unwrap_err().kind(), ErrorKind::TimedOut);
         }
         assert_eq!(upstream.max_in_flight(), 1);
-        eventually("the hanging calls were dropped", || upstream.in_flight() == 0).await;
+        eventually("the hanging calls were dropped", || {
+            upstream.in_flight() == 0
+        })
+        .await;
     })
     .await;
 }

@@ -11,18 +11,18 @@ use tracing::{Event, Metadata, Subscriber};
 
 /// The lines recorded so far, one per event: `LEVEL field=value …`.
 #[derive(Debug, Clone, Default)]
-pub struct Logs(Arc<Mutex<Vec<String>>>);
+pub(super) struct Logs(Arc<Mutex<Vec<String>>>);
 
 impl Logs {
     /// Records every event on this thread until the guard is dropped (use a current-thread
     /// runtime so spawned tasks run on it too).
-    pub fn capture() -> (Self, DefaultGuard) {
+    pub(super) fn capture() -> (Self, DefaultGuard) {
         let logs = Self::default();
         let guard = tracing::subscriber::set_default(Capture(logs.clone()));
         (logs, guard)
     }
 
-    pub fn lines(&self) -> Vec<String> {
+    pub(super) fn lines(&self) -> Vec<String> {
         self.0.lock().unwrap().clone()
     }
 }

@@ -14,7 +14,7 @@ use tokio::sync::watch;
 
 /// What the upstream answers to one call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Answer {
+pub(super) enum Answer {
     /// Credentials living this long (from the clock's now at answer time).
     Expiring(Duration),
     /// Long-term keys.
@@ -23,9 +23,11 @@ pub enum Answer {
     Fail(&'static str),
     /// Never answers.
     Hang,
+    /// Panics (a buggy source).
+    Panic,
 }
 
-pub const SECRET: &str = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
+pub(super) const SECRET: &str = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
 
 #[derive(Debug)]
 struct Inner {
@@ -43,15 +45,15 @@ struct Inner {
 
 /// Cloning shares the script and the counters.
 #[derive(Debug, Clone)]
-pub struct Upstream(Arc<Inner>);
+pub(super) struct Upstream(Arc<Inner>);
 
 impl Upstream {
-    pub fn new(default: Answer) -> Self {
+    pub(super) fn new(default: Answer) -> Self {
         Self::with_recheck(default, None)
     }
 
     /// An upstream whose `recheck_interval` asks for re-reads (a rotating file, say).
-    pub fn with_recheck(default: Answer, recheck: Option<Duration>) -> Self {
+    pub(super) fn with_recheck(default: Answer, recheck: Option<Duration>) -> Self {
         Self(Arc::new(Inner {
             script: Mutex::default(),
             default: Mutex::new(default),
@@ -65,39 +67,39 @@ impl Upstream {
     }
 
     /// The next call answers `answer` (queued after earlier `then`s).
-    pub fn then(&self, answer: Answer) -> &Self {
+    pub(super) fn then(&self, answer: Answer) -> &Self {
         self.0.script.lock().unwrap().push_back(answer);
         self
     }
 
     /// Every call after the scripted ones answers `answer`.
-    pub fn always(&self, answer: Answer) {
+    pub(super) fn always(&self, answer: Answer) {
         *self.0.default.lock().unwrap() = answer;
     }
 
     /// Calls block until [`open_gate`](Self::open_gate).
-    pub fn close_gate(&self) {
+    pub(super) fn close_gate(&self) {
         self.0.gate.send_replace(false);
     }
 
-    pub fn open_gate(&self) {
+    pub(super) fn open_gate(&self) {
         self.0.gate.send_replace(true);
     }
 
-    pub fn calls(&self) -> usize {
+    pub(super) fn calls(&self) -> usize {
         self.0.calls.load(Ordering::SeqCst)
     }
 
-    pub fn in_flight(&self) -> usize {
+    pub(super) fn in_flight(&self) -> usize {
         self.0.in_flight.load(Ordering::SeqCst)
     }
 
-    pub fn max_in_flight(&self) -> usize {
+    pub(super) fn max_in_flight(&self) -> usize {
         self.0.max_in_flight.load(Ordering::SeqCst)
     }
 
     /// The credentials of the last successful answer (what the cache should hold).
-    pub fn last_ok(&self) -> Option<Credentials> {
+    pub(super) fn last_ok(&self) -> Option<Credentials> {
         self.0.last_ok.lock().unwrap().clone()
     }
 }
@@ -146,6 +148,7 @@ impl CredentialSource for Upstream {
                 Err(CredentialError::provider_failed("upstream", message).retryable(true))
             }
             Answer::Hang => std::future::pending().await,
+            Answer::Panic => panic!("the upstream source panicked (on purpose, in a test)"),
         };
         if let Ok(credentials) = &result {
             *self.0.last_ok.lock().unwrap() = Some(credentials.clone());
@@ -163,7 +166,7 @@ impl CredentialSource for Upstream {
 }
 
 /// A context on a fresh [`ManualClock`] seeded with `seed`, and the clock to move it.
-pub fn manual_context(seed: u64) -> (ManualClock, Context) {
+pub(super) fn manual_context(seed: u64) -> (ManualClock, Context) {
     let clock = ManualClock::default();
     let cx = Context::builder()
         .clock(Arc::new(clock.clone()) as Arc<dyn Clock>)

@@ -559,3 +559,64 @@ fn without_a_runtime_refreshes_happen_in_the_callers_task_when_they_must() {
     );
     assert_eq!(upstream.calls(), 2);
 }
+
+#[tokio::test]
+async fn a_panicking_source_fails_the_refresh_without_wedging_the_cache() {
+    let (clock, cx) = manual_context(20);
+    let upstream = Upstream::new(Answer::Panic);
+    upstream.then(Answer::Expiring(HOUR));
+    let cached = cache(upstream.clone());
+    let first = cached.provide(&cx).await.unwrap();
+
+    clock.advance(59 * MIN);
+    assert!(
+        cached.provide(&cx).await.unwrap().ptr_eq(&first),
+        "still valid: served despite the panic"
+    );
+    let err = cached.status().last_error.unwrap();
+    assert!(err.to_string().contains("abandoned"), "{err}");
+    assert!(!cached.status().refreshing);
+
+    clock.advance(2 * MIN);
+    let err = cached.provide(&cx).await.unwrap_err();
+    assert!(err.to_string().contains("abandoned"), "{err}");
+    upstream.always(Answer::Expiring(HOUR));
+    assert_eq!(cached.provide(&cx).await.unwrap().access_key_id(), "AKID4");
+}
+
+#[test]
+fn a_refresh_dropped_with_its_runtime_does_not_wedge_the_cache() {
+    let (clock, cx) = manual_context(21);
+    let upstream = Upstream::new(Answer::Expiring(HOUR));
+    let cached = cache(upstream.clone());
+    let first = {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let first = runtime.block_on(cached.provide(&cx)).unwrap();
+        upstream.close_gate();
+        clock.advance(50 * MIN);
+        // Starts a background refresh on this runtime; it never gets to run.
+        assert!(
+            runtime
+                .block_on(cached.provide(&cx))
+                .unwrap()
+                .ptr_eq(&first)
+        );
+        assert!(cached.status().refreshing);
+        first
+    };
+    assert!(
+        !cached.status().refreshing,
+        "the dropped refresh freed its slot"
+    );
+    assert_eq!(cached.status().consecutive_failures, 1);
+
+    upstream.open_gate();
+    clock.advance(9 * MIN);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let second = runtime.block_on(cached.provide(&cx)).unwrap();
+    assert!(!second.ptr_eq(&first));
+}
