@@ -92,7 +92,7 @@ use crate::{Context, CredentialError, CredentialSource, Credentials, Explanation
 /// #   fn name(&self) -> &str { "fixed" } }
 /// let cx = Context::builder().build();
 /// let cached = cache(Fixed);
-/// assert_eq!(cached.current(cx.now()), None); // nothing loaded yet
+/// assert!(cached.current(cx.now()).is_none()); // nothing loaded yet
 /// let creds = cached.provide(&cx).await.unwrap();
 /// // Hot paths can read without awaiting once the credentials are loaded.
 /// assert!(cached.current(cx.now()).unwrap().ptr_eq(&creds));
