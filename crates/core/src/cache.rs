@@ -69,13 +69,12 @@
 
 use std::fmt;
 use std::future::{Future, poll_fn};
-use std::pin::pin;
+use std::pin::{Pin, pin};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::Poll;
 use std::time::{Duration, SystemTime};
 
 use arc_swap::ArcSwapOption;
-use async_trait::async_trait;
 use tokio::sync::watch;
 
 use crate::{Context, CredentialError, CredentialSource, Credentials, Explanation, Sleep, timefmt};
@@ -275,7 +274,9 @@ impl CachedSource {
         if let Some(credentials) = self.current(now) {
             return Ok(credentials);
         }
-        self.shared.slow_path(cx, now).await
+        // Boxed so that the hit path's future stays a few words (it is moved into a box on
+        // every call through the trait).
+        Box::pin(self.shared.slow_path(cx, now)).await
     }
 
     /// What is cached and planned.
@@ -315,10 +316,23 @@ impl fmt::Debug for CachedSource {
     }
 }
 
-#[async_trait]
+// Written without `#[async_trait]`: a hit is decided before any future exists, and the returned
+// box holds only the answer, not a state machine around `get`.
 impl CredentialSource for CachedSource {
-    async fn provide(&self, cx: &Context) -> Result<Credentials, CredentialError> {
-        self.get(cx).await
+    fn provide<'life0, 'life1, 'async_trait>(
+        &'life0 self,
+        cx: &'life1 Context,
+    ) -> Pin<Box<dyn Future<Output = Outcome> + Send + 'async_trait>>
+    where
+        'life0: 'async_trait,
+        'life1: 'async_trait,
+        Self: 'async_trait,
+    {
+        let now = cx.now();
+        match self.current(now) {
+            Some(credentials) => Box::pin(std::future::ready(Ok(credentials))),
+            None => Box::pin(self.shared.slow_path(cx, now)),
+        }
     }
 
     fn name(&self) -> &str {
@@ -403,7 +417,7 @@ enum Plan {
     Run(RefreshFuture, watch::Receiver<Option<Outcome>>),
 }
 
-type RefreshFuture = std::pin::Pin<Box<dyn Future<Output = ()> + Send>>;
+type RefreshFuture = Pin<Box<dyn Future<Output = ()> + Send>>;
 
 /// How many times a reader starts over when the refresh it waited for vanished (its task
 /// panicked, or the reader driving it outside a runtime was cancelled).
