@@ -249,6 +249,15 @@ impl CredentialSource for SlowUpstream {
     }
 }
 
+/// One storm: how the cache is built, and where the clock stands before and after the crossing
+/// (relative to the first load of one-hour credentials).
+struct Scenario {
+    label: &'static str,
+    build: fn(Arc<SlowUpstream>) -> CachedSource,
+    before: Duration,
+    after: Duration,
+}
+
 struct StormReport {
     upstream_calls: usize,
     p50: Duration,
@@ -320,32 +329,33 @@ fn refresh_storm(runtime: &Runtime) {
         "{:<58} {:>8} {:>10} {:>10} {:>10} {:>7}",
         "", "upstream", "p50", "p99", "max", "errors"
     );
-    let scenarios: [(
-        &str,
-        fn(Arc<SlowUpstream>) -> CachedSource,
-        Duration,
-        Duration,
-    ); 2] = [
-        (
-            "crossing the mandatory window (no advisory window)",
-            |up| {
+    let scenarios = [
+        Scenario {
+            label: "crossing the mandatory window (no advisory window)",
+            build: |up| {
                 CachedSource::builder_shared(up)
                     .advisory_window(2 * MIN)
                     .mandatory_window(2 * MIN)
                     .build()
             },
-            58 * MIN - Duration::from_millis(1),
-            58 * MIN + Duration::from_millis(1),
-        ),
-        (
-            "crossing the advisory window (default windows)",
-            |up| CachedSource::builder_shared(up).build(),
-            45 * MIN - Duration::from_millis(1),
-            49 * MIN,
-        ),
+            before: 58 * MIN - Duration::from_millis(1),
+            after: 58 * MIN + Duration::from_millis(1),
+        },
+        Scenario {
+            label: "crossing the advisory window (default windows)",
+            build: |up| CachedSource::builder_shared(up).build(),
+            before: 45 * MIN - Duration::from_millis(1),
+            after: 49 * MIN,
+        },
     ];
-    for (label, builder, before, after) in scenarios {
-        let report = storm(runtime, builder, before, after);
+    for Scenario {
+        label,
+        build,
+        before,
+        after,
+    } in scenarios
+    {
+        let report = storm(runtime, build, before, after);
         println!(
             "{label:<58} {:>8} {:>10.2?} {:>10.2?} {:>10.2?} {:>7}",
             report.upstream_calls, report.p50, report.p99, report.max, report.errors
