@@ -563,43 +563,42 @@ impl Shared {
         if state.flight.as_ref().is_some_and(|f| f.id == id) {
             state.flight = None;
         }
-        match &result {
+        let err = match &result {
             Ok(credentials) => {
                 let entry = self.entry_for(cx, credentials.clone(), now);
                 self.current.store(Some(Arc::new(entry)));
                 state.failures = 0;
                 state.last_error = None;
+                drop(state);
                 tracing::debug!(source = self.source.name(), "cached credentials refreshed");
+                return result;
             }
-            Err(err) => {
-                state.failures = state.failures.saturating_add(1);
-                state.last_error = Some(err.clone());
-                let entry = self.current.load_full();
-                match entry.as_ref().filter(|e| e.is_valid(now)) {
-                    Some(entry) => {
-                        let delay = self.backoff(cx, state.failures);
-                        let retry_at = now + delay;
-                        let retry_at = match entry.credentials.expiry() {
-                            Some(expiry) => retry_at.min(expiry),
-                            None => retry_at,
-                        };
-                        self.current
-                            .store(Some(Arc::new(entry.with_refresh_at(Some(retry_at)))));
-                        tracing::warn!(
-                            source = self.source.name(),
-                            error = %err,
-                            failures = state.failures,
-                            retry_in_ms = delay.as_millis() as u64,
-                            valid_until = %entry.credentials.expiry().map_or_else(|| "never".to_owned(), timefmt::rfc3339),
-                            "refreshing credentials failed; serving the cached ones while they are valid"
-                        );
-                    }
-                    None => {
-                        tracing::debug!(source = self.source.name(), error = %err, "loading credentials failed; nothing valid is cached");
-                    }
-                }
-            }
-        }
+            Err(err) => err,
+        };
+        state.failures = state.failures.saturating_add(1);
+        state.last_error = Some(err.clone());
+        let failures = state.failures;
+        let entry = self.current.load_full();
+        let Some(entry) = entry.filter(|e| e.is_valid(now)) else {
+            drop(state);
+            tracing::debug!(source = self.source.name(), error = %err, "loading credentials failed; nothing valid is cached");
+            return result;
+        };
+        let delay = self.backoff(cx, failures);
+        let expiry = entry.credentials.expiry();
+        let retry_at = expiry.map_or(now + delay, |expiry| (now + delay).min(expiry));
+        self.current
+            .store(Some(Arc::new(entry.with_refresh_at(Some(retry_at)))));
+        drop(state);
+        // Logged outside the lock. The error's text never holds a secret (the error contract).
+        tracing::warn!(
+            source = self.source.name(),
+            error = %err,
+            failures,
+            retry_in_ms = delay.as_millis() as u64,
+            valid_until = %expiry.map_or_else(|| "never".to_owned(), timefmt::rfc3339),
+            "refreshing credentials failed; serving the cached ones while they are valid"
+        );
         result
     }
 
