@@ -1,6 +1,7 @@
 //! [`Chain`]: try sources in order, falling through only on "not configured".
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use async_trait::async_trait;
 
@@ -110,5 +111,15 @@ impl CredentialSource for Chain {
             .iter()
             .flat_map(|link| link.explain(cx))
             .collect()
+    }
+
+    /// The shortest interval any link asks for: the chain cannot tell which link will answer
+    /// next time (a rotated file may appear further up), so it is re-resolved as often as its
+    /// most demanding link needs.
+    fn recheck_interval(&self) -> Option<Duration> {
+        self.links
+            .iter()
+            .filter_map(|link| link.recheck_interval())
+            .min()
     }
 }

@@ -7,13 +7,15 @@
 //! - [`CredentialSource`]: the one trait every source implements.
 //! - [`CredentialError`]: one error enum whose [`NotConfigured`](CredentialError::NotConfigured)
 //!   variant is the only one a [`Chain`] falls through on.
-//! - Combinators: [`Chain`] (fallback), [`only`] (no fallback).
+//! - Combinators: [`Chain`] (fallback), [`only`] (no fallback), [`CachedSource`] (caching with
+//!   refresh ahead of expiry; see [`mod@cache`]).
 //! - [`Context`]: the injected environment, files, clock and randomness.
 //!
 //! This crate performs no I/O of its own (the OS adapters behind [`Context::system`] are the
 //! single exception, in one module) and depends on no HTTP or AWS crate.
 #![forbid(unsafe_code)]
 
+pub mod cache;
 mod chain;
 mod context;
 mod credentials;
@@ -24,6 +26,7 @@ mod source;
 mod system;
 pub mod timefmt;
 
+pub use cache::{CacheBuilder, CacheStatus, CachedSource, cache};
 pub use chain::Chain;
 pub use context::{
     Clock, Context, ContextBuilder, Env, FileMeta, Fs, ManualClock, MapEnv, MemFs, Random,

@@ -1,5 +1,7 @@
 //! [`NoFallback`] and [`only`]: a source that must deliver, or say why it cannot.
 
+use std::time::Duration;
+
 use async_trait::async_trait;
 
 use crate::{Context, CredentialError, CredentialSource, Credentials, Explanation, Status};
@@ -85,5 +87,9 @@ impl<S: CredentialSource> CredentialSource for NoFallback<S> {
                 line
             })
             .collect()
+    }
+
+    fn recheck_interval(&self) -> Option<Duration> {
+        self.source.recheck_interval()
     }
 }

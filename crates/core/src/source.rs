@@ -1,7 +1,10 @@
 //! The [`CredentialSource`] trait and the description a source gives of itself.
 
 use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::time::Duration;
 
 use async_trait::async_trait;
 
@@ -51,7 +54,19 @@ pub trait CredentialSource: Send + Sync + fmt::Debug {
             "this source cannot tell without trying",
         )]
     }
+
+    /// How often a [cache](crate::CachedSource) should ask this source again even though its
+    /// credentials have not expired — for credentials that can change in place, such as keys in
+    /// a file that may be rotated. `None` (the default): ask again only as expiry approaches, so
+    /// credentials without an expiry are read once.
+    fn recheck_interval(&self) -> Option<Duration> {
+        None
+    }
 }
+
+/// The future `#[async_trait]` makes [`CredentialSource::provide`] return.
+type BoxedProvide<'a> =
+    Pin<Box<dyn Future<Output = Result<Credentials, CredentialError>> + Send + 'a>>;
 
 /// Whether a source looks configured, as far as can be told without the network.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -101,10 +116,20 @@ impl Explanation {
     }
 }
 
-#[async_trait]
+// Written without `#[async_trait]` on purpose: forwarding the inner source's boxed future as it
+// is saves a second allocation on every call made through a shared or boxed source (method
+// resolution on an `Arc<dyn CredentialSource>` picks this impl).
 impl<T: CredentialSource + ?Sized> CredentialSource for Arc<T> {
-    async fn provide(&self, cx: &Context) -> Result<Credentials, CredentialError> {
-        (**self).provide(cx).await
+    fn provide<'life0, 'life1, 'async_trait>(
+        &'life0 self,
+        cx: &'life1 Context,
+    ) -> BoxedProvide<'async_trait>
+    where
+        'life0: 'async_trait,
+        'life1: 'async_trait,
+        Self: 'async_trait,
+    {
+        (**self).provide(cx)
     }
 
     fn name(&self) -> &str {
@@ -113,13 +138,27 @@ impl<T: CredentialSource + ?Sized> CredentialSource for Arc<T> {
 
     fn explain(&self, cx: &Context) -> Vec<Explanation> {
         (**self).explain(cx)
+    }
+
+    fn recheck_interval(&self) -> Option<Duration> {
+        (**self).recheck_interval()
     }
 }
 
-#[async_trait]
+// Written without `#[async_trait]` on purpose: forwarding the inner source's boxed future as it
+// is saves a second allocation on every call made through a shared or boxed source (method
+// resolution on an `Arc<dyn CredentialSource>` picks this impl).
 impl<T: CredentialSource + ?Sized> CredentialSource for Box<T> {
-    async fn provide(&self, cx: &Context) -> Result<Credentials, CredentialError> {
-        (**self).provide(cx).await
+    fn provide<'life0, 'life1, 'async_trait>(
+        &'life0 self,
+        cx: &'life1 Context,
+    ) -> BoxedProvide<'async_trait>
+    where
+        'life0: 'async_trait,
+        'life1: 'async_trait,
+        Self: 'async_trait,
+    {
+        (**self).provide(cx)
     }
 
     fn name(&self) -> &str {
@@ -128,5 +167,9 @@ impl<T: CredentialSource + ?Sized> CredentialSource for Box<T> {
 
     fn explain(&self, cx: &Context) -> Vec<Explanation> {
         (**self).explain(cx)
+    }
+
+    fn recheck_interval(&self) -> Option<Duration> {
+        (**self).recheck_interval()
     }
 }

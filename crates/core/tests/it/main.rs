@@ -1,4 +1,5 @@
 //! Integration tests of the core combinators.
 #![allow(clippy::unwrap_used)]
 
+mod cache;
 mod fallback_properties;

@@ -1,0 +1,8 @@
+//! Tests of [`awsauth_core::CachedSource`]: the windows and transitions on a manual clock, the
+//! behaviour under thousands of concurrent readers, and properties over random histories.
+
+mod concurrency;
+mod logs;
+mod properties;
+mod upstream;
+mod windows;
