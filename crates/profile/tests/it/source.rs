@@ -344,3 +344,55 @@ fn load_reports_what_it_found() {
     assert!(!loaded.found(FileKind::Credentials));
     assert_eq!(loaded.set().profile_names(), vec!["a", "default"]);
 }
+
+/// Log lines emitted while `f` runs.
+fn logs_of(f: impl FnOnce()) -> String {
+    use std::sync::{Arc, Mutex};
+    let buffer = Arc::new(Mutex::new(Vec::<u8>::new()));
+    let sink = Arc::clone(&buffer);
+    let subscriber = tracing_subscriber::fmt()
+        .with_ansi(false)
+        .with_max_level(tracing::Level::WARN)
+        .with_writer(move || SharedWriter(Arc::clone(&sink)))
+        .finish();
+    tracing::subscriber::with_default(subscriber, f);
+    let bytes = buffer.lock().unwrap().clone();
+    String::from_utf8(bytes).unwrap()
+}
+
+struct SharedWriter(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for SharedWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn world_readable_credentials_and_skipped_profiles_are_logged_as_warnings() {
+    let fs = MemFs::new();
+    fs.insert_with_mode(
+        CREDS,
+        format!("{}[in valid]\n", keys("default", "AKID")),
+        0o644,
+    );
+    let cx = cx(&fs, &[]);
+    let logs = logs_of(|| {
+        ProfileSource::new().plan(&cx).unwrap();
+    });
+    assert!(logs.contains("WARN"), "{logs}");
+    assert!(logs.contains("readable by every user"), "{logs}");
+    assert!(logs.contains("mode=0644"), "{logs}");
+    assert!(logs.contains("section [in valid] ignored"), "{logs}");
+    assert!(!logs.contains(SECRET));
+
+    fs.insert_with_mode(CREDS, keys("default", "AKID"), 0o600);
+    let logs = logs_of(|| {
+        ProfileSource::new().plan(&cx).unwrap();
+    });
+    assert_eq!(logs, "");
+}
