@@ -20,9 +20,9 @@
 //! input size.
 
 use std::fmt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use crate::model::{FileKind, Origin, ProfileSet, Property, Section, SectionMap, WHITESPACE};
+use crate::model::{Arena, FileKind, Origin, ProfileSet, Record, SectionData, Span, trim_ws};
 
 /// How many warnings a set keeps (and logs); a garbage file must not flood the log.
 const MAX_WARNINGS: usize = 50;
@@ -63,6 +63,8 @@ pub enum Problem {
     SubPropertyNoName,
     /// An indented line right after a section header: it continues nothing.
     ContinuationWithoutProperty,
+    /// Input of 4 GiB or more.
+    TooLarge,
     /// Bytes that are not UTF-8, at this byte of the line.
     NotUtf8 {
         /// Byte offset in the line, from 0.
@@ -94,6 +96,7 @@ impl fmt::Display for Problem {
                 "an indented line continues no property; remove the leading whitespace \
                  (Expected a property definition, found continuation)",
             ),
+            Self::TooLarge => f.write_str("the file is 4 GiB or larger; a profile file is a few kilobytes"),
             Self::NotUtf8 { column } => write!(
                 f,
                 "not valid UTF-8 (at byte {column} of the line); save the file as UTF-8"
@@ -131,8 +134,17 @@ impl ProfileSet {
     ) -> Result<(), ParseError> {
         let path = path.into();
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-        let parsed = FileParser::new(file, &path).run(text)?;
-        self.absorb(parsed, file, path);
+        if u32::try_from(text.len()).is_err() {
+            return Err(ParseError {
+                file,
+                path,
+                line: 1,
+                problem: Problem::TooLarge,
+            });
+        }
+        let mut parsed = FileParser::new(file, &path, text.len()).run(text)?;
+        parsed.files.push((file, path));
+        self.absorb(parsed);
         Ok(())
     }
 
@@ -161,32 +173,11 @@ impl ProfileSet {
             }
         }
     }
-
-    fn absorb(&mut self, parsed: Parsed, file: FileKind, path: PathBuf) {
-        self.profiles.absorb(parsed.profiles);
-        self.sso_sessions.absorb(parsed.sso_sessions);
-        self.services.absorb(parsed.services);
-        for warning in parsed.warnings {
-            if self.warnings.len() < MAX_WARNINGS {
-                self.warnings.push(warning);
-            }
-        }
-        self.files.push((file, path));
-    }
 }
 
 /// 1-based line number from a count of preceding newlines.
 fn line_number(preceding: usize) -> u32 {
     u32::try_from(preceding.saturating_add(1)).unwrap_or(u32::MAX)
-}
-
-/// One file's sections before merging.
-#[derive(Default)]
-struct Parsed {
-    profiles: SectionMap,
-    sso_sessions: SectionMap,
-    services: SectionMap,
-    warnings: Vec<String>,
 }
 
 /// Where the properties of the current section go.
@@ -196,63 +187,65 @@ enum Target {
     Nothing,
     /// A section that is skipped (its properties are still checked for syntax).
     Ignored,
-    Profile(usize),
-    SsoSession(usize),
-    Services(usize),
+    Profile(u32),
+    SsoSession(u32),
+    Services(u32),
     /// `[default]` in the config file, kept apart until the end of the file because a
     /// `[profile default]` anywhere in the same file replaces it.
     UnprefixedDefault,
 }
 
-/// The property being read; continuation lines append to it.
+/// The property being read, already written at the end of the text buffer; continuation
+/// lines append to its value there.
 struct Pending {
-    key: String,
-    value: String,
+    key: Span,
+    value_start: u32,
     line: u32,
     sub_properties: bool,
 }
 
 struct FileParser<'p> {
     file: FileKind,
-    path: &'p std::path::Path,
-    out: Parsed,
+    path: &'p Path,
+    out: ProfileSet,
     target: Target,
     /// `None` right after a section header: a continuation there is an error.
     pending: Option<Pending>,
-    unprefixed_default: Option<Section>,
-    saw_prefixed_default: bool,
+    unprefixed_default: Option<SectionData>,
     unprefixed_default_line: u32,
+    saw_prefixed_default: bool,
     line: u32,
     dropped_warnings: usize,
 }
 
 impl<'p> FileParser<'p> {
-    fn new(file: FileKind, path: &'p std::path::Path) -> Self {
+    fn new(file: FileKind, path: &'p Path, size: usize) -> Self {
         Self {
             file,
             path,
-            out: Parsed::default(),
+            out: ProfileSet {
+                arena: Arena::with_capacity(size),
+                ..ProfileSet::default()
+            },
             target: Target::Nothing,
             pending: None,
             unprefixed_default: None,
-            saw_prefixed_default: false,
             unprefixed_default_line: 0,
+            saw_prefixed_default: false,
             line: 0,
             dropped_warnings: 0,
         }
     }
 
-    fn run(mut self, text: &str) -> Result<Parsed, ParseError> {
-        for line in text.lines() {
+    fn run(mut self, text: &str) -> Result<ProfileSet, ParseError> {
+        for line in Lines(text) {
             self.line = self.line.saturating_add(1);
-            let first = line.as_bytes().first().copied();
-            match first {
-                None | Some(b'#' | b';') => continue,
+            match line.as_bytes().first() {
+                None | Some(b'#' | b';') => {}
                 Some(b' ' | b'\t') => {
-                    if line.trim_matches(WHITESPACE).is_empty() {
-                        continue;
+                    if !trim_ws(line).is_empty() {
+                        self.continuation(line)?;
                     }
-                    self.continuation(line)?;
                 }
                 Some(b'[') => {
                     self.commit();
@@ -298,100 +291,85 @@ impl<'p> FileParser<'p> {
             .strip_prefix('[')
             .and_then(|rest| rest.strip_suffix(']'))
             .ok_or_else(|| self.error(Problem::UnclosedSection))?;
-        let inner = inner.trim_matches(WHITESPACE);
-        let (prefix, name) = match inner.split_once(WHITESPACE) {
+        let inner = trim_ws(inner);
+        let (prefix, name) = match inner.split_once([' ', '\t']) {
             Some((prefix, name)) => (Some(prefix.trim()), name.trim()),
             None => (None, inner.trim()),
         };
-        self.target = match (self.file, prefix) {
-            (FileKind::Config, Some(prefix)) => {
-                if !is_identifier(name) {
+        let out = &mut self.out;
+        self.target =
+            match (self.file, prefix) {
+                (FileKind::Config, Some(prefix)) if !is_identifier(name) => {
                     self.warn(
                         self.line,
                         format_args!(
                             "section [{prefix} {name}] ignored: \"{name}\" is not a valid name \
-                         (letters, digits and - _ / . % @ : + only)"
+                     (letters, digits and - _ / . % @ : + only)"
                         ),
                     );
                     Target::Ignored
-                } else {
-                    match prefix {
-                        "profile" => {
-                            if name == "default" {
-                                self.saw_prefixed_default = true;
-                            }
-                            Target::Profile(self.out.profiles.index_of(name, self.file))
-                        }
-                        "sso-session" => {
-                            Target::SsoSession(self.out.sso_sessions.index_of(name, self.file))
-                        }
-                        "services" => Target::Services(self.out.services.index_of(name, self.file)),
-                        _ => {
-                            self.warn(
-                                self.line,
-                                format_args!(
-                                    "section [{prefix} {name}] ignored: awsauth reads only \
-                                 [profile …], [sso-session …] and [services …] sections"
-                                ),
-                            );
-                            Target::Ignored
-                        }
-                    }
                 }
-            }
-            (FileKind::Config, None) => {
-                if name == "default" {
+                (FileKind::Config, Some("profile")) => {
+                    if name == "default" {
+                        self.saw_prefixed_default = true;
+                    }
+                    Target::Profile(out.profiles.index_of(name, self.file, &mut out.arena))
+                }
+                (FileKind::Config, Some("sso-session")) => {
+                    Target::SsoSession(out.sso_sessions.index_of(name, self.file, &mut out.arena))
+                }
+                (FileKind::Config, Some("services")) => {
+                    Target::Services(out.services.index_of(name, self.file, &mut out.arena))
+                }
+                (FileKind::Config, Some(prefix)) => {
+                    self.warn(
+                        self.line,
+                        format_args!(
+                            "section [{prefix} {name}] ignored: awsauth reads only \
+                     [profile …], [sso-session …] and [services …] sections"
+                        ),
+                    );
+                    Target::Ignored
+                }
+                (FileKind::Config, None) if name == "default" => {
                     if self.unprefixed_default.is_none() {
-                        self.unprefixed_default = Some(Section::new("default".into(), self.file));
+                        let name = out.arena.push("default");
+                        self.unprefixed_default = Some(SectionData::new(name, self.file));
                         self.unprefixed_default_line = self.line;
                     }
                     Target::UnprefixedDefault
-                } else {
+                }
+                (FileKind::Config, None) => {
                     self.warn(
                         self.line,
                         format_args!(
                             "section [{name}] ignored: in the config file profiles are written \
-                         [profile {name}] (only [default] may omit the prefix)"
+                     [profile {name}] (only [default] may omit the prefix)"
                         ),
                     );
                     Target::Ignored
                 }
-            }
-            (FileKind::Credentials, Some("profile")) => {
-                self.warn(
-                    self.line,
-                    format_args!(
-                        "section [profile {name}] ignored: in the credentials file profiles are \
+                (FileKind::Credentials, Some("profile")) => {
+                    self.warn(self.line, format_args!(
+                    "section [profile {name}] ignored: in the credentials file profiles are \
                      written [{name}], without the \"profile\" prefix"
-                    ),
-                );
-                Target::Ignored
-            }
-            (FileKind::Credentials, Some(_)) => {
-                self.warn(
-                    self.line,
-                    format_args!(
-                        "section [{inner}] ignored: \"{inner}\" is not a valid profile name \
-                     (letters, digits and - _ / . % @ : + only)"
-                    ),
-                );
-                Target::Ignored
-            }
-            (FileKind::Credentials, None) => {
-                if is_identifier(name) {
-                    Target::Profile(self.out.profiles.index_of(name, self.file))
-                } else {
+                ));
+                    Target::Ignored
+                }
+                (FileKind::Credentials, None) if is_identifier(name) => {
+                    Target::Profile(out.profiles.index_of(name, self.file, &mut out.arena))
+                }
+                (FileKind::Credentials, _) => {
                     self.warn(
                         self.line,
                         format_args!(
-                            "section [{name}] ignored: \"{name}\" is not a valid profile name \
-                         (letters, digits and - _ / . % @ : + only)"
+                            "section [{inner}] ignored: \"{inner}\" is not a valid profile name \
+                     (letters, digits and - _ / . % @ : + only)"
                         ),
                     );
                     Target::Ignored
                 }
-            }
-        };
+            };
         Ok(())
     }
 
@@ -405,16 +383,15 @@ impl<'p> FileParser<'p> {
                 Missing::Name => Problem::NoName,
             })
         })?;
-        let key = if key.bytes().any(|b| b.is_ascii_uppercase()) {
-            key.to_ascii_lowercase()
-        } else {
-            key.to_owned()
-        };
+        let arena = &mut self.out.arena;
+        let key = arena.push_lowercase(key);
+        let value_start = arena.len();
+        arena.push_str(value);
         self.pending = Some(Pending {
             key,
-            sub_properties: value.is_empty(),
-            value: value.to_owned(),
+            value_start,
             line: self.line,
+            sub_properties: value.is_empty(),
         });
         Ok(())
     }
@@ -434,27 +411,24 @@ impl<'p> FileParser<'p> {
                 })
             })?;
         }
-        if let Some(pending) = self.pending.as_mut() {
-            pending.value.push('\n');
-            pending.value.push_str(line.trim_matches(WHITESPACE));
-        }
+        self.out.arena.push_str("\n");
+        self.out.arena.push_str(trim_ws(line));
         Ok(())
     }
 
-    /// Stores the pending property in the current section.
+    /// Stores the pending property in the current section, or drops its text.
     fn commit(&mut self) {
-        let Some(Pending {
-            key, value, line, ..
-        }) = self.pending.take()
-        else {
+        let Some(pending) = self.pending.take() else {
             return;
         };
         if matches!(self.target, Target::Nothing | Target::Ignored) {
+            self.out.arena.truncate(pending.key.start);
             return;
         }
-        if !is_identifier(&key) {
+        if !is_identifier(self.out.arena.get(pending.key)) {
+            self.out.arena.truncate(pending.key.start);
             self.warn(
-                line,
+                pending.line,
                 format_args!(
                     "a property was ignored: its name (before '=') may hold only letters, digits \
                  and - _ / . % @ : +"
@@ -462,31 +436,44 @@ impl<'p> FileParser<'p> {
             );
             return;
         }
-        let origin = Origin {
-            file: self.file,
-            line,
+        let record = Record {
+            key: pending.key,
+            value: Span {
+                start: pending.value_start,
+                len: self.out.arena.len() - pending.value_start,
+            },
+            origin: Origin {
+                file: self.file,
+                line: pending.line,
+            },
         };
-        let property = Property::new(&key, value, origin);
         let section = match self.target {
             Target::Nothing | Target::Ignored => None,
-            Target::Profile(i) => self.out.profiles.get_mut_by_index(i),
-            Target::SsoSession(i) => self.out.sso_sessions.get_mut_by_index(i),
-            Target::Services(i) => self.out.services.get_mut_by_index(i),
+            Target::Profile(i) => self.out.profiles.get_mut(i),
+            Target::SsoSession(i) => self.out.sso_sessions.get_mut(i),
+            Target::Services(i) => self.out.services.get_mut(i),
             Target::UnprefixedDefault => self.unprefixed_default.as_mut(),
         };
         if let Some(section) = section {
-            section.insert(key, property);
+            section.push(record);
         }
     }
 
     fn finish(&mut self) {
-        if let Some(default) = self.unprefixed_default.take() {
+        let out = &mut self.out;
+        for map in [&mut out.profiles, &mut out.sso_sessions, &mut out.services] {
+            for section in &mut map.items {
+                section.settle(&out.arena);
+            }
+        }
+        if let Some(mut default) = self.unprefixed_default.take() {
             if self.saw_prefixed_default {
                 self.warn(self.unprefixed_default_line, format_args!(
                     "section [default] ignored: [profile default] in the same file takes priority"
                 ));
             } else {
-                self.out.profiles.insert_or_absorb(default);
+                default.settle(&self.out.arena);
+                self.out.profiles.add(default, &self.out.arena);
             }
         }
         if self.dropped_warnings > 0 {
@@ -500,6 +487,34 @@ impl<'p> FileParser<'p> {
     }
 }
 
+/// The lines of a text, as `str::lines` splits them (at `\n`, dropping a `\r` before it),
+/// with less work per line: profile lines are short, and a plain byte scan beats a searcher
+/// that is set up again for every line.
+struct Lines<'t>(&'t str);
+
+impl<'t> Iterator for Lines<'t> {
+    type Item = &'t str;
+
+    fn next(&mut self) -> Option<&'t str> {
+        if self.0.is_empty() {
+            return None;
+        }
+        let text = self.0;
+        match text.bytes().position(|b| b == b'\n') {
+            Some(end) => {
+                // `\n` and `\r` are ASCII: slicing around them stays on character boundaries.
+                self.0 = text.get(end + 1..).unwrap_or("");
+                let line = text.get(..end).unwrap_or("");
+                Some(line.strip_suffix('\r').unwrap_or(line))
+            }
+            None => {
+                self.0 = "";
+                Some(text)
+            }
+        }
+    }
+}
+
 enum Missing {
     Equals,
     Name,
@@ -509,18 +524,21 @@ enum Missing {
 fn split_property(line: &str) -> Result<(&str, &str), Missing> {
     let line = strip_comment(line, true);
     let (key, value) = line.split_once('=').ok_or(Missing::Equals)?;
-    let key = key.trim_matches(WHITESPACE);
+    let key = trim_ws(key);
     if key.is_empty() {
         return Err(Missing::Name);
     }
-    Ok((key, value.trim_matches(WHITESPACE)))
+    Ok((key, trim_ws(value)))
 }
 
 /// Trims the line and cuts it at the first `#` or `;` — in values only where whitespace
 /// precedes it, so `secret=abc#def` keeps its `#`.
 fn strip_comment(line: &str, needs_whitespace_before: bool) -> &str {
-    let line = line.trim_matches(WHITESPACE);
+    let line = trim_ws(line);
     let bytes = line.as_bytes();
+    if !has_comment_char(bytes) {
+        return line;
+    }
     let mut cut = None;
     for (i, &b) in bytes.iter().enumerate() {
         if b == b'#' || b == b';' {
@@ -537,23 +555,59 @@ fn strip_comment(line: &str, needs_whitespace_before: bool) -> &str {
         }
     }
     match cut.and_then(|i| line.get(..i)) {
-        Some(before) => before.trim_matches(WHITESPACE),
+        Some(before) => trim_ws(before),
         None => line,
     }
 }
 
+/// True when a `#` or `;` occurs. Most lines have none; the fixed-size chunks without an early
+/// exit inside let the compiler check many bytes per instruction.
+fn has_comment_char(bytes: &[u8]) -> bool {
+    let hit = |b: u8| u8::from(b == b'#') | u8::from(b == b';');
+    let chunks = bytes.chunks_exact(16);
+    let rest = chunks.remainder();
+    chunks
+        .map(|chunk| chunk.iter().fold(0u8, |found, &b| found | hit(b)))
+        .chain(std::iter::once(
+            rest.iter().fold(0u8, |found, &b| found | hit(b)),
+        ))
+        .any(|found| found != 0)
+}
+
+/// The bytes allowed in section and key names.
+const IDENTIFIER: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        table[b] = c.is_ascii_alphanumeric()
+            || matches!(c, b'_' | b'-' | b'/' | b'.' | b'%' | b'@' | b':' | b'+');
+        b += 1;
+    }
+    table
+};
+
 /// Section and key names: `[A-Za-z0-9_\-/.%@:+]+`.
 pub(crate) fn is_identifier(name: &str) -> bool {
-    !name.is_empty()
-        && name.bytes().all(|b| {
-            b.is_ascii_alphanumeric()
-                || matches!(b, b'_' | b'-' | b'/' | b'.' | b'%' | b'@' | b':' | b'+')
-        })
+    !name.is_empty() && name.bytes().all(|b| IDENTIFIER[usize::from(b)])
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lines_split_like_str_lines() {
+        for text in [
+            "", "a", "a\n", "a\r\nb", "a\r\n", "\n\n", "a\rb\n", "a\r", "\r\n\r\n", "é\r\nü",
+        ] {
+            assert_eq!(
+                Lines(text).collect::<Vec<_>>(),
+                text.lines().collect::<Vec<_>>(),
+                "{text:?}"
+            );
+        }
+    }
 
     #[test]
     fn comments_in_values_need_whitespace_before_them() {

@@ -433,7 +433,7 @@ impl<'a> Planner<'a> {
     fn plan(&self, selected: &str) -> Result<Plan, PlanError> {
         let mut visited: Vec<&'a str> = Vec::new();
         let mut roles: Vec<AssumeRoleStep> = Vec::new();
-        let mut name: &'a str = match self.set.profiles.get(selected) {
+        let mut name: &'a str = match self.set.profile(selected) {
             Some(section) => section.name(),
             None => {
                 return Err(PlanError::ProfileNotFound {
@@ -449,7 +449,7 @@ impl<'a> Planner<'a> {
             }
         };
         let base = loop {
-            let Some(profile) = self.set.profiles.get(name) else {
+            let Some(profile) = self.set.profile(name) else {
                 let referrer = visited.last().copied().unwrap_or(selected);
                 return Err(PlanError::Invalid {
                     profile: referrer.to_owned(),
@@ -507,7 +507,7 @@ impl<'a> Planner<'a> {
                         }
                     }
                     (Some(source), None) => {
-                        name = match self.set.profiles.get(source) {
+                        name = match self.set.profile(source) {
                             Some(section) => section.name(),
                             None => {
                                 return Err(PlanError::Invalid {
@@ -538,7 +538,7 @@ impl<'a> Planner<'a> {
     }
 
     /// A profile without a chained role: where do its credentials come from?
-    fn base(&self, profile: &Section, first: bool) -> Result<Step, PlanError> {
+    fn base(&self, profile: Section<'a>, first: bool) -> Result<Step, PlanError> {
         if let Some(source) = get(profile, keys::CREDENTIAL_SOURCE) {
             return self.named_source(profile, source);
         }
@@ -612,7 +612,7 @@ impl<'a> Planner<'a> {
         }
     }
 
-    fn static_keys(&self, profile: &Section) -> Result<Option<StaticKeys>, PlanError> {
+    fn static_keys(&self, profile: Section<'a>) -> Result<Option<StaticKeys>, PlanError> {
         let key_id = profile
             .property(keys::ACCESS_KEY_ID)
             .filter(|p| !p.value().is_empty());
@@ -666,7 +666,11 @@ impl<'a> Planner<'a> {
         }
     }
 
-    fn assume_role(&self, profile: &Section, role_arn: &str) -> Result<AssumeRoleStep, PlanError> {
+    fn assume_role(
+        &self,
+        profile: Section<'a>,
+        role_arn: &str,
+    ) -> Result<AssumeRoleStep, PlanError> {
         check_role_arn(self, profile, role_arn)?;
         if get(profile, keys::MFA_SERIAL).is_some() {
             return Err(self.unsupported(
@@ -708,7 +712,7 @@ impl<'a> Planner<'a> {
         })
     }
 
-    fn session_name(&self, profile: &Section) -> Result<Option<String>, PlanError> {
+    fn session_name(&self, profile: Section<'a>) -> Result<Option<String>, PlanError> {
         let Some(name) = get(profile, keys::ROLE_SESSION_NAME) else {
             return Ok(None);
         };
@@ -728,7 +732,7 @@ impl<'a> Planner<'a> {
         }
     }
 
-    fn named_source(&self, profile: &Section, value: &str) -> Result<Step, PlanError> {
+    fn named_source(&self, profile: Section<'a>, value: &str) -> Result<Step, PlanError> {
         match NamedSource::parse(value) {
             Some(name) => Ok(Step::NamedSource(NamedSourceStep {
                 profile: profile.name().to_owned(),
@@ -744,7 +748,7 @@ impl<'a> Planner<'a> {
         }
     }
 
-    fn invalid(&self, profile: &Section, what: &str) -> PlanError {
+    fn invalid(&self, profile: Section<'a>, what: &str) -> PlanError {
         PlanError::Invalid {
             profile: profile.name().to_owned(),
             message: format!(
@@ -755,7 +759,7 @@ impl<'a> Planner<'a> {
         }
     }
 
-    fn unsupported(&self, profile: &Section, feature: &'static str, what: String) -> PlanError {
+    fn unsupported(&self, profile: Section<'a>, feature: &'static str, what: String) -> PlanError {
         PlanError::Unsupported {
             profile: profile.name().to_owned(),
             feature,
@@ -768,9 +772,9 @@ impl<'a> Planner<'a> {
     }
 }
 
-fn check_role_arn(
-    planner: &Planner<'_>,
-    profile: &Section,
+fn check_role_arn<'a>(
+    planner: &Planner<'a>,
+    profile: Section<'a>,
     role_arn: &str,
 ) -> Result<(), PlanError> {
     if role_arn.starts_with("arn:") && role_arn.contains(":role/") {
@@ -787,7 +791,7 @@ fn check_role_arn(
 }
 
 /// A non-empty value.
-fn get<'s>(profile: &'s Section, key: &str) -> Option<&'s str> {
+fn get<'s>(profile: Section<'s>, key: &str) -> Option<&'s str> {
     profile.get(key)
 }
 

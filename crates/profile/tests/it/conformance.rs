@@ -72,7 +72,7 @@ fn expected_sections(value: Option<&Value>) -> Flat {
         .collect()
 }
 
-fn flatten<'a>(sections: impl Iterator<Item = &'a awsauth_profile::Section>) -> Flat {
+fn flatten<'a>(sections: impl Iterator<Item = awsauth_profile::Section<'a>>) -> Flat {
     sections
         .map(|s| {
             let props = s

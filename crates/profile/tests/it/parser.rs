@@ -203,3 +203,29 @@ fn lookups_are_case_insensitive_and_empty_values_count_as_absent() {
     assert_eq!(p.get("empty"), None);
     assert_eq!(p.property("empty").unwrap().value(), "");
 }
+
+#[test]
+fn duplicate_keys_keep_the_last_value_in_small_and_large_sections() {
+    for keys in [3usize, 16, 17, 200] {
+        let mut text = String::from("[default]\n");
+        for round in 0..3 {
+            for k in 0..keys {
+                text.push_str(&format!("K{k} = v{round}-{k}\n"));
+            }
+        }
+        text.push_str("k0 = last\n[default]\nk1 = reopened\n");
+        let set = ProfileSet::parse(FileKind::Credentials, CREDS, &text).unwrap();
+        let p = set.profile("default").unwrap();
+        assert_eq!(p.len(), keys, "{keys} keys");
+        assert_eq!(p.get("k0"), Some("last"));
+        assert_eq!(p.get("k1"), Some("reopened"));
+        assert_eq!(
+            p.get(&format!("k{}", keys - 1)),
+            Some(&*format!("v2-{}", keys - 1))
+        );
+        // Definition order of the surviving definitions.
+        let order: Vec<&str> = p.properties().map(|(k, _)| k).collect();
+        assert_eq!(order.last(), Some(&"k1"));
+        assert_eq!(order.get(order.len() - 2), Some(&"k0"));
+    }
+}

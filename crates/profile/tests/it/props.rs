@@ -84,7 +84,7 @@ proptest! {
                 let shown = err.to_string();
                 let prefix = format!("{} file /f, line {}: ", kind, err.line);
                 prop_assert!(shown.starts_with(&prefix), "{}", shown);
-                prop_assert!(err.line as usize <= lines.len().max(1));
+                prop_assert!(err.line as usize <= text.lines().count().max(1));
                 prop_assert!(!shown.contains(MARKER));
             }
         }
