@@ -52,6 +52,7 @@ impl LoadedProfiles {
                 profile: profile.to_owned(),
                 searched: self.missing_files(),
                 available: Vec::new(),
+                hint: None,
             });
         }
         self.set.plan(profile)

@@ -71,8 +71,11 @@ pub(crate) fn trim_ws(s: &str) -> &str {
     s.get(start..end).unwrap_or("")
 }
 
+/// Keys whose values must not be printed. `credential_process` is a command line, which may
+/// carry a password.
 pub(crate) fn is_sensitive_key(key: &str) -> bool {
-    key.contains("secret")
+    key == "credential_process"
+        || key.contains("secret")
         || key.contains("password")
         || (key.contains("token") && !key.ends_with("_file"))
 }

@@ -324,7 +324,11 @@ pub struct AssumeRoleStep {
 #[non_exhaustive]
 pub enum PlanError {
     /// The profile does not exist. A chain moves on; a no-fallback source reports it.
-    #[error("profile \"{profile}\" not found in {searched}{}", list_profiles(.available))]
+    #[error(
+        "profile \"{profile}\" not found in {searched}{}{}",
+        list_profiles(.available),
+        .hint.as_ref().map(|h| format!("; note: {h}")).unwrap_or_default()
+    )]
     ProfileNotFound {
         /// The profile asked for.
         profile: String,
@@ -332,6 +336,9 @@ pub enum PlanError {
         searched: String,
         /// The profiles that do exist, sorted.
         available: Vec<String>,
+        /// A parser warning about a skipped section of that name (`[profile dev]` written in
+        /// the credentials file, say), which is usually the reason.
+        hint: Option<String>,
     },
     /// The profile exists but holds no credentials of any kind (only `region`, say).
     #[error("{message}")]
@@ -436,6 +443,10 @@ impl<'a> Planner<'a> {
         let mut name: &'a str = match self.set.profile(selected) {
             Some(section) => section.name(),
             None => {
+                let skipped = [
+                    format!("section [{selected}] "),
+                    format!(" {selected}] ignored"),
+                ];
                 return Err(PlanError::ProfileNotFound {
                     profile: selected.to_owned(),
                     searched: self.set.searched(),
@@ -445,6 +456,12 @@ impl<'a> Planner<'a> {
                         .into_iter()
                         .map(str::to_owned)
                         .collect(),
+                    hint: self
+                        .set
+                        .warnings()
+                        .iter()
+                        .find(|w| skipped.iter().any(|s| w.contains(s.as_str())))
+                        .cloned(),
                 });
             }
         };

@@ -396,3 +396,27 @@ fn world_readable_credentials_and_skipped_profiles_are_logged_as_warnings() {
     });
     assert_eq!(logs, "");
 }
+
+#[tokio::test]
+async fn a_profile_written_with_the_wrong_header_form_is_pointed_out() {
+    let fs = MemFs::new();
+    fs.insert(
+        CREDS,
+        format!(
+            "{}[profile dev]\naws_access_key_id = AKID\n",
+            keys("default", "A")
+        ),
+    );
+    let err = ProfileSource::new()
+        .profile("dev")
+        .provide(&cx(&fs, &[]))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::NotConfigured);
+    assert!(
+        err.message().ends_with(
+            "(profiles there: default); note: credentials file /home/u/.aws/credentials, line 4: section [profile dev] ignored: in the credentials file profiles are written [dev], without the \"profile\" prefix"
+        ),
+        "{err}"
+    );
+}
