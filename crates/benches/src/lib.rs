@@ -2,6 +2,8 @@
 //! summary table each bench prints after criterion's own report.
 #![forbid(unsafe_code)]
 
+pub mod per_iter;
+
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 use std::time::Duration;

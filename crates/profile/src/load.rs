@@ -1,0 +1,242 @@
+//! Reading the two files through the injected [`Fs`](awsauth_core::Fs): existence, size,
+//! permissions, UTF-8, and a cache that re-parses only when a file changes.
+
+use std::io;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use awsauth_core::{Context, CredentialError, FileMeta};
+
+use crate::location::FileLocations;
+use crate::model::{FileKind, ProfileSet};
+use crate::plan::{Plan, PlanError};
+
+/// Larger files are refused rather than read: a shared config file is a few kilobytes.
+pub const MAX_FILE_SIZE: u64 = 16 * 1024 * 1024;
+
+/// The name this crate's errors carry.
+pub(crate) const SOURCE_NAME: &str = "profile";
+
+/// The merged profiles of the files that exist, and where they were looked for.
+#[derive(Debug, Clone)]
+pub struct LoadedProfiles {
+    set: ProfileSet,
+    locations: FileLocations,
+}
+
+impl LoadedProfiles {
+    /// The merged profiles.
+    pub fn set(&self) -> &ProfileSet {
+        &self.set
+    }
+
+    /// Where the files were looked for.
+    pub fn locations(&self) -> &FileLocations {
+        &self.locations
+    }
+
+    /// True when the file of this kind existed and was read.
+    pub fn found(&self, file: FileKind) -> bool {
+        self.set.path(file).is_some()
+    }
+
+    /// True when neither file exists.
+    pub fn no_files(&self) -> bool {
+        self.set.files().next().is_none()
+    }
+
+    /// The plan for `profile`; when no file exists the error says where they were looked for.
+    pub fn plan(&self, profile: &str) -> Result<Plan, PlanError> {
+        if self.no_files() {
+            return Err(PlanError::ProfileNotFound {
+                profile: profile.to_owned(),
+                searched: self.missing_files(),
+                available: Vec::new(),
+                hint: None,
+            });
+        }
+        self.set.plan(profile)
+    }
+
+    fn missing_files(&self) -> String {
+        let paths: Vec<String> = [FileKind::Config, FileKind::Credentials]
+            .into_iter()
+            .filter_map(|kind| self.locations.path(kind))
+            .map(|p| format!("{} (no such file)", p.display()))
+            .collect();
+        if paths.is_empty() {
+            "no profile file: HOME is not set and neither AWS_CONFIG_FILE nor \
+             AWS_SHARED_CREDENTIALS_FILE is"
+                .to_owned()
+        } else {
+            paths.join(" or ")
+        }
+    }
+}
+
+/// Reads and parses the files at `locations` through `cx.fs()`, config first, then
+/// credentials (whose keys win). A missing file is skipped; a credentials file writable by
+/// group or others is refused.
+pub fn load(cx: &Context, locations: &FileLocations) -> Result<LoadedProfiles, CredentialError> {
+    let metas = stat_all(cx, locations)?;
+    load_with(cx, locations, &metas)
+}
+
+type Metas = [Option<FileMeta>; 2];
+
+const KINDS: [FileKind; 2] = [FileKind::Config, FileKind::Credentials];
+
+fn stat_all(cx: &Context, locations: &FileLocations) -> Result<Metas, CredentialError> {
+    let mut metas = [None, None];
+    for (slot, kind) in metas.iter_mut().zip(KINDS) {
+        if let Some(path) = locations.path(kind) {
+            *slot = stat(cx, kind, path)?;
+        }
+    }
+    Ok(metas)
+}
+
+fn stat(cx: &Context, kind: FileKind, path: &Path) -> Result<Option<FileMeta>, CredentialError> {
+    match cx.fs().metadata(path) {
+        Ok(meta) => Ok(Some(meta)),
+        Err(err) if err.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(err) => Err(io_error(kind, path, &err)),
+    }
+}
+
+fn io_error(kind: FileKind, path: &Path, err: &io::Error) -> CredentialError {
+    CredentialError::provider_failed(
+        SOURCE_NAME,
+        format!("cannot read {kind} file {}: {err}", path.display()),
+    )
+}
+
+fn load_with(
+    cx: &Context,
+    locations: &FileLocations,
+    metas: &Metas,
+) -> Result<LoadedProfiles, CredentialError> {
+    let mut set = ProfileSet::new();
+    for (meta, kind) in metas.iter().zip(KINDS) {
+        let (Some(meta), Some(path)) = (meta, locations.path(kind)) else {
+            continue;
+        };
+        if kind == FileKind::Credentials {
+            check_permissions(path, meta)?;
+        }
+        if meta.len > MAX_FILE_SIZE {
+            return Err(CredentialError::invalid_configuration(
+                SOURCE_NAME,
+                format!(
+                    "{kind} file {} is {} bytes, more than the {} bytes a profile file may have",
+                    path.display(),
+                    meta.len,
+                    MAX_FILE_SIZE
+                ),
+            ));
+        }
+        let mut bytes = match cx.fs().read(path) {
+            Ok(bytes) => bytes,
+            // Removed between the stat and the read: treat as absent; the next call sees it.
+            Err(err) if err.kind() == io::ErrorKind::NotFound => continue,
+            Err(err) => return Err(io_error(kind, path, &err)),
+        };
+        let parsed = set.add_file_bytes(kind, path, &bytes);
+        wipe(&mut bytes);
+        parsed
+            .map_err(|err| CredentialError::invalid_configuration(SOURCE_NAME, err.to_string()))?;
+    }
+    Ok(LoadedProfiles {
+        set,
+        locations: locations.clone(),
+    })
+}
+
+/// The raw file holds secrets; clear it before the allocation is freed.
+fn wipe(bytes: &mut [u8]) {
+    bytes.fill(0);
+    std::hint::black_box(&*bytes);
+}
+
+/// Group- or world-writable credentials are refused (anyone who can write them can make this
+/// process use their identity); world-readable ones are allowed with a warning.
+fn check_permissions(path: &Path, meta: &FileMeta) -> Result<(), CredentialError> {
+    let Some(mode) = meta.mode else {
+        return Ok(());
+    };
+    let mode = mode & 0o777;
+    if mode & 0o022 != 0 {
+        return Err(CredentialError::invalid_configuration(
+            SOURCE_NAME,
+            format!(
+                "credentials file {path} has mode {mode:04o}, writable by {who}; refusing to \
+                 use it. Fix: chmod 600 {path}",
+                path = path.display(),
+                who = match (mode & 0o020 != 0, mode & 0o002 != 0) {
+                    (true, true) => "group and others",
+                    (true, false) => "its group",
+                    _ => "others",
+                }
+            ),
+        ));
+    }
+    if mode & 0o004 != 0 {
+        tracing::warn!(
+            path = %path.display(),
+            mode = format_args!("{mode:04o}"),
+            "credentials file is readable by every user of this machine; consider chmod 600"
+        );
+    }
+    Ok(())
+}
+
+/// Loads the files once and again only when one of them changes (its size, modification time
+/// or inode — a rotated file is a new inode), or when the locations change. Between changes a
+/// call costs two `stat`s. Clones share the cache.
+#[derive(Debug, Clone, Default)]
+pub struct ProfileCache {
+    inner: Arc<Mutex<Option<CacheEntry>>>,
+}
+
+#[derive(Debug)]
+struct CacheEntry {
+    locations: FileLocations,
+    metas: Metas,
+    result: Result<Arc<LoadedProfiles>, CredentialError>,
+}
+
+impl ProfileCache {
+    /// An empty cache.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The profiles at `locations`, re-read only if a file changed since the last call. Errors
+    /// are cached too, so a broken file is not re-parsed on every call either.
+    pub fn load(
+        &self,
+        cx: &Context,
+        locations: &FileLocations,
+    ) -> Result<Arc<LoadedProfiles>, CredentialError> {
+        let metas = stat_all(cx, locations)?;
+        let mut entry = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(cached) = entry.as_ref()
+            && cached.locations == *locations
+            && cached.metas == metas
+        {
+            return cached.result.clone();
+        }
+        let result = load_with(cx, locations, &metas).map(Arc::new);
+        *entry = Some(CacheEntry {
+            locations: locations.clone(),
+            metas,
+            result: result.clone(),
+        });
+        result
+    }
+
+    /// Forgets the cached files.
+    pub fn clear(&self) {
+        *self.inner.lock().unwrap_or_else(|e| e.into_inner()) = None;
+    }
+}

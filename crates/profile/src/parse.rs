@@ -1,0 +1,654 @@
+//! The parser: text in, [`ProfileSet`] out, no I/O.
+//!
+//! The rules are the ones the AWS SDKs share (and test with `profile-parser-tests.json`):
+//!
+//! - A line whose first character is `#` or `;` is a comment; blank lines are skipped.
+//! - `[…]` starts a section. A comment may follow the `]` directly.
+//! - `key = value` defines a property. Keys are trimmed and lower-cased; values are trimmed, and
+//!   `#` / `;` start a comment inside a value only after a space or tab.
+//! - A line starting with a space or tab continues the previous property (joined with `\n`,
+//!   comments included). After `key =` with an empty value the indented lines are
+//!   sub-properties and must read `key = value` themselves.
+//! - In the config file, profiles are `[profile name]` and `[default]`; `[profile default]`
+//!   replaces any `[default]` of the same file; `[sso-session name]` and `[services name]` are
+//!   kept apart; other bare `[name]` sections are ignored. In the credentials file, profiles
+//!   are `[name]`; prefixed sections are ignored.
+//! - Section and key names are limited to letters, digits and `- _ / . % @ : +`; others are
+//!   skipped with a warning.
+//!
+//! The parser is one pass over the lines with no backtracking, so its time is linear in the
+//! input size.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use crate::model::{Arena, FileKind, Origin, ProfileSet, Record, SectionData, Span, trim_ws};
+
+/// How many warnings a set keeps (and logs); a garbage file must not flood the log.
+const MAX_WARNINGS: usize = 50;
+
+/// A syntax error, naming the file and the line:
+/// `credentials file /home/u/.aws/credentials, line 7: expected "key = value" (…)`.
+///
+/// The offending line itself is never quoted, since it may hold a secret.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{file} file {}, line {line}: {problem}", .path.display())]
+pub struct ParseError {
+    /// Which file.
+    pub file: FileKind,
+    /// Its path, as given to the parser.
+    pub path: PathBuf,
+    /// The line, counting from 1.
+    pub line: u32,
+    /// What is wrong.
+    pub problem: Problem,
+}
+
+/// What is wrong with a line. The text in parentheses is the wording the AWS SDKs' shared test
+/// suite expects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Problem {
+    /// A property before any `[section]`.
+    NoSection,
+    /// `[name` without the closing bracket.
+    UnclosedSection,
+    /// A property line without `=`.
+    NoEquals,
+    /// A property line starting with `=`.
+    NoName,
+    /// An indented line under `key =` without `=`.
+    SubPropertyNoEquals,
+    /// An indented line under `key =` starting with `=`.
+    SubPropertyNoName,
+    /// An indented line right after a section header: it continues nothing.
+    ContinuationWithoutProperty,
+    /// Input of 4 GiB or more.
+    TooLarge,
+    /// Bytes that are not UTF-8, at this byte of the line.
+    NotUtf8 {
+        /// Byte offset in the line, from 0.
+        column: usize,
+    },
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::NoSection => f.write_str(
+                "a property before any section; start with \"[default]\" or \"[profile name]\" \
+                 (Expected a profile definition)",
+            ),
+            Self::UnclosedSection => {
+                f.write_str("expected \"[name]\" (Profile definition must end with ']')")
+            }
+            Self::NoEquals => {
+                f.write_str("expected \"key = value\" (Expected an '=' sign defining a property)")
+            }
+            Self::NoName => f.write_str("expected \"key = value\" (Property did not have a name)"),
+            Self::SubPropertyNoEquals => f.write_str(
+                "expected an indented \"key = value\" (Expected an '=' sign defining a sub-property)",
+            ),
+            Self::SubPropertyNoName => f.write_str(
+                "expected an indented \"key = value\" (Sub-property did not have a name)",
+            ),
+            Self::ContinuationWithoutProperty => f.write_str(
+                "an indented line continues no property; remove the leading whitespace \
+                 (Expected a property definition, found continuation)",
+            ),
+            Self::TooLarge => f.write_str("the file is 4 GiB or larger; a profile file is a few kilobytes"),
+            Self::NotUtf8 { column } => write!(
+                f,
+                "not valid UTF-8 (at byte {column} of the line); save the file as UTF-8"
+            ),
+        }
+    }
+}
+
+impl ProfileSet {
+    /// Parses one file into a new set. `path` is used in errors and warnings only.
+    ///
+    /// ```
+    /// use awsauth_profile::{FileKind, ProfileSet};
+    /// let err = ProfileSet::parse(FileKind::Credentials, "/home/u/.aws/credentials", "[dev]\naws_access_key_id AKID\n")
+    ///     .unwrap_err();
+    /// assert!(err.to_string().starts_with("credentials file /home/u/.aws/credentials, line 2: expected \"key = value\""));
+    /// ```
+    pub fn parse(
+        file: FileKind,
+        path: impl Into<PathBuf>,
+        text: &str,
+    ) -> Result<ProfileSet, ParseError> {
+        let mut set = ProfileSet::new();
+        set.add_file(file, path, text)?;
+        Ok(set)
+    }
+
+    /// Parses one more file and merges it in; its keys override the set's. On error the set is
+    /// unchanged.
+    pub fn add_file(
+        &mut self,
+        file: FileKind,
+        path: impl Into<PathBuf>,
+        text: &str,
+    ) -> Result<(), ParseError> {
+        let path = path.into();
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        if u32::try_from(text.len()).is_err() {
+            return Err(ParseError {
+                file,
+                path,
+                line: 1,
+                problem: Problem::TooLarge,
+            });
+        }
+        let mut parsed = FileParser::new(file, &path, text.len()).run(text)?;
+        parsed.files.push((file, path));
+        self.absorb(parsed);
+        Ok(())
+    }
+
+    /// Like [`add_file`](Self::add_file) for raw bytes: content that is not UTF-8 is an error
+    /// naming the file and line.
+    pub fn add_file_bytes(
+        &mut self,
+        file: FileKind,
+        path: impl Into<PathBuf>,
+        bytes: &[u8],
+    ) -> Result<(), ParseError> {
+        let path = path.into();
+        match std::str::from_utf8(bytes) {
+            Ok(text) => self.add_file(file, path, text),
+            Err(err) => {
+                let valid = bytes.get(..err.valid_up_to()).unwrap_or_default();
+                let line_start = valid.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+                Err(ParseError {
+                    file,
+                    path,
+                    line: line_number(valid.iter().filter(|&&b| b == b'\n').count()),
+                    problem: Problem::NotUtf8 {
+                        column: err.valid_up_to() - line_start,
+                    },
+                })
+            }
+        }
+    }
+}
+
+/// 1-based line number from a count of preceding newlines.
+fn line_number(preceding: usize) -> u32 {
+    u32::try_from(preceding.saturating_add(1)).unwrap_or(u32::MAX)
+}
+
+/// Where the properties of the current section go.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Target {
+    /// No section header yet.
+    Nothing,
+    /// A section that is skipped (its properties are still checked for syntax).
+    Ignored,
+    Profile(u32),
+    SsoSession(u32),
+    Services(u32),
+    /// `[default]` in the config file, kept apart until the end of the file because a
+    /// `[profile default]` anywhere in the same file replaces it.
+    UnprefixedDefault,
+}
+
+/// The property being read, already written at the end of the text buffer; continuation
+/// lines append to its value there.
+struct Pending {
+    key: Span,
+    value_start: u32,
+    line: u32,
+    sub_properties: bool,
+}
+
+struct FileParser<'p> {
+    file: FileKind,
+    path: &'p Path,
+    out: ProfileSet,
+    target: Target,
+    /// `None` right after a section header: a continuation there is an error.
+    pending: Option<Pending>,
+    unprefixed_default: Option<SectionData>,
+    unprefixed_default_line: u32,
+    saw_prefixed_default: bool,
+    line: u32,
+    dropped_warnings: usize,
+}
+
+impl<'p> FileParser<'p> {
+    fn new(file: FileKind, path: &'p Path, size: usize) -> Self {
+        Self {
+            file,
+            path,
+            out: ProfileSet {
+                arena: Arena::with_capacity(size),
+                ..ProfileSet::default()
+            },
+            target: Target::Nothing,
+            pending: None,
+            unprefixed_default: None,
+            unprefixed_default_line: 0,
+            saw_prefixed_default: false,
+            line: 0,
+            dropped_warnings: 0,
+        }
+    }
+
+    fn run(mut self, text: &str) -> Result<ProfileSet, ParseError> {
+        for line in Lines(text) {
+            self.line = self.line.saturating_add(1);
+            match line.as_bytes().first() {
+                None | Some(b'#' | b';') => {}
+                Some(b' ' | b'\t') => {
+                    if !trim_ws(line).is_empty() {
+                        self.continuation(line)?;
+                    }
+                }
+                Some(b'[') => {
+                    self.commit();
+                    self.section(line)?;
+                }
+                Some(_) => {
+                    self.commit();
+                    self.property(line)?;
+                }
+            }
+        }
+        self.commit();
+        self.finish();
+        Ok(self.out)
+    }
+
+    fn error(&self, problem: Problem) -> ParseError {
+        ParseError {
+            file: self.file,
+            path: self.path.to_path_buf(),
+            line: self.line,
+            problem,
+        }
+    }
+
+    fn warn(&mut self, line: u32, message: std::fmt::Arguments<'_>) {
+        if self.out.warnings.len() >= MAX_WARNINGS {
+            self.dropped_warnings += 1;
+            return;
+        }
+        let text = format!(
+            "{} file {}, line {line}: {message}",
+            self.file,
+            self.path.display(),
+        );
+        tracing::warn!("{text}");
+        self.out.warnings.push(text);
+    }
+
+    fn section(&mut self, line: &str) -> Result<(), ParseError> {
+        let line = strip_comment(line, false);
+        let inner = line
+            .strip_prefix('[')
+            .and_then(|rest| rest.strip_suffix(']'))
+            .ok_or_else(|| self.error(Problem::UnclosedSection))?;
+        let inner = trim_ws(inner);
+        let (prefix, name) = match inner.split_once([' ', '\t']) {
+            Some((prefix, name)) => (Some(prefix.trim()), name.trim()),
+            None => (None, inner.trim()),
+        };
+        let out = &mut self.out;
+        self.target =
+            match (self.file, prefix) {
+                (FileKind::Config, Some(prefix)) if !is_identifier(name) => {
+                    self.warn(
+                        self.line,
+                        format_args!(
+                            "section [{prefix} {name}] ignored: \"{name}\" is not a valid name \
+                     (letters, digits and - _ / . % @ : + only)"
+                        ),
+                    );
+                    Target::Ignored
+                }
+                (FileKind::Config, Some("profile")) => {
+                    if name == "default" {
+                        self.saw_prefixed_default = true;
+                    }
+                    Target::Profile(out.profiles.index_of(name, self.file, &mut out.arena))
+                }
+                (FileKind::Config, Some("sso-session")) => {
+                    Target::SsoSession(out.sso_sessions.index_of(name, self.file, &mut out.arena))
+                }
+                (FileKind::Config, Some("services")) => {
+                    Target::Services(out.services.index_of(name, self.file, &mut out.arena))
+                }
+                (FileKind::Config, Some(prefix)) => {
+                    self.warn(
+                        self.line,
+                        format_args!(
+                            "section [{prefix} {name}] ignored: awsauth reads only \
+                     [profile …], [sso-session …] and [services …] sections"
+                        ),
+                    );
+                    Target::Ignored
+                }
+                (FileKind::Config, None) if name == "default" => {
+                    if self.unprefixed_default.is_none() {
+                        let name = out.arena.push("default");
+                        self.unprefixed_default = Some(SectionData::new(name, self.file));
+                        self.unprefixed_default_line = self.line;
+                    }
+                    Target::UnprefixedDefault
+                }
+                (FileKind::Config, None) => {
+                    self.warn(
+                        self.line,
+                        format_args!(
+                            "section [{name}] ignored: in the config file profiles are written \
+                     [profile {name}] (only [default] may omit the prefix)"
+                        ),
+                    );
+                    Target::Ignored
+                }
+                (FileKind::Credentials, Some("profile")) => {
+                    self.warn(self.line, format_args!(
+                    "section [profile {name}] ignored: in the credentials file profiles are \
+                     written [{name}], without the \"profile\" prefix"
+                ));
+                    Target::Ignored
+                }
+                (FileKind::Credentials, None) if is_identifier(name) => {
+                    Target::Profile(out.profiles.index_of(name, self.file, &mut out.arena))
+                }
+                (FileKind::Credentials, _) => {
+                    self.warn(
+                        self.line,
+                        format_args!(
+                            "section [{inner}] ignored: \"{inner}\" is not a valid profile name \
+                     (letters, digits and - _ / . % @ : + only)"
+                        ),
+                    );
+                    Target::Ignored
+                }
+            };
+        Ok(())
+    }
+
+    fn property(&mut self, line: &str) -> Result<(), ParseError> {
+        if self.target == Target::Nothing {
+            return Err(self.error(Problem::NoSection));
+        }
+        let (key, value) = split_property(line).map_err(|missing| {
+            self.error(match missing {
+                Missing::Equals => Problem::NoEquals,
+                Missing::Name => Problem::NoName,
+            })
+        })?;
+        let arena = &mut self.out.arena;
+        let key = arena.push_lowercase(key);
+        let value_start = arena.len();
+        arena.push_str(value);
+        self.pending = Some(Pending {
+            key,
+            value_start,
+            line: self.line,
+            sub_properties: value.is_empty(),
+        });
+        Ok(())
+    }
+
+    fn continuation(&mut self, line: &str) -> Result<(), ParseError> {
+        if self.target == Target::Nothing {
+            return Err(self.error(Problem::NoSection));
+        }
+        let Some(pending) = self.pending.as_ref() else {
+            return Err(self.error(Problem::ContinuationWithoutProperty));
+        };
+        if pending.sub_properties {
+            split_property(line).map_err(|missing| {
+                self.error(match missing {
+                    Missing::Equals => Problem::SubPropertyNoEquals,
+                    Missing::Name => Problem::SubPropertyNoName,
+                })
+            })?;
+        }
+        self.out.arena.push_str("\n");
+        self.out.arena.push_str(trim_ws(line));
+        Ok(())
+    }
+
+    /// Stores the pending property in the current section, or drops its text.
+    fn commit(&mut self) {
+        let Some(pending) = self.pending.take() else {
+            return;
+        };
+        if matches!(self.target, Target::Nothing | Target::Ignored) {
+            self.out.arena.truncate(pending.key.start);
+            return;
+        }
+        if !is_identifier(self.out.arena.get(pending.key)) {
+            self.out.arena.truncate(pending.key.start);
+            self.warn(
+                pending.line,
+                format_args!(
+                    "a property was ignored: its name (before '=') may hold only letters, digits \
+                 and - _ / . % @ : +"
+                ),
+            );
+            return;
+        }
+        let record = Record {
+            key: pending.key,
+            value: Span {
+                start: pending.value_start,
+                len: self.out.arena.len() - pending.value_start,
+            },
+            origin: Origin {
+                file: self.file,
+                line: pending.line,
+            },
+        };
+        let section = match self.target {
+            Target::Nothing | Target::Ignored => None,
+            Target::Profile(i) => self.out.profiles.get_mut(i),
+            Target::SsoSession(i) => self.out.sso_sessions.get_mut(i),
+            Target::Services(i) => self.out.services.get_mut(i),
+            Target::UnprefixedDefault => self.unprefixed_default.as_mut(),
+        };
+        if let Some(section) = section {
+            section.push(record);
+        }
+    }
+
+    fn finish(&mut self) {
+        let out = &mut self.out;
+        for map in [&mut out.profiles, &mut out.sso_sessions, &mut out.services] {
+            for section in &mut map.items {
+                section.settle(&out.arena);
+            }
+        }
+        if let Some(mut default) = self.unprefixed_default.take() {
+            if self.saw_prefixed_default {
+                self.warn(self.unprefixed_default_line, format_args!(
+                    "section [default] ignored: [profile default] in the same file takes priority"
+                ));
+            } else {
+                default.settle(&self.out.arena);
+                self.out.profiles.add(default, &self.out.arena);
+            }
+        }
+        if self.dropped_warnings > 0 {
+            let dropped = self.dropped_warnings;
+            self.out.warnings.push(format!(
+                "{} file {}: {dropped} more warnings not shown",
+                self.file,
+                self.path.display()
+            ));
+        }
+    }
+}
+
+/// The lines of a text, as `str::lines` splits them (at `\n`, dropping a `\r` before it),
+/// with less work per line: profile lines are short, and a plain byte scan beats a searcher
+/// that is set up again for every line.
+struct Lines<'t>(&'t str);
+
+impl<'t> Iterator for Lines<'t> {
+    type Item = &'t str;
+
+    fn next(&mut self) -> Option<&'t str> {
+        if self.0.is_empty() {
+            return None;
+        }
+        let text = self.0;
+        match text.bytes().position(|b| b == b'\n') {
+            Some(end) => {
+                // `\n` and `\r` are ASCII: slicing around them stays on character boundaries.
+                self.0 = text.get(end + 1..).unwrap_or("");
+                let line = text.get(..end).unwrap_or("");
+                Some(line.strip_suffix('\r').unwrap_or(line))
+            }
+            None => {
+                self.0 = "";
+                Some(text)
+            }
+        }
+    }
+}
+
+enum Missing {
+    Equals,
+    Name,
+}
+
+/// `key = value` with the comment removed; the key is trimmed but not yet lower-cased.
+fn split_property(line: &str) -> Result<(&str, &str), Missing> {
+    let line = strip_comment(line, true);
+    let (key, value) = line.split_once('=').ok_or(Missing::Equals)?;
+    let key = trim_ws(key);
+    if key.is_empty() {
+        return Err(Missing::Name);
+    }
+    Ok((key, trim_ws(value)))
+}
+
+/// Trims the line and cuts it at the first `#` or `;` — in values only where whitespace
+/// precedes it, so `secret=abc#def` keeps its `#`.
+fn strip_comment(line: &str, needs_whitespace_before: bool) -> &str {
+    let line = trim_ws(line);
+    let bytes = line.as_bytes();
+    if !has_comment_char(bytes) {
+        return line;
+    }
+    let mut cut = None;
+    for (i, &b) in bytes.iter().enumerate() {
+        if b == b'#' || b == b';' {
+            // Any Unicode whitespace counts here, as in the other SDKs' parsers.
+            let after_whitespace = || {
+                line.get(..i)
+                    .and_then(|before| before.chars().next_back())
+                    .is_some_and(char::is_whitespace)
+            };
+            if !needs_whitespace_before || after_whitespace() {
+                cut = Some(i);
+                break;
+            }
+        }
+    }
+    match cut.and_then(|i| line.get(..i)) {
+        Some(before) => trim_ws(before),
+        None => line,
+    }
+}
+
+/// True when a `#` or `;` occurs. Most lines have none; the fixed-size chunks without an early
+/// exit inside let the compiler check many bytes per instruction.
+fn has_comment_char(bytes: &[u8]) -> bool {
+    let hit = |b: u8| u8::from(b == b'#') | u8::from(b == b';');
+    let chunks = bytes.chunks_exact(16);
+    let rest = chunks.remainder();
+    chunks
+        .map(|chunk| chunk.iter().fold(0u8, |found, &b| found | hit(b)))
+        .chain(std::iter::once(
+            rest.iter().fold(0u8, |found, &b| found | hit(b)),
+        ))
+        .any(|found| found != 0)
+}
+
+/// The bytes allowed in section and key names.
+const IDENTIFIER: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        table[b] = c.is_ascii_alphanumeric()
+            || matches!(c, b'_' | b'-' | b'/' | b'.' | b'%' | b'@' | b':' | b'+');
+        b += 1;
+    }
+    table
+};
+
+/// Section and key names: `[A-Za-z0-9_\-/.%@:+]+`.
+pub(crate) fn is_identifier(name: &str) -> bool {
+    !name.is_empty() && name.bytes().all(|b| IDENTIFIER[usize::from(b)])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_split_like_str_lines() {
+        for text in [
+            "", "a", "a\n", "a\r\nb", "a\r\n", "\n\n", "a\rb\n", "a\r", "\r\n\r\n", "é\r\nü",
+        ] {
+            assert_eq!(
+                Lines(text).collect::<Vec<_>>(),
+                text.lines().collect::<Vec<_>>(),
+                "{text:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn comments_in_values_need_whitespace_before_them() {
+        assert_eq!(strip_comment("a = b#c", true), "a = b#c");
+        assert_eq!(strip_comment("a = b #c", true), "a = b");
+        assert_eq!(strip_comment("a = b\t;c", true), "a = b");
+        assert_eq!(strip_comment("[x]#c", false), "[x]");
+    }
+
+    #[test]
+    fn non_utf8_names_line_and_byte() {
+        let err = ProfileSet::new()
+            .add_file_bytes(
+                FileKind::Config,
+                "/c",
+                b"[default]\nregion = eu\xff-west-1\n",
+            )
+            .unwrap_err();
+        assert_eq!(err.line, 2);
+        assert_eq!(err.problem, Problem::NotUtf8 { column: 11 });
+        assert!(
+            err.to_string()
+                .starts_with("config file /c, line 2: not valid UTF-8")
+        );
+    }
+
+    #[test]
+    fn a_failed_file_leaves_the_set_unchanged() {
+        let mut set = ProfileSet::parse(FileKind::Config, "/c", "[default]\na = 1\n").unwrap();
+        assert!(
+            set.add_file(FileKind::Credentials, "/k", "[default]\na = 2\nbroken\n")
+                .is_err()
+        );
+        assert_eq!(set.profile("default").unwrap().get("a"), Some("1"));
+        assert_eq!(set.files().count(), 1);
+    }
+
+    #[test]
+    fn byte_order_mark_is_skipped() {
+        let set =
+            ProfileSet::parse(FileKind::Credentials, "/k", "\u{feff}[default]\na = 1\n").unwrap();
+        assert_eq!(set.profile("default").unwrap().get("a"), Some("1"));
+    }
+}
