@@ -184,3 +184,41 @@ async fn a_forbidden_metadata_request_stops_the_chain() {
     assert_eq!(err.kind(), ErrorKind::ProviderFailed, "{err}");
     assert_eq!(err.code(), Some("403"));
 }
+
+/// Off EC2, 169.254.169.254 often drops packets: connecting hangs. With the default equal
+/// connect and attempt time-outs that must still be "not configured" (a chain moves on), not
+/// a time-out that stops the chain. A listener whose accept queue is full plays the black hole.
+#[tokio::test]
+async fn a_black_holed_endpoint_is_not_configured() {
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let addr = socket.local_addr().unwrap();
+    let _listener = socket.listen(1).unwrap();
+    let mut held = Vec::new();
+    for _ in 0..4 {
+        if let Ok(Ok(stream)) = tokio::time::timeout(
+            Duration::from_millis(200),
+            tokio::net::TcpStream::connect(addr),
+        )
+        .await
+        {
+            held.push(stream);
+        }
+    }
+    let settings = HttpSettings {
+        connect_timeout: Duration::from_millis(300),
+        attempt_timeout: Duration::from_millis(300),
+        max_attempts: 2,
+        ..fast()
+    };
+    let source = ImdsSource::builder()
+        .client(
+            ImdsClient::builder()
+                .endpoint(format!("http://{addr}"))
+                .http_settings(settings)
+                .build(),
+        )
+        .build();
+    let err = source.provide(&no_env()).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::NotConfigured, "{err}");
+}
