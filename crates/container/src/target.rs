@@ -272,6 +272,22 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        #[test]
+        fn arbitrary_full_uris_never_panic(text in "\\PC{0,80}") {
+            let _ = check_full_uri(&text);
+        }
+
+        #[test]
+        fn plain_http_is_only_allowed_to_the_allow_list(host in "[a-z0-9.:\\[\\]-]{1,30}") {
+            if let Ok(uri) = check_full_uri(&format!("http://{host}/x")) {
+                let h = uri.host().unwrap_or_default();
+                proptest::prop_assert!(plain_http_allowed(h), "{}", h);
+                let _ = provenance_of(&uri);
+            }
+        }
+    }
+
     #[test]
     fn provenance_names_the_agent() {
         let p = |u: &str| provenance_of(&u.parse().unwrap());

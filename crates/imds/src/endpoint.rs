@@ -122,11 +122,42 @@ pub(crate) struct ProfileSettings {
 }
 
 /// Everything the endpoint can be resolved from, besides the environment.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Clone, Default, PartialEq, Eq)]
 pub(crate) struct EndpointConfig {
     pub(crate) explicit: Option<String>,
     pub(crate) explicit_mode: Option<EndpointMode>,
     pub(crate) profile: Option<ProfileSettings>,
+}
+
+impl fmt::Debug for EndpointConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // A URL with user info is refused when used, but must not be printed either.
+        let hide = |url: &Option<String>| {
+            url.as_deref()
+                .map(|u| {
+                    if u.contains('@') {
+                        "<URL with user info>"
+                    } else {
+                        u
+                    }
+                })
+                .map(str::to_owned)
+        };
+        f.debug_struct("EndpointConfig")
+            .field("explicit", &hide(&self.explicit))
+            .field("explicit_mode", &self.explicit_mode)
+            .field(
+                "profile",
+                &self.profile.as_ref().map(|p| {
+                    (
+                        p.profile.as_str(),
+                        hide(&p.endpoint),
+                        p.endpoint_mode.as_deref(),
+                    )
+                }),
+            )
+            .finish()
+    }
 }
 
 fn nonblank(value: Option<&String>) -> Option<&str> {
@@ -254,6 +285,22 @@ mod tests {
             let err = validate(bad, "VAR").unwrap_err();
             assert!(err.to_string().contains("VAR"), "{err}");
             assert!(!err.to_string().contains("pw@"), "{err}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn arbitrary_endpoints_and_modes_never_panic(text in "\\PC{0,80}") {
+            let _ = validate(&text, "X");
+            let _ = text.parse::<EndpointMode>();
+        }
+
+        #[test]
+        fn url_like_endpoints_never_panic(text in "(https?|ftp)://[a-z0-9@:\\[\\]./?#%-]{0,40}") {
+            if let Ok(ok) = validate(&text, "X") {
+                proptest::prop_assert!(!ok.url().ends_with('/'));
+                proptest::prop_assert!(!ok.url().contains('@'));
+            }
         }
     }
 
