@@ -97,7 +97,14 @@ impl HttpClient {
             .clone()
     }
 
-    /// One attempt, cut at `settings.attempt_timeout` by the context's clock.
+    /// One attempt, cut by the context's clock at `settings.connect_timeout +
+    /// settings.attempt_timeout`.
+    ///
+    /// The connect share is there so that a connection that never opens ends as the
+    /// transport's [`Connect`](HttpErrorKind::Connect) error ("nothing answers here") rather
+    /// than an [`AttemptTimeout`](HttpErrorKind::AttemptTimeout) ("it answered too slowly"):
+    /// with equal time-outs the attempt timer, started first, would otherwise win the race,
+    /// and an IMDS client off EC2 would report a time-out instead of "not configured".
     pub async fn send_once(
         &self,
         cx: &Context,
@@ -105,14 +112,17 @@ impl HttpClient {
         settings: &HttpSettings,
     ) -> Result<HttpResponse, HttpError> {
         let endpoint = request.endpoint();
+        let limit = settings
+            .connect_timeout
+            .saturating_add(settings.attempt_timeout);
         let attempt = self.transport.send(request, settings);
         tokio::select! {
             outcome = attempt => outcome,
-            () = cx.clock().sleep(settings.attempt_timeout) => Err(HttpError::new(
+            () = cx.clock().sleep(limit) => Err(HttpError::new(
                 HttpErrorKind::AttemptTimeout,
                 endpoint,
                 format!("no complete response within {:?}", settings.attempt_timeout),
-            ).after(settings.attempt_timeout)),
+            ).after(limit)),
         }
     }
 

@@ -7,7 +7,8 @@ use std::time::Duration;
 pub struct HttpSettings {
     /// Time allowed to open a connection (TCP, plus TLS for https).
     pub connect_timeout: Duration,
-    /// Time allowed for one attempt, from sending to the last byte of the body.
+    /// Time allowed for one attempt, from sending to the last byte of the body. Connecting has
+    /// its own allowance on top, so an attempt is cut at `connect_timeout + attempt_timeout`.
     pub attempt_timeout: Duration,
     /// Time allowed for the whole operation, retries and backoff included.
     pub total_timeout: Duration,

@@ -268,3 +268,42 @@ async fn a_connection_reset_mid_body_is_an_io_error() {
         .unwrap_err();
     assert_eq!(err.kind(), HttpErrorKind::Io, "{err}");
 }
+
+/// A listener whose accept queue is full drops new SYNs (Linux), so connecting hangs like it
+/// does towards 169.254.169.254 off EC2. That must end as a connect failure ("nothing
+/// there"), not an attempt time-out, even when both time-outs are equal.
+#[tokio::test]
+async fn a_connect_that_hangs_is_unreachable_not_an_attempt_timeout() {
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let addr = socket.local_addr().unwrap();
+    let _listener = socket.listen(1).unwrap();
+    // Fill the accept queue; nobody ever accepts.
+    let mut held = Vec::new();
+    for _ in 0..4 {
+        if let Ok(Ok(stream)) = tokio::time::timeout(
+            Duration::from_millis(200),
+            tokio::net::TcpStream::connect(addr),
+        )
+        .await
+        {
+            held.push(stream);
+        }
+    }
+    let settings = HttpSettings {
+        connect_timeout: Duration::from_millis(300),
+        attempt_timeout: Duration::from_millis(300),
+        max_attempts: 1,
+        ..fast()
+    };
+    let err = HttpClient::new(awsauth_http::HyperTransport::new(None))
+        .send(
+            &cx(),
+            get(&format!("http://{addr}/")),
+            &settings,
+            default_classifier,
+        )
+        .await
+        .unwrap_err();
+    assert!(err.is_unreachable(), "{err}");
+}

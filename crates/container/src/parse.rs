@@ -1,0 +1,167 @@
+//! Parsing the credentials document and error bodies served by the ECS and EKS agents.
+
+use awsauth_core::{CredentialError, Credentials, SecretString, timefmt};
+use serde::{Deserialize, Deserializer};
+
+use crate::SOURCE_NAME;
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct Document {
+    access_key_id: Option<String>,
+    #[serde(default, deserialize_with = "secret")]
+    secret_access_key: Option<SecretString>,
+    #[serde(default, deserialize_with = "secret")]
+    token: Option<SecretString>,
+    expiration: Option<String>,
+    account_id: Option<String>,
+    role_arn: Option<String>,
+}
+
+/// Moves the deserialized `String` into a zeroizing box without another copy.
+fn secret<'de, D: Deserializer<'de>>(d: D) -> Result<Option<SecretString>, D::Error> {
+    Ok(Option::<String>::deserialize(d)?.map(SecretString::from))
+}
+
+/// `{"Code": …, "Message": …}` (either case).
+#[derive(Deserialize)]
+struct ErrorBody {
+    #[serde(alias = "Code")]
+    code: Option<String>,
+    #[serde(alias = "Message")]
+    message: Option<String>,
+}
+
+/// Turns a credentials document into [`Credentials`]; errors name `url`, never quote the body.
+pub(crate) fn credentials(
+    body: &[u8],
+    url: &str,
+    provenance: &str,
+) -> Result<Credentials, CredentialError> {
+    let failed =
+        |what: String| CredentialError::provider_failed(SOURCE_NAME, format!("GET {url}: {what}"));
+    let doc: Document = serde_json::from_slice(body)
+        .map_err(|e| failed(format!("the credentials document is not valid JSON ({e})")))?;
+    let missing = |field: &str| failed(format!("the credentials document has no {field}"));
+    let key_id = doc
+        .access_key_id
+        .map(|k| k.trim().to_owned())
+        .filter(|k| !k.is_empty())
+        .ok_or_else(|| missing("AccessKeyId"))?;
+    let secret = doc
+        .secret_access_key
+        .filter(|s| !s.is_blank())
+        .ok_or_else(|| missing("SecretAccessKey"))?;
+    let expiry = match doc
+        .expiration
+        .as_deref()
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+    {
+        Some(text) => Some(
+            timefmt::parse_rfc3339(text)
+                .map_err(|e| failed(format!("its Expiration is unreadable: {e}")))?,
+        ),
+        None => None,
+    };
+    let account = doc
+        .account_id
+        .map(|a| a.trim().to_owned())
+        .filter(|a| !a.is_empty())
+        .or_else(|| doc.role_arn.as_deref().and_then(account_of_arn));
+    Ok(Credentials::builder(key_id, secret)
+        .maybe_session_token(doc.token)
+        .maybe_expiry(expiry)
+        .maybe_account_id(account)
+        .provenance(provenance)
+        .build())
+}
+
+/// The account of `arn:partition:iam::123456789012:role/…`.
+fn account_of_arn(arn: &str) -> Option<String> {
+    let account = arn.split(':').nth(4)?;
+    (account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit())).then(|| account.to_owned())
+}
+
+/// The service's error code and message, if the body is such a document.
+pub(crate) fn error_body(body: &[u8]) -> (Option<String>, Option<String>) {
+    match serde_json::from_slice::<ErrorBody>(body) {
+        Ok(e) => (
+            e.code
+                .map(|c| c.trim().chars().take(64).collect())
+                .filter(|c: &String| !c.is_empty()),
+            e.message
+                .map(|m| m.trim().chars().take(256).collect())
+                .filter(|m: &String| !m.is_empty()),
+        ),
+        Err(_) => (None, None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn ecs_document_parses_and_account_comes_from_the_role_arn() {
+        let body = br#"{"AccessKeyId":"ASIAX","SecretAccessKey":"s","Token":"t",
+            "Expiration":"2030-01-01T00:00:00Z","RoleArn":"arn:aws:iam::123456789012:role/task"}"#;
+        let c = credentials(body, "u", "container:ecs").unwrap();
+        assert_eq!(c.account_id(), Some("123456789012"));
+        assert_eq!(c.session_token(), Some("t"));
+        assert_eq!(c.provenance().to_string(), "container:ecs");
+    }
+
+    #[test]
+    fn expiration_is_optional_but_must_be_readable() {
+        let c = credentials(br#"{"AccessKeyId":"A","SecretAccessKey":"s"}"#, "u", "p").unwrap();
+        assert_eq!(c.expiry(), None);
+        let err = credentials(
+            br#"{"AccessKeyId":"A","SecretAccessKey":"s","Expiration":"later"}"#,
+            "u",
+            "p",
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("Expiration"), "{err}");
+    }
+
+    #[test]
+    fn error_bodies_in_either_case() {
+        assert_eq!(
+            error_body(br#"{"Code":"AccessDenied","Message":"no"}"#),
+            (Some("AccessDenied".into()), Some("no".into()))
+        );
+        assert_eq!(
+            error_body(br#"{"code":"InvalidIdentifier","message":"bad"}"#),
+            (Some("InvalidIdentifier".into()), Some("bad".into()))
+        );
+        assert_eq!(error_body(b"<html>"), (None, None));
+    }
+
+    proptest! {
+        #[test]
+        fn arbitrary_bytes_never_panic(body in proptest::collection::vec(any::<u8>(), 0..512)) {
+            let _ = credentials(&body, "u", "p");
+            let _ = error_body(&body);
+        }
+
+        #[test]
+        fn odd_values_never_panic(
+            key in proptest::option::of(".{0,20}"),
+            expiration in proptest::option::of(".{0,40}"),
+            arn in proptest::option::of("[a-z0-9:/]{0,40}"),
+            number in any::<i64>(),
+        ) {
+            let doc = serde_json::json!({
+                "AccessKeyId": key, "SecretAccessKey": "s", "Expiration": expiration,
+                "RoleArn": arn, "Token": number,
+            });
+            let _ = credentials(doc.to_string().as_bytes(), "u", "p");
+            let doc = serde_json::json!({"AccessKeyId": key, "SecretAccessKey": [number], "RoleArn": arn});
+            let _ = credentials(doc.to_string().as_bytes(), "u", "p");
+            let doc = serde_json::json!({"code": number, "Message": key});
+            let _ = error_body(doc.to_string().as_bytes());
+        }
+    }
+}

@@ -1,0 +1,40 @@
+//! # awsauth-imds
+//!
+//! Credentials and region from the EC2 instance metadata service, spoken as IMDSv2.
+//!
+//! - [`ImdsClient`]: resolves the endpoint (explicit setting >
+//!   `AWS_EC2_METADATA_SERVICE_ENDPOINT` > profile `ec2_metadata_service_endpoint` > endpoint
+//!   mode, `IPv4` → `http://169.254.169.254`, `IPv6` → `http://[fd00:ec2::254]`), gets a session
+//!   token with `PUT /latest/api/token` and reuses it until shortly before its TTL ends, sends it
+//!   as `x-aws-ec2-metadata-token`, and retries a 401 once with a fresh token. The token is a
+//!   [`SecretString`](awsauth_core::SecretString) and is never logged.
+//! - [`ImdsSource`]: the instance role's credentials from
+//!   `/latest/meta-data/iam/security-credentials-extended/` (which also gives the account id),
+//!   falling back to the legacy `/latest/meta-data/iam/security-credentials/`, with static
+//!   stability across IMDS outages.
+//! - [`ImdsClient::region`] reads `/latest/meta-data/placement/region`.
+//!
+//! All I/O goes through the [`Context`](awsauth_core::Context): the environment, the clock
+//! (token TTL, time-outs, static stability), randomness (jitter) and the HTTP client
+//! ([`awsauth_http::HttpClient::from_context`]). This crate does not read profiles itself: a crate
+//! that does passes the two profile settings to [`ImdsClientBuilder::profile_settings`].
+//!
+//! IMDSv1 (no token) is used only when [`ImdsClientBuilder::allow_imdsv1_fallback`] is enabled,
+//! because IMDSv1 answers any plain `GET` and so hands the instance's credentials to any
+//! server-side request forgery.
+#![forbid(unsafe_code)]
+
+mod client;
+mod endpoint;
+mod parse;
+mod source;
+
+pub use client::{ImdsClient, ImdsClientBuilder, MAX_TOKEN_TTL};
+pub use endpoint::{
+    DISABLED_ENV, ENDPOINT_ENV, ENDPOINT_MODE_ENV, EndpointMode, InvalidEndpointMode,
+    PROFILE_ENDPOINT_KEY, PROFILE_ENDPOINT_MODE_KEY, ResolvedEndpoint,
+};
+pub use source::{ImdsSource, ImdsSourceBuilder};
+
+/// The name in errors, `explain` output and provenance.
+const SOURCE_NAME: &str = "imds";

@@ -1,0 +1,171 @@
+//! Parsing IMDS answers: the role listing and the credentials document.
+
+use awsauth_core::{CredentialError, Credentials, SecretString, timefmt};
+use serde::{Deserialize, Deserializer};
+
+use crate::SOURCE_NAME;
+
+/// The credentials document of `/latest/meta-data/iam/security-credentials[-extended]/<role>`.
+/// Unknown fields (`LastUpdated`, `Type`…) are ignored.
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct Document {
+    code: Option<String>,
+    message: Option<String>,
+    access_key_id: Option<String>,
+    #[serde(default, deserialize_with = "secret")]
+    secret_access_key: Option<SecretString>,
+    #[serde(default, deserialize_with = "secret")]
+    token: Option<SecretString>,
+    expiration: Option<String>,
+    account_id: Option<String>,
+}
+
+/// Moves the deserialized `String` into a zeroizing box without another copy.
+fn secret<'de, D: Deserializer<'de>>(d: D) -> Result<Option<SecretString>, D::Error> {
+    Ok(Option::<String>::deserialize(d)?.map(SecretString::from))
+}
+
+/// Turns a credentials document into [`Credentials`]. `url` names where it came from (errors
+/// name it; they never quote the body, which holds secrets).
+pub(crate) fn credentials(
+    body: &[u8],
+    role: &str,
+    url: &str,
+) -> Result<Credentials, CredentialError> {
+    let failed =
+        |what: String| CredentialError::provider_failed(SOURCE_NAME, format!("GET {url}: {what}"));
+    let doc: Document = serde_json::from_slice(body).map_err(|e| {
+        // serde_json's messages give a line and column, never the input itself.
+        failed(format!("the credentials document is not valid JSON ({e})"))
+    })?;
+    if let Some(code) = doc.code.as_deref().map(str::trim)
+        && code != "Success"
+    {
+        let code: String = code.chars().take(64).collect();
+        let message = doc
+            .message
+            .as_deref()
+            .map(|m| format!(": {}", m.chars().take(256).collect::<String>()))
+            .unwrap_or_default();
+        return Err(failed(format!(
+            "IMDS answered Code `{code}` for role `{role}`{message}"
+        ))
+        .with_code(code));
+    }
+    let missing = |field: &str| failed(format!("the credentials document has no {field}"));
+    let key_id = doc
+        .access_key_id
+        .filter(|k| !k.trim().is_empty())
+        .ok_or_else(|| missing("AccessKeyId"))?;
+    let secret = doc
+        .secret_access_key
+        .filter(|s| !s.is_blank())
+        .ok_or_else(|| missing("SecretAccessKey"))?;
+    let expiration = doc.expiration.ok_or_else(|| missing("Expiration"))?;
+    let expiry = timefmt::parse_rfc3339(&expiration)
+        .map_err(|e| failed(format!("its Expiration is unreadable: {e}")))?;
+    Ok(Credentials::builder(key_id.trim(), secret)
+        .maybe_session_token(doc.token)
+        .expiry(expiry)
+        .maybe_account_id(doc.account_id.map(|a| a.trim().to_owned()))
+        .provenance(format!("imds:role/{role}"))
+        .build())
+}
+
+/// The role name from a role listing: its first non-blank line.
+pub(crate) fn role_listing(body: &[u8]) -> Option<String> {
+    let text = std::str::from_utf8(body).ok()?;
+    let first = text.lines().map(str::trim).find(|l| !l.is_empty())?;
+    is_role_name(first).then(|| first.to_owned())
+}
+
+/// IAM role names: 1–64 characters of letters, digits and `+=,.@_-`.
+pub(crate) fn is_role_name(name: &str) -> bool {
+    (1..=64).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"+=,.@_-".contains(&b))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    const GOOD: &str = r#"{"Code":"Success","LastUpdated":"2024-01-01T00:00:00Z","Type":"AWS-HMAC",
+        "AccessKeyId":"ASIAEXAMPLE","SecretAccessKey":"sekrit/KEY","Token":"tok",
+        "Expiration":"2024-01-01T06:00:00Z","AccountId":"123456789012"}"#;
+
+    #[test]
+    fn a_complete_document_parses() {
+        let c = credentials(GOOD.as_bytes(), "web", "u").unwrap();
+        assert_eq!(c.access_key_id(), "ASIAEXAMPLE");
+        assert_eq!(c.secret_access_key(), "sekrit/KEY");
+        assert_eq!(c.session_token(), Some("tok"));
+        assert_eq!(c.account_id(), Some("123456789012"));
+        assert_eq!(
+            timefmt::rfc3339(c.expiry().unwrap()),
+            "2024-01-01T06:00:00Z"
+        );
+        assert_eq!(c.provenance().to_string(), "imds:role/web");
+    }
+
+    #[test]
+    fn errors_never_quote_the_body() {
+        let body = r#"{"AccessKeyId":"AKID","SecretAccessKey":"sekrit-value","Expiration":"soon"}"#;
+        let err = credentials(body.as_bytes(), "r", "u").unwrap_err();
+        assert!(err.to_string().contains("Expiration"), "{err}");
+        assert!(!err.to_string().contains("sekrit"), "{err}");
+        let err = credentials(br#"{"SecretAccessKey":"sekrit-value",}"#, "r", "u").unwrap_err();
+        assert!(!err.to_string().contains("sekrit"), "{err}");
+    }
+
+    #[test]
+    fn role_listings() {
+        assert_eq!(
+            role_listing(b"\n  my-role+x \nother\n").as_deref(),
+            Some("my-role+x")
+        );
+        assert_eq!(role_listing(b""), None);
+        assert_eq!(role_listing(b"has space"), None);
+        assert_eq!(role_listing(b"../../etc"), None);
+        assert_eq!(role_listing(&[0xff, 0xfe]), None);
+    }
+
+    proptest! {
+        #[test]
+        fn arbitrary_bytes_never_panic(body in proptest::collection::vec(any::<u8>(), 0..512)) {
+            let _ = credentials(&body, "r", "u");
+            let _ = role_listing(&body);
+        }
+
+        #[test]
+        fn json_with_odd_values_never_panics(
+            code in proptest::option::of("[A-Za-z]{0,10}"),
+            key in proptest::option::of(".{0,20}"),
+            expiration in proptest::option::of(".{0,40}"),
+            number in any::<i64>(),
+        ) {
+            let doc = serde_json::json!({
+                "Code": code, "AccessKeyId": key, "SecretAccessKey": number,
+                "Expiration": expiration, "Token": [number], "AccountId": {"x": number},
+            });
+            let _ = credentials(doc.to_string().as_bytes(), "r", "u");
+            let doc = serde_json::json!({
+                "Code": code, "AccessKeyId": key, "SecretAccessKey": "s",
+                "Expiration": expiration,
+            });
+            let _ = credentials(doc.to_string().as_bytes(), "r", "u");
+        }
+
+        #[test]
+        fn mutated_valid_documents_never_panic(cut in 0usize..400, byte in any::<u8>()) {
+            let mut body = GOOD.as_bytes().to_vec();
+            let at = cut % body.len();
+            body[at] = byte;
+            let _ = credentials(&body, "r", "u");
+            let _ = credentials(&GOOD.as_bytes()[..at], "r", "u");
+        }
+    }
+}

@@ -1,0 +1,180 @@
+//! Shared fixtures: a scripted IMDS on wiremock, contexts, log capture.
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
+
+use awsauth_core::{Clock, Context, MapEnv, SystemClock, timefmt};
+use awsauth_http::HttpSettings;
+use awsauth_imds::{ImdsClient, ImdsClientBuilder, ImdsSource};
+use wiremock::matchers::{header, method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+pub const TOKEN: &str = "imds-session-token-AAAA";
+pub const SECRET: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+pub const SESSION: &str = "IQoJb3JpZ2luX2VjEXAMPLESESSIONTOKEN";
+pub const ROLE: &str = "web-role";
+pub const TOKEN_PATH: &str = "/latest/api/token";
+pub const EXTENDED: &str = "/latest/meta-data/iam/security-credentials-extended/";
+pub const LEGACY: &str = "/latest/meta-data/iam/security-credentials/";
+
+/// Real time (the servers really answer), an environment of the test's choosing.
+pub fn cx(env: MapEnv) -> Context {
+    Context::builder()
+        .clock(Arc::new(SystemClock))
+        .env(env)
+        .build()
+}
+
+pub fn no_env() -> Context {
+    cx(MapEnv::new())
+}
+
+/// Fast settings so failure tests finish quickly.
+pub fn fast() -> HttpSettings {
+    HttpSettings {
+        connect_timeout: Duration::from_millis(500),
+        attempt_timeout: Duration::from_millis(500),
+        total_timeout: Duration::from_secs(5),
+        max_attempts: 3,
+        initial_backoff: Duration::from_millis(5),
+        max_backoff: Duration::from_millis(10),
+        max_body_bytes: 64 * 1024,
+    }
+}
+
+pub fn client_for(server: &MockServer) -> ImdsClientBuilder {
+    ImdsClient::builder()
+        .endpoint(server.uri())
+        .http_settings(fast())
+}
+
+pub fn source_for(server: &MockServer) -> ImdsSource {
+    ImdsSource::builder()
+        .client(client_for(server).build())
+        .build()
+}
+
+pub fn in_hours(clock: &dyn Clock, hours: u64) -> String {
+    timefmt::rfc3339(clock.now() + Duration::from_secs(hours * 3600))
+}
+
+pub fn document(expiration: &str, account: Option<&str>) -> serde_json::Value {
+    let mut doc = serde_json::json!({
+        "Code": "Success",
+        "LastUpdated": "2024-01-01T00:00:00Z",
+        "Type": "AWS-HMAC",
+        "AccessKeyId": "ASIAEXAMPLE",
+        "SecretAccessKey": SECRET,
+        "Token": SESSION,
+        "Expiration": expiration,
+    });
+    if let Some(account) = account {
+        doc["AccountId"] = account.into();
+    }
+    doc
+}
+
+/// The token endpoint: answers `TOKEN` with the TTL header, as IMDS does.
+pub async fn mount_token(server: &MockServer) {
+    Mock::given(method("PUT"))
+        .and(path(TOKEN_PATH))
+        .and(header("x-aws-ec2-metadata-token-ttl-seconds", "21600"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("x-aws-ec2-metadata-token-ttl-seconds", "21600")
+                .set_body_string(TOKEN),
+        )
+        .mount(server)
+        .await;
+}
+
+/// A role listing and credentials on the extended API (token required).
+pub async fn mount_extended(server: &MockServer, expiration: &str) {
+    Mock::given(method("GET"))
+        .and(path(EXTENDED))
+        .and(header("x-aws-ec2-metadata-token", TOKEN))
+        .respond_with(ResponseTemplate::new(200).set_body_string(format!("{ROLE}\n")))
+        .mount(server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(format!("{EXTENDED}{ROLE}")))
+        .and(header("x-aws-ec2-metadata-token", TOKEN))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(document(expiration, Some("123456789012"))),
+        )
+        .mount(server)
+        .await;
+}
+
+/// A healthy instance: token + extended API, credentials valid for 6 hours.
+pub async fn healthy() -> MockServer {
+    let server = MockServer::start().await;
+    mount_token(&server).await;
+    mount_extended(&server, &in_hours(&SystemClock, 6)).await;
+    server
+}
+
+/// How many requests hit `method path`.
+pub async fn count(server: &MockServer, m: &str, p: &str) -> usize {
+    server
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .filter(|r| r.method.as_str() == m && r.url.path() == p)
+        .count()
+}
+
+/// A port nothing listens on (bound, then released).
+pub fn closed_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap().port()
+}
+
+/// Captures every log line (all levels) written while the guard lives on this thread.
+#[derive(Clone, Default)]
+pub struct Logs(Arc<Mutex<Vec<u8>>>);
+
+impl Logs {
+    pub fn capture() -> (Self, tracing::subscriber::DefaultGuard) {
+        let logs = Self::default();
+        let writer = logs.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::TRACE)
+            .with_ansi(false)
+            .with_writer(move || writer.clone())
+            .finish();
+        (logs, tracing::subscriber::set_default(subscriber))
+    }
+
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+    }
+
+    /// Fails when any secret of the fixtures shows up.
+    pub fn assert_no_secrets(&self) {
+        let text = self.text();
+        for secret in [TOKEN, SECRET, SESSION] {
+            assert!(
+                !text.contains(secret),
+                "a secret leaked into the logs:\n{text}"
+            );
+        }
+    }
+}
+
+impl Write for Logs {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+pub fn now() -> SystemTime {
+    SystemTime::now()
+}
