@@ -173,7 +173,7 @@ async fn invalid_settings_are_named_before_the_base_or_sts_is_asked() {
         (make().external_id("x"), "external ID"),
         (make().external_id("has spaces in it"), "external ID"),
         (make().session_name("s"), "session name"),
-        (make().session_name(&"s".repeat(65)), "session name"),
+        (make().session_name("s".repeat(65)), "session name"),
         (make().duration(Duration::from_secs(899)), "duration"),
         (make().duration(Duration::from_secs(43_201)), "duration"),
     ];
