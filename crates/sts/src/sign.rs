@@ -122,7 +122,13 @@ impl<'a> SigV4Signer<'a> {
             SignableBody::Bytes(&request.body),
         )
         .map_err(|e| SignError(e.to_string()))?;
-        let (instructions, _signature) = sign(signable, &params)
+        // aws-sigv4 traces the canonical request; older releases (1.3.8, which the workspace's
+        // rust-version resolves to) print the x-amz-security-token value in it. Its events are
+        // silenced for this call.
+        let signed = tracing::dispatcher::with_default(&tracing::Dispatch::none(), || {
+            sign(signable, &params)
+        });
+        let (instructions, _signature) = signed
             .map_err(|e| SignError(e.to_string()))?
             .into_parts();
         let (new_headers, _query) = instructions.into_parts();

@@ -263,3 +263,31 @@ async fn explain_tells_without_network() {
     assert!(insecure.last().unwrap().reason.contains("plain http"));
     assert!(server.received_requests().await.unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn no_secret_reaches_logs_or_debug_even_at_trace_level() {
+    let captured = Captured::default();
+    let _guard = captured.install();
+    let server = answering(assumed("LOG", "123456789012")).await;
+    let source = AssumeRoleSource::new(SessionBase, ROLE).endpoint_url(server.uri());
+    let creds = source.provide(&cx()).await.unwrap();
+    let request = &server.received_requests().await.unwrap()[0];
+    assert_eq!(
+        request.headers["x-amz-security-token"].to_str().unwrap(),
+        BASE_TOKEN
+    );
+    let logs = captured.text();
+    assert!(logs.contains("assuming role"), "the capture works: {logs}");
+    let everything = format!("{logs} {source:?} {creds:?} {:?}", source.explain(&cx()));
+    for secret in [
+        BASE_SECRET,
+        BASE_TOKEN,
+        &issued_secret("LOG"),
+        &issued_token("LOG"),
+    ] {
+        assert!(
+            !everything.contains(secret),
+            "{secret} leaked: {everything}"
+        );
+    }
+}

@@ -126,3 +126,54 @@ pub(crate) fn authorization(request: &wiremock::Request) -> String {
         .unwrap()
         .to_owned()
 }
+
+/// Everything logged at any level while the guard lives (current thread only).
+#[derive(Clone, Default)]
+pub(crate) struct Captured(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl Captured {
+    pub(crate) fn install(&self) -> tracing::subscriber::DefaultGuard {
+        let sink = self.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::TRACE)
+            .with_ansi(false)
+            .with_writer(move || sink.clone())
+            .finish();
+        tracing::subscriber::set_default(subscriber)
+    }
+
+    pub(crate) fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+    }
+}
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// A base holding temporary credentials (key, secret, session token).
+#[derive(Debug)]
+pub(crate) struct SessionBase;
+
+pub(crate) const BASE_TOKEN: &str = "FwoGZXIvYXdzEBaseSessionTokenDoNotLeak";
+
+#[async_trait]
+impl CredentialSource for SessionBase {
+    async fn provide(&self, _cx: &Context) -> Result<Credentials, CredentialError> {
+        Ok(Credentials::builder("ASIABASE", BASE_SECRET)
+            .session_token(BASE_TOKEN)
+            .provenance("sso")
+            .build())
+    }
+
+    fn name(&self) -> &str {
+        "sso"
+    }
+}
