@@ -128,9 +128,7 @@ impl<'a> SigV4Signer<'a> {
         let signed = tracing::dispatcher::with_default(&tracing::Dispatch::none(), || {
             sign(signable, &params)
         });
-        let (instructions, _signature) = signed
-            .map_err(|e| SignError(e.to_string()))?
-            .into_parts();
+        let (instructions, _signature) = signed.map_err(|e| SignError(e.to_string()))?.into_parts();
         let (new_headers, _query) = instructions.into_parts();
         for header in new_headers {
             let name = HeaderName::from_bytes(header.name().as_bytes()).map_err(|_| {
