@@ -2,15 +2,15 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::{Duration, UNIX_EPOCH};
+use std::time::Duration;
 
 use awsauth_core::{
     Context, CredentialError, CredentialSource, Credentials, Explanation, Status, async_trait,
 };
 use awsauth_http::HttpSettings;
 use awsauth_sts::{
-    AssumeRoleInput, RoleArn, StsClient, ValidationError, validate_duration, validate_external_id,
-    validate_session_name,
+    AssumeRoleInput, RoleArn, StsClient, ValidationError, default_session_name, validate_duration,
+    validate_external_id, validate_session_name,
 };
 
 /// The session length asked for when none is set: 15 minutes, Grafana's `session_duration`
@@ -174,14 +174,9 @@ impl AssumeRoleSource {
     }
 
     fn session_name_for(&self, cx: &Context) -> String {
-        self.session_name.clone().unwrap_or_else(|| {
-            let millis = cx
-                .now()
-                .duration_since(UNIX_EPOCH)
-                .map(|d| d.as_millis())
-                .unwrap_or_default();
-            format!("awsauth-{millis}")
-        })
+        self.session_name
+            .clone()
+            .unwrap_or_else(|| default_session_name(cx))
     }
 
     fn step(&self) -> String {

@@ -24,6 +24,22 @@ pub const SIGNING_SERVICE: &str = "sts";
 /// The longest STS message kept in an error.
 const MAX_MESSAGE_CHARS: usize = 1024;
 
+/// The session name used when none is configured: `awsauth-<unix millis>` by the context's
+/// clock (2 to 64 characters of the allowed set, as STS requires).
+///
+/// ```
+/// let cx = awsauth_core::Context::builder().build(); // its clock starts at 2024-01-01T00:00:00Z
+/// assert_eq!(awsauth_sts::default_session_name(&cx), "awsauth-1704067200000");
+/// ```
+pub fn default_session_name(cx: &Context) -> String {
+    let millis = cx
+        .now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis())
+        .unwrap_or_default();
+    format!("awsauth-{millis}")
+}
+
 /// The inputs of `AssumeRole`.
 ///
 /// ```

@@ -93,8 +93,7 @@ fn scan(body: &[u8], wanted: &[&[&str]]) -> Result<Found, XmlError> {
     loop {
         let event = reader.read_event().map_err(|_| ill_formed(&reader))?;
         match event {
-            Event::Start(start) | Event::Empty(start) if stack.len() >= MAX_DEPTH => {
-                let _ = start;
+            Event::Start(_) | Event::Empty(_) if stack.len() >= MAX_DEPTH => {
                 return Err(XmlError(format!(
                     "the XML nests deeper than {MAX_DEPTH} elements"
                 )));

@@ -2,14 +2,17 @@
 
 use std::io;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, UNIX_EPOCH};
+use std::time::Duration;
 
 use awsauth_core::{
     Context, CredentialError, CredentialSource, Credentials, Explanation, SecretString, Status,
     async_trait,
 };
 use awsauth_http::HttpSettings;
-use awsauth_sts::{RoleArn, StsClient, WebIdentityInput, validate_duration, validate_session_name};
+use awsauth_sts::{
+    RoleArn, StsClient, WebIdentityInput, default_session_name, validate_duration,
+    validate_session_name,
+};
 use zeroize::Zeroize;
 
 /// `AWS_WEB_IDENTITY_TOKEN_FILE`: the path of the token file.
@@ -313,14 +316,9 @@ impl WebIdentitySource {
     }
 
     fn session_name_for(&self, cx: &Context, plan: &Plan) -> String {
-        plan.session_name.clone().unwrap_or_else(|| {
-            let millis = cx
-                .now()
-                .duration_since(UNIX_EPOCH)
-                .map(|d| d.as_millis())
-                .unwrap_or_default();
-            format!("awsauth-{millis}")
-        })
+        plan.session_name
+            .clone()
+            .unwrap_or_else(|| default_session_name(cx))
     }
 }
 
