@@ -1,0 +1,42 @@
+//! `AssumeRoleSource` against moto, when `cargo xtask test` provides one through
+//! `AWSAUTH_MOTO_ENDPOINT` (read from the process environment: harness configuration, not
+//! source input). Without it the test prints a skip line and passes. These tests never turn
+//! moto's IAM auth mode on (the `awsauth-sts` interop suite does, and restores it).
+
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use awsauth_core::{Context, CredentialSource, SystemClock};
+use awsauth_sts_assume::AssumeRoleSource;
+
+use crate::support::{CountingKeys, ROLE, ROLE2};
+
+fn moto() -> Option<String> {
+    match std::env::var("AWSAUTH_MOTO_ENDPOINT") {
+        Ok(endpoint) if !endpoint.trim().is_empty() => Some(endpoint.trim().to_owned()),
+        _ => {
+            println!("skipped: AWSAUTH_MOTO_ENDPOINT not set (run cargo xtask test)");
+            None
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_two_hop_role_chain_against_moto() {
+    let Some(endpoint) = moto() else { return };
+    let cx = Context::builder().clock(Arc::new(SystemClock)).build();
+    let first = AssumeRoleSource::new(CountingKeys::default(), ROLE)
+        .endpoint_url(&endpoint)
+        .external_id("interop-ext");
+    let second = AssumeRoleSource::new(first, ROLE2)
+        .endpoint_url(&endpoint)
+        .session_name("second-hop");
+    let creds = second.provide(&cx).await.unwrap();
+    assert!(creds.access_key_id().starts_with("ASIA"));
+    assert!(creds.expiry().unwrap() > SystemTime::now());
+    assert_eq!(creds.account_id(), Some("210987654321"));
+    assert_eq!(
+        creds.provenance().to_string(),
+        format!("keys -> assume-role:{ROLE} -> assume-role:{ROLE2}")
+    );
+}

@@ -1,0 +1,47 @@
+//! # awsauth-sts
+//!
+//! awsauth's own STS client, shared by the `sts-assume` and `web-identity` sources and by
+//! `awsauth whoami`:
+//!
+//! - [`StsClient`]: `AssumeRole` (SigV4-signed with the base credentials), the unsigned
+//!   `AssumeRoleWithWebIdentity`, and `GetCallerIdentity`, in the query protocol (`POST /`,
+//!   form-encoded, `Version=2011-06-15`) over the shared [`awsauth_http`] client: time-outs,
+//!   a bounded body, retries with backoff on throttling, `IDPCommunicationError` and 5xx.
+//! - [`resolve_endpoint`]: explicit endpoint > `AWS_ENDPOINT_URL_STS` > `AWS_ENDPOINT_URL` >
+//!   the regional (or FIPS) endpoint of the region's partition; the global endpoint only for
+//!   `AWS_STS_REGIONAL_ENDPOINTS=legacy` in a legacy region or when no region is known. Plain
+//!   `http://` only to loopback unless explicitly allowed.
+//! - Validation before any network call: [`RoleArn`], [`validate_external_id`],
+//!   [`validate_session_name`], [`validate_duration`].
+//! - [`SigV4Signer`]: signs an [`HttpRequest`](awsauth_http::HttpRequest) with the `aws-sigv4`
+//!   crate.
+//! - [`StsError`]: typed by [`StsErrorCode`], mapped onto
+//!   [`CredentialError`](awsauth_core::CredentialError) by
+//!   [`StsError::into_credential_error`].
+//! - [`xml`]: the quick-xml readers for STS answers.
+#![forbid(unsafe_code)]
+
+mod client;
+mod endpoint;
+mod error;
+mod sign;
+mod validate;
+pub mod xml;
+
+pub use client::{
+    API_VERSION, AssumeRoleInput, AssumedRole, FORM_CONTENT_TYPE, SIGNING_SERVICE, StsClient,
+    WebIdentityInput, classify, default_session_name,
+};
+pub use endpoint::{
+    ENV_DEFAULT_REGION, ENV_ENDPOINT_URL, ENV_ENDPOINT_URL_STS,
+    ENV_IGNORE_CONFIGURED_ENDPOINT_URLS, ENV_REGION, ENV_STS_REGIONAL_ENDPOINTS,
+    ENV_USE_FIPS_ENDPOINT, EndpointConfig, EndpointError, EndpointOrigin, GLOBAL_ENDPOINT,
+    ResolvedEndpoint, resolve_endpoint, resolve_region,
+};
+pub use error::{Operation, StsError, StsErrorCode, StsErrorKind};
+pub use sign::{SigV4Signer, SignError};
+pub use validate::{
+    MAX_DURATION, MIN_DURATION, RoleArn, ValidationError, validate_duration, validate_external_id,
+    validate_session_name,
+};
+pub use xml::CallerIdentity;
