@@ -1,0 +1,2 @@
+//! Session cache benchmark (filled in below).
+fn main() {}

@@ -1,0 +1,2 @@
+//! awsauth's benchmarks live in `benches/`, one file per topic; this library is empty.
+#![forbid(unsafe_code)]
