@@ -100,16 +100,12 @@ impl AssumeRoleParams {
 /// [`only`](awsauth_core::only) so that becomes a clear "selected but …" error.
 pub trait SourceFactory: Send + Sync + fmt::Debug {
     /// The `keys` auth type: static keys from the data source's secure settings. The default
-    /// builds an [`awsauth_static::StaticSource`] named `keys` whose errors call the fields
-    /// `accessKey` and `secretKey`.
+    /// builds a source named `keys` that behaves as an [`awsauth_static::StaticSource`] named
+    /// `keys` with field names `accessKey` and `secretKey` (blank is absent; both absent is
+    /// "not configured", one absent is "invalid configuration"), in a third of the memory —
+    /// a session cache holds one per data source.
     fn keys(&self, keys: KeyPair) -> Arc<dyn CredentialSource> {
-        let mut source = StaticSource::from_parts(keys.access_key_id, keys.secret_access_key)
-            .named("keys")
-            .field_names("accessKey", "secretKey");
-        if let Some(token) = keys.session_token {
-            source = source.session_token(token);
-        }
-        Arc::new(source)
+        Arc::new(KeysSource::new(keys))
     }
 
     /// A profile of the shared config and credentials files, executed fully (static keys,
@@ -143,14 +139,16 @@ pub trait SourceFactory: Send + Sync + fmt::Debug {
 /// A data source's resolved session: its credential source plus the region and endpoints a
 /// caller needs to build service clients.
 ///
-/// It is itself a [`CredentialSource`] (delegating to [`source`](Self::source)).
+/// It is itself a [`CredentialSource`] (delegating to [`source`](Self::source)). Kept small
+/// (one allocation besides the region) because a [`SessionCache`](crate::SessionCache) holds
+/// one per data source.
 #[derive(Debug, Clone)]
 pub struct Session {
     source: Arc<dyn CredentialSource>,
     auth_type: AuthType,
-    region: Option<String>,
-    endpoints: Endpoints,
-    sts: StsOptions,
+    region: Option<Box<str>>,
+    /// `None` when the data source sets no endpoint (the common case).
+    endpoints: Option<Box<Endpoints>>,
 }
 
 impl Session {
@@ -171,22 +169,39 @@ impl Session {
 
     /// The base URL for service clients, when the data source sets a custom one.
     pub fn service_endpoint(&self) -> Option<&str> {
-        self.endpoints.service_endpoint.as_deref()
+        self.endpoints.as_ref()?.service_endpoint.as_deref()
     }
 
     /// Whether service clients should use FIPS endpoints.
     pub fn use_fips(&self) -> bool {
-        self.endpoints.use_fips
+        self.endpoints.as_ref().is_some_and(|e| e.use_fips)
     }
 
     /// The classified endpoint settings.
-    pub fn endpoints(&self) -> &Endpoints {
-        &self.endpoints
+    pub fn endpoints(&self) -> Endpoints {
+        self.endpoints.as_deref().cloned().unwrap_or_default()
     }
 
-    /// Where STS calls made while resolving credentials go.
-    pub fn sts(&self) -> &StsOptions {
-        &self.sts
+    /// Where STS calls made while resolving credentials go (for `grafana_assume_role`, the
+    /// data source's STS endpoint is not used).
+    pub fn sts(&self) -> StsOptions {
+        let sts = sts_options(self.region(), &self.endpoints());
+        if self.auth_type == AuthType::GrafanaAssumeRole {
+            StsOptions {
+                endpoint: None,
+                ..sts
+            }
+        } else {
+            sts
+        }
+    }
+}
+
+fn sts_options(region: Option<&str>, endpoints: &Endpoints) -> StsOptions {
+    StsOptions {
+        region: region.map(|r| sts_region_for(r).to_owned()),
+        endpoint: endpoints.sts_endpoint.clone(),
+        use_fips: endpoints.use_fips,
     }
 }
 
@@ -243,11 +258,7 @@ pub fn build_session(
         check_region(region)?;
     }
     let endpoints = Endpoints::classify(settings.endpoint.as_deref());
-    let sts = StsOptions {
-        region: region.as_deref().map(|r| sts_region_for(r).to_owned()),
-        endpoint: endpoints.sts_endpoint.clone(),
-        use_fips: endpoints.use_fips,
-    };
+    let sts = sts_options(region.as_deref(), &endpoints);
 
     let label = |t: AuthType| format!("auth type `{t}`");
     let auth_type = settings.auth_type;
@@ -277,6 +288,14 @@ pub fn build_session(
         AuthType::GrafanaAssumeRole => grafana_assume_role(settings, policy, factory, &sts)?,
     };
 
+    tracing::debug!(
+        auth_type = auth_type.as_str(),
+        region = region.as_deref().unwrap_or("-"),
+        assume_role = role.as_ref().map(|r| r.role_arn.as_str()).unwrap_or("-"),
+        sts_region = sts.region.as_deref().unwrap_or("-"),
+        fips = endpoints.use_fips,
+        "building a data source session"
+    );
     let composed = match role {
         Some(params) => factory.assume_role(base, params),
         None => base,
@@ -284,9 +303,8 @@ pub fn build_session(
     Ok(Session {
         source: with_credentials_cache(composed),
         auth_type,
-        region,
-        endpoints,
-        sts,
+        region: region.map(String::into_boxed_str),
+        endpoints: (endpoints != Endpoints::default()).then(|| Box::new(endpoints)),
     })
 }
 
@@ -454,5 +472,88 @@ impl CredentialSource for KeyDirectorySource {
             status,
             format!("{reason} in {}", self.dir.display()),
         )]
+    }
+}
+
+/// The default `keys` source: [`StaticSource`]'s behaviour with only the three values stored.
+#[derive(Clone)]
+struct KeysSource {
+    access_key_id: Option<Box<str>>,
+    secret_access_key: Option<SecretString>,
+    session_token: Option<SecretString>,
+}
+
+impl fmt::Debug for KeysSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("KeysSource")
+            .field("access_key_id", &self.access_key_id)
+            .field("secret_access_key", &self.secret_access_key)
+            .field("session_token", &self.session_token)
+            .finish()
+    }
+}
+
+impl KeysSource {
+    const NAME: &'static str = "keys";
+
+    fn new(keys: KeyPair) -> Self {
+        Self {
+            access_key_id: keys
+                .access_key_id
+                .as_deref()
+                .map(str::trim)
+                .filter(|k| !k.is_empty())
+                .map(Box::from),
+            secret_access_key: keys.secret_access_key.filter(|s| !s.is_blank()),
+            session_token: keys.session_token.filter(|t| !t.is_blank()),
+        }
+    }
+
+    fn pair(&self) -> Result<(&str, &SecretString), CredentialError> {
+        match (&self.access_key_id, &self.secret_access_key) {
+            (Some(key), Some(secret)) => Ok((key, secret)),
+            (None, None) => Err(CredentialError::not_configured(
+                Self::NAME,
+                "accessKey and secretKey are not set",
+            )),
+            (Some(_), None) => Err(CredentialError::invalid_configuration(
+                Self::NAME,
+                "accessKey is set but secretKey is not",
+            )),
+            (None, Some(_)) => Err(CredentialError::invalid_configuration(
+                Self::NAME,
+                "secretKey is set but accessKey is not",
+            )),
+        }
+    }
+}
+
+#[async_trait]
+impl CredentialSource for KeysSource {
+    async fn provide(&self, _cx: &Context) -> Result<Credentials, CredentialError> {
+        let (key, secret) = self.pair()?;
+        Ok(Credentials::builder(key, secret.clone())
+            .maybe_session_token(self.session_token.clone())
+            .provenance(Self::NAME)
+            .build())
+    }
+
+    fn name(&self) -> &str {
+        Self::NAME
+    }
+
+    fn explain(&self, _cx: &Context) -> Vec<Explanation> {
+        let line = match self.pair() {
+            Ok(_) => Explanation::new(
+                Self::NAME,
+                Status::Configured,
+                "accessKey and secretKey are set",
+            ),
+            Err(err) if err.is_not_configured() => {
+                Explanation::new(Self::NAME, Status::NotConfigured, err.message())
+            }
+            Err(err) => Explanation::new(Self::NAME, Status::Invalid, err.message()),
+        };
+        vec![line]
     }
 }

@@ -7,6 +7,7 @@ use std::time::{Duration, SystemTime};
 
 use awsauth_core::{Clock, SystemClock};
 use sha2::{Digest, Sha256};
+use zeroize::Zeroizing;
 
 use crate::{
     AuthSettings, DatasourceError, DatasourceSettings, Session, SourceFactory, build_session,
@@ -16,7 +17,8 @@ use crate::{
 /// holds no copy of a secret key or session token as a map key.
 type Key = [u8; 32];
 
-const NIL: usize = usize::MAX;
+/// Slot indices are `u32` to keep nodes small; `NIL` marks "no neighbour".
+const NIL: u32 = u32::MAX;
 
 /// Default idle time after which an unused session is dropped.
 pub const DEFAULT_IDLE_TTL: Duration = Duration::from_secs(30 * 60);
@@ -101,9 +103,9 @@ impl SessionCache {
         self
     }
 
-    /// Keeps at most `max` sessions (at least one).
+    /// Keeps at most `max` sessions (at least one, at most `u32::MAX - 1`).
     pub fn max_entries(mut self, max: usize) -> Self {
-        self.max_entries = max.max(1);
+        self.max_entries = max.clamp(1, (u32::MAX - 1) as usize);
         self
     }
 
@@ -163,15 +165,17 @@ impl SessionCache {
 
 /// The cache key: every field that changes the built session, each tagged and length-prefixed.
 pub(crate) fn cache_key(settings: &DatasourceSettings) -> Key {
-    let mut hasher = Sha256::new();
+    // Laid out in one buffer and hashed in one call (many small `update` calls cost more than
+    // the hashing). The buffer holds secrets, so it is wiped when dropped.
+    let mut buffer = Zeroizing::new(Vec::with_capacity(256));
     let mut field = |tag: u8, value: Option<&str>| {
-        hasher.update([tag]);
+        buffer.push(tag);
         match value {
-            None => hasher.update([0]),
+            None => buffer.push(0),
             Some(v) => {
-                hasher.update([1]);
-                hasher.update((v.len() as u64).to_le_bytes());
-                hasher.update(v.as_bytes());
+                buffer.push(1);
+                buffer.extend_from_slice(&(v.len() as u64).to_le_bytes());
+                buffer.extend_from_slice(v.as_bytes());
             }
         }
     };
@@ -188,7 +192,7 @@ pub(crate) fn cache_key(settings: &DatasourceSettings) -> Key {
     field(8, settings.endpoint.as_deref());
     field(9, settings.region.as_deref());
     field(10, settings.default_region.as_deref());
-    hasher.finalize().into()
+    Sha256::digest(buffer.as_slice()).into()
 }
 
 struct Node {
@@ -196,20 +200,27 @@ struct Node {
     /// `None` once removed, so an evicted session is dropped at once, not when the slot is
     /// reused.
     session: Option<Arc<Session>>,
-    last_used: SystemTime,
+    /// Milliseconds since the Unix epoch (8 bytes instead of a 16-byte `SystemTime`).
+    last_used: u64,
     /// Towards the most recently used end.
-    newer: usize,
+    newer: u32,
     /// Towards the least recently used end.
-    older: usize,
+    older: u32,
+}
+
+fn millis(time: SystemTime) -> u64 {
+    time.duration_since(SystemTime::UNIX_EPOCH)
+        .map(|d| d.as_millis().min(u128::from(u64::MAX)) as u64)
+        .unwrap_or(0)
 }
 
 /// A slab of nodes linked from most to least recently used, indexed by a hash map.
 struct Lru {
-    map: HashMap<Key, usize>,
+    map: HashMap<Key, u32>,
     nodes: Vec<Node>,
-    free: Vec<usize>,
-    newest: usize,
-    oldest: usize,
+    free: Vec<u32>,
+    newest: u32,
+    oldest: u32,
 }
 
 impl Default for Lru {
@@ -225,12 +236,20 @@ impl Default for Lru {
 }
 
 impl Lru {
+    fn node(&self, index: u32) -> Option<&Node> {
+        self.nodes.get(index as usize)
+    }
+
+    fn node_mut(&mut self, index: u32) -> Option<&mut Node> {
+        self.nodes.get_mut(index as usize)
+    }
+
     fn touch(&mut self, key: &Key, now: SystemTime) -> Option<Arc<Session>> {
         let index = *self.map.get(key)?;
         self.unlink(index);
         self.push_newest(index);
-        let node = self.nodes.get_mut(index)?;
-        node.last_used = now;
+        let node = self.node_mut(index)?;
+        node.last_used = millis(now);
         node.session.clone()
     }
 
@@ -242,20 +261,22 @@ impl Lru {
         let node = Node {
             key,
             session: Some(Arc::clone(&session)),
-            last_used: now,
+            last_used: millis(now),
             newer: NIL,
             older: NIL,
         };
         let index = match self.free.pop() {
             Some(i) => {
-                if let Some(slot) = self.nodes.get_mut(i) {
+                if let Some(slot) = self.node_mut(i) {
                     *slot = node;
                 }
                 i
             }
             None => {
+                // `max_entries` is capped below `u32::MAX`, so the slab never outgrows `u32`.
+                let i = u32::try_from(self.nodes.len()).unwrap_or(NIL);
                 self.nodes.push(node);
-                self.nodes.len() - 1
+                i
             }
         };
         self.map.insert(key, index);
@@ -266,11 +287,11 @@ impl Lru {
     fn evict(&mut self, now: SystemTime, idle_ttl: Duration, max_entries: usize) {
         while self.oldest != NIL {
             let index = self.oldest;
-            let Some(node) = self.nodes.get(index) else {
+            let Some(node) = self.node(index) else {
                 break;
             };
             // A clock that went backwards makes nothing idle.
-            let idle = now.duration_since(node.last_used).unwrap_or_default();
+            let idle = Duration::from_millis(millis(now).saturating_sub(node.last_used));
             if idle < idle_ttl && self.map.len() <= max_entries {
                 break;
             }
@@ -278,9 +299,9 @@ impl Lru {
         }
     }
 
-    fn remove(&mut self, index: usize) {
+    fn remove(&mut self, index: u32) {
         self.unlink(index);
-        let Some(node) = self.nodes.get_mut(index) else {
+        let Some(node) = self.node_mut(index) else {
             return;
         };
         let key = node.key;
@@ -294,32 +315,32 @@ impl Lru {
         }
     }
 
-    fn unlink(&mut self, index: usize) {
-        let (newer, older) = match self.nodes.get(index) {
+    fn unlink(&mut self, index: u32) {
+        let (newer, older) = match self.node(index) {
             Some(n) => (n.newer, n.older),
             None => return,
         };
-        match self.nodes.get_mut(newer) {
+        match self.node_mut(newer) {
             Some(n) => n.older = older,
             None => self.newest = older,
         }
-        match self.nodes.get_mut(older) {
+        match self.node_mut(older) {
             Some(n) => n.newer = newer,
             None => self.oldest = newer,
         }
-        if let Some(n) = self.nodes.get_mut(index) {
+        if let Some(n) = self.node_mut(index) {
             n.newer = NIL;
             n.older = NIL;
         }
     }
 
-    fn push_newest(&mut self, index: usize) {
+    fn push_newest(&mut self, index: u32) {
         let previous = self.newest;
-        if let Some(n) = self.nodes.get_mut(index) {
+        if let Some(n) = self.node_mut(index) {
             n.older = previous;
             n.newer = NIL;
         }
-        match self.nodes.get_mut(previous) {
+        match self.node_mut(previous) {
             Some(n) => n.newer = index,
             None => self.oldest = index,
         }

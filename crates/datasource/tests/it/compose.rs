@@ -379,3 +379,81 @@ fn grafana_assume_role_needs_an_arn_and_a_server_external_id() {
     assert_eq!(err.kind(), DatasourceErrorKind::InvalidConfiguration);
     assert!(factory.calls().is_empty());
 }
+
+/// A factory that keeps the default `keys` method.
+#[derive(Debug)]
+struct DefaultKeys;
+
+impl awsauth_datasource::SourceFactory for DefaultKeys {
+    fn profile(
+        &self,
+        _: Option<&str>,
+        _: Option<&std::path::Path>,
+        _: &StsOptions,
+    ) -> Arc<dyn CredentialSource> {
+        unreachable!()
+    }
+    fn ec2_iam_role(&self) -> Arc<dyn CredentialSource> {
+        unreachable!()
+    }
+    fn default_chain(&self, _: &StsOptions) -> Arc<dyn CredentialSource> {
+        unreachable!()
+    }
+    fn assume_role(
+        &self,
+        _: Arc<dyn CredentialSource>,
+        _: awsauth_datasource::AssumeRoleParams,
+    ) -> Arc<dyn CredentialSource> {
+        unreachable!()
+    }
+}
+
+#[tokio::test]
+async fn the_default_keys_source_behaves_like_the_static_source() {
+    use awsauth_core::Status;
+    let build = |key: Option<&str>, secret: Option<&str>, token: Option<&str>| {
+        let mut s = DatasourceSettings::new(AuthType::Keys);
+        s.access_key = key.map(str::to_owned);
+        s.secret_key = secret.map(Into::into);
+        s.session_token = token.map(Into::into);
+        build_session(&s, &AuthSettings::new(), &DefaultKeys).unwrap()
+    };
+
+    let session = build(Some(" AKIDEXAMPLE "), Some(SECRET), Some("token"));
+    let creds = session.provide(&cx()).await.unwrap();
+    assert_eq!(creds.access_key_id(), "AKIDEXAMPLE");
+    assert_eq!(creds.secret_access_key(), SECRET);
+    assert_eq!(creds.session_token(), Some("token"));
+    assert_eq!(creds.provenance().to_string(), "keys");
+    assert_eq!(session.explain(&cx())[0].status, Status::Configured);
+    assert!(!format!("{session:?}").contains("wJalr"));
+
+    let session = build(Some(""), Some("  "), Some(" "));
+    let err = session.provide(&cx()).await.unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "keys: invalid configuration: auth type `keys` selected but accessKey and secretKey are not set (no fallback)"
+    );
+    assert_eq!(session.explain(&cx())[0].status, Status::Invalid);
+
+    let err = build(Some("AKIDEXAMPLE"), None, None)
+        .provide(&cx())
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidConfiguration);
+    assert!(
+        err.to_string()
+            .contains("accessKey is set but secretKey is not"),
+        "{err}"
+    );
+    let err = build(None, Some(SECRET), None)
+        .provide(&cx())
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("secretKey is set but accessKey is not"),
+        "{err}"
+    );
+    assert!(!err.to_string().contains("wJalr"));
+}
