@@ -86,3 +86,66 @@ async fn debug_output_of_secret_holding_types_is_clean() {
     };
     assert_clean("HttpResponse", &both(&response));
 }
+
+/// The data source layer: settings read from Grafana's JSON, sessions, the session cache and
+/// the SigV4 signer, all holding a data source's keys.
+#[tokio::test]
+async fn debug_output_of_data_source_types_is_clean() {
+    use std::sync::Arc;
+
+    use awsauth_datasource::{
+        AssumeRoleParams, AuthSettings, DatasourceSettings, RequestSigner, SessionCache,
+        SigV4Layer, SourceFactory, StsOptions, build_session,
+    };
+
+    #[derive(Debug)]
+    struct KeysOnly;
+    impl SourceFactory for KeysOnly {
+        fn profile(
+            &self,
+            _: Option<&str>,
+            _: Option<&std::path::Path>,
+            _: &StsOptions,
+        ) -> Arc<dyn CredentialSource> {
+            unreachable!()
+        }
+        fn ec2_iam_role(&self) -> Arc<dyn CredentialSource> {
+            unreachable!()
+        }
+        fn default_chain(&self, _: &StsOptions) -> Arc<dyn CredentialSource> {
+            unreachable!()
+        }
+        fn assume_role(
+            &self,
+            base: Arc<dyn CredentialSource>,
+            _: AssumeRoleParams,
+        ) -> Arc<dyn CredentialSource> {
+            base
+        }
+    }
+
+    let settings = DatasourceSettings::from_json(&format!(
+        r#"{{"jsonData": {{"authType": "keys", "defaultRegion": "eu-west-1"}},
+            "secureJsonData": {{"accessKey": "AKIDEXAMPLE", "secretKey": "{SECRET_KEY}",
+                                "sessionToken": "{SESSION_TOKEN}"}}}}"#
+    ))
+    .unwrap();
+    assert_clean("DatasourceSettings", &both(&settings));
+    let session = build_session(&settings, &AuthSettings::new(), &KeysOnly).unwrap();
+    assert_clean("Session", &both(&session));
+    let cache = SessionCache::new(AuthSettings::new(), Arc::new(KeysOnly));
+    let cached = cache.get(&settings).unwrap();
+    assert_clean("SessionCache", &both(&cache));
+    assert_clean("Arc<Session>", &both(&cached));
+    let signer = RequestSigner::for_session(&session, "aps").unwrap();
+    assert_clean("RequestSigner", &both(&signer));
+    assert_clean(
+        "SigV4Layer",
+        &both(&SigV4Layer::new(signer, Context::builder().build())),
+    );
+    let bad = DatasourceSettings::from_json(&format!(
+        r#"{{"secureJsonData": {{"secretKey": {{"v": "{SECRET_KEY}"}}}}}}"#
+    ))
+    .unwrap_err();
+    assert_clean("DatasourceError", &format!("{}\n{}", both(&bad), bad));
+}

@@ -1,0 +1,47 @@
+//! # awsauth-datasource
+//!
+//! The layer a Grafana-like service calls: "give me credentials — or a request signer — for
+//! this data source". It turns a data source's settings plus the server's policy into a
+//! [`CredentialSource`](awsauth_core::CredentialSource) the way Grafana's AWS SDK does, without
+//! its known bugs.
+//!
+//! - [`AuthType`] and [`DatasourceSettings`]: Grafana's data source JSON, keys matched
+//!   case-insensitively, secrets in [`SecretString`](awsauth_core::SecretString).
+//! - [`AuthSettings`]: the server's policy (`[aws]` in `grafana.ini`, the plugin environment, or
+//!   code), and its gate [`AuthSettings::check`], with Grafana's exact error texts.
+//! - [`build_session`] and the [`SourceFactory`] seam: this crate decides *what* to build for an
+//!   auth type; the factory (the `chain` crate) knows *how*.
+//! - [`Endpoints`], [`OPT_IN_REGIONS`], [`sts_region_for`]: the endpoint and STS region rules.
+//! - [`SessionCache`]: one session per distinct settings, bounded, O(1).
+//! - [`RequestSigner`] and [`SigV4Layer`]: SigV4 signing for HTTP data sources.
+//!
+//! Errors are [`DatasourceError`]s; [`DatasourceError::kind`] separates "not allowed by the
+//! server's policy" from "configured wrongly".
+#![forbid(unsafe_code)]
+
+mod auth_type;
+mod compose;
+mod endpoint;
+mod error;
+mod policy;
+mod session;
+mod settings;
+mod sigv4;
+
+pub use auth_type::{AuthType, AuthTypeSet};
+pub use compose::{
+    AssumeRoleParams, KeyDirectorySource, KeyPair, Session, SourceFactory, StsOptions,
+    build_session,
+};
+pub use endpoint::{
+    Endpoints, OPT_IN_REGIONS, OPT_IN_STS_REGION, is_opt_in_region, sts_region_for,
+};
+pub use error::{DatasourceError, DatasourceErrorKind};
+pub use policy::{
+    AuthSettings, DEFAULT_LIST_METRICS_PAGE_LIMIT, DEFAULT_SESSION_DURATION,
+    ENV_ALLOWED_AUTH_PROVIDERS, ENV_ASSUME_ROLE_ENABLED, ENV_EXTERNAL_ID,
+    ENV_LIST_METRICS_PAGE_LIMIT, ENV_SESSION_DURATION, PlatformCredentials, parse_duration,
+};
+pub use session::{DEFAULT_IDLE_TTL, DEFAULT_MAX_ENTRIES, SessionCache};
+pub use settings::DatasourceSettings;
+pub use sigv4::{BoxError, RequestSigner, SigV4Layer, SigV4Service, SignError};

@@ -1,0 +1,9 @@
+//! Behaviour of the data source layer as a Grafana-like service sees it.
+#![allow(clippy::unwrap_used)]
+
+mod compose;
+mod fake;
+mod gate;
+mod sessions;
+mod settings;
+mod sigv4;
