@@ -142,6 +142,11 @@ mod tests {
         assert!(is_fetch_failure(&[
             "2026-11-26 [ERROR] failed to fetch advisory database https://github.com/RustSec/advisory-db: An IO error occurred when talking to the server",
         ]));
+        // cargo-deny 0.20.2 behind an unreachable proxy, verbatim.
+        assert!(is_fetch_failure(&[
+            "2026-11-26 04:49:15 [ERROR] failed to fetch advisory database https://github.com/RustSec/advisory-db with cli: failed to clone: [\"clone\", \"--depth=1\"]",
+            "fatal: unable to access 'https://github.com/RustSec/advisory-db/': Failed to connect to 127.0.0.1 port 9 after 0 ms: Couldn't connect to server",
+        ]));
         assert!(is_fetch_failure(&[
             "error: dns error: failed to lookup address information"
         ]));
