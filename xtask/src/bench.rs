@@ -185,13 +185,13 @@ pub(crate) fn format_quantity(value: f64, unit: &str) -> String {
     match unit {
         "ns" => {
             if value < 1e3 {
-                format!("{value:.1} ns")
+                format!("{} ns", three_digits(value))
             } else if value < 1e6 {
-                format!("{:.2} µs", value / 1e3)
+                format!("{} µs", three_digits(value / 1e3))
             } else if value < 1e9 {
-                format!("{:.2} ms", value / 1e6)
+                format!("{} ms", three_digits(value / 1e6))
             } else {
-                format!("{:.2} s", value / 1e9)
+                format!("{} s", three_digits(value / 1e9))
             }
         }
         "bytes" | "B" => {
@@ -215,6 +215,17 @@ pub(crate) fn format_quantity(value: f64, unit: &str) -> String {
             };
             format!("{number} {unit}")
         }
+    }
+}
+
+/// Three significant digits (`1.53`, `14.2`, `812`), enough to compare runs by eye.
+fn three_digits(value: f64) -> String {
+    if value < 10.0 {
+        format!("{value:.2}")
+    } else if value < 100.0 {
+        format!("{value:.1}")
+    } else {
+        format!("{value:.0}")
     }
 }
 
@@ -462,8 +473,10 @@ AWSAUTH-BENCH {\"measure\":\"a\",\"awsauth_ns\":12}
     fn quantities_are_scaled_for_reading() {
         assert_eq!(format_quantity(14.24, "ns"), "14.2 ns");
         assert_eq!(format_quantity(1530.0, "ns"), "1.53 µs");
-        assert_eq!(format_quantity(812_000.0, "ns"), "812.00 µs");
+        assert_eq!(format_quantity(812_000.0, "ns"), "812 µs");
+        assert_eq!(format_quantity(301.5, "ns"), "302 ns");
         assert_eq!(format_quantity(1_200_000.0, "ns"), "1.20 ms");
+        assert_eq!(format_quantity(3.0, "ns"), "3.00 ns");
         assert_eq!(format_quantity(3.5e9, "ns"), "3.50 s");
         assert_eq!(format_quantity(512.0, "bytes"), "512 B");
         assert_eq!(format_quantity(33_554_432.0, "bytes"), "32.0 MiB");
@@ -481,7 +494,7 @@ AWSAUTH-BENCH {\"measure\":\"a\",\"awsauth_ns\":12}
         let lines: Vec<&str> = table.lines().collect();
         assert_eq!(lines.len(), 4, "{table}");
         assert!(lines[0].starts_with("| measure "), "{table}");
-        assert!(lines[2].contains("| 14.2 ns ") && lines[2].contains("301.5 ns (aws-config)"));
+        assert!(lines[2].contains("| 14.2 ns ") && lines[2].contains("302 ns (aws-config)"));
         assert!(
             lines[2].contains("| 0.05× ") && lines[2].contains("| yes "),
             "{table}"
