@@ -260,6 +260,27 @@ pub(crate) fn has_entry(changelog: &str, version: &str) -> bool {
         .any(|l| heading_version(l) == Some(version))
 }
 
+/// Whether the `## [version]` heading carries a release date (`## [1.2.0] - 2026-12-24`), as
+/// opposed to a placeholder such as `- unreleased`.
+pub(crate) fn entry_is_dated(changelog: &str, version: &str) -> bool {
+    changelog.lines().any(|line| {
+        heading_version(line) == Some(version)
+            && line
+                .split_once(']')
+                .map(|(_, rest)| rest.trim().trim_start_matches('-').trim())
+                .is_some_and(is_iso_date)
+    })
+}
+
+fn is_iso_date(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    bytes.len() == 10
+        && bytes.iter().enumerate().all(|(i, b)| match i {
+            4 | 7 => *b == b'-',
+            _ => b.is_ascii_digit(),
+        })
+}
+
 /// `YYYY-MM-DD` (UTC) for seconds since the Unix epoch (Howard Hinnant's civil-from-days).
 pub(crate) fn date_from_unix(secs: u64) -> String {
     let days = i64::try_from(secs / 86_400).unwrap_or(i64::MAX / 2);
@@ -394,6 +415,15 @@ opt-level = 0
             out,
             "# Changelog\n\n## [Unreleased]\n\n## [1.0.0] - 2027-01-01\n"
         );
+    }
+
+    #[test]
+    fn only_a_heading_with_a_date_counts_as_released() {
+        let text = "## [Unreleased]\n\n## [0.2.0] - 2026-12-24\n\n## [0.1.0] - unreleased\n";
+        assert!(entry_is_dated(text, "0.2.0"));
+        assert!(!entry_is_dated(text, "0.1.0"));
+        assert!(!entry_is_dated(text, "0.3.0"));
+        assert!(!entry_is_dated("## [1.0.0] - 2026-1-2\n", "1.0.0"));
     }
 
     #[test]

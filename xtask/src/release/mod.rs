@@ -7,8 +7,9 @@
 //!   for the version, then `cargo package` for all publishable crates in one invocation.
 //! - `bump major|minor|patch`: moves `workspace.package.version` and every `=x.y.z` internal
 //!   pin in the root `Cargo.toml` together, adds the CHANGELOG heading, refreshes `Cargo.lock`.
-//! - `publish`: a dry run that prints what it would do; `publish --execute` runs `release check`
-//!   and then `cargo publish -p <crate>` for each crate in order.
+//! - `publish`: a dry run that prints what it would do; `publish --execute` requires a dated
+//!   CHANGELOG heading for the version, runs `release check`, then `cargo publish -p <crate>` for
+//!   each crate in order (a version already on crates.io is skipped, so it can resume).
 //!
 //! **Unpublished internal dependencies.** A crate's dependencies must be on the registry before
 //! it can be verified, which is never true for the first release of a workspace, nor for any
@@ -145,6 +146,14 @@ fn check(package: bool, no_verify: bool) -> Result<(), String> {
     println!(
         "  ✓ versions in lockstep, internal pins ={version}, metadata complete, CHANGELOG has [{version}]"
     );
+    let dated = changelog
+        .as_deref()
+        .is_some_and(|text| bump::entry_is_dated(text, &version.to_string()));
+    if !dated {
+        println!(
+            "  ! CHANGELOG.md's [{version}] heading has no date yet (`## [{version}] - YYYY-MM-DD`); `release publish --execute` requires one"
+        );
+    }
     if !package {
         println!("  - cargo package skipped (--no-package)");
         return Ok(());
@@ -235,6 +244,12 @@ fn publish(execute: bool) -> Result<(), String> {
             "run `cargo xtask release publish --execute` to upload (needs a clean tree and `cargo login`)"
         );
         return Ok(());
+    }
+    let changelog = read(&ws.root.join("CHANGELOG.md"))?;
+    if !bump::entry_is_dated(&changelog, &version.to_string()) {
+        return Err(format!(
+            "CHANGELOG.md: give the [{version}] heading its release date (`## [{version}] - YYYY-MM-DD`) before publishing"
+        ));
     }
     check(true, false)?;
     for package in &order {
