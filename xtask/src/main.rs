@@ -1,31 +1,77 @@
-//! `cargo xtask`: the project's automation, in Rust, with no dependencies beyond std.
+//! `cargo xtask`: the project's automation, in Rust, with one dependency (`serde_json`, to read
+//! `cargo metadata` and the benchmark line protocol).
 //!
-//! - `cargo xtask test [--no-interop]`: the whole test suite. Starts a real STS (moto, in a venv
-//!   under `target/interop/`) on a free loopback port for the interop tests, runs
-//!   `cargo test --workspace`, and stops the server — also when the tests fail.
-//! - `cargo xtask interop`: only the interop tests, against the same server.
-//! - `cargo xtask ci`: everything CI checks.
+//! Every command lives in its own module and is one row of [`COMMANDS`]; `cargo xtask help`
+//! lists them. Nothing here hard-codes which crates exist: crates, versions, features and
+//! dependency edges come from `cargo metadata` (see `metadata.rs`).
 #![forbid(unsafe_code)]
 
+mod bench;
+mod ci;
+mod cmd;
+mod deny;
+mod metadata;
 mod moto;
+mod release;
+mod test;
 
-use std::process::{Command, ExitCode};
+use std::process::ExitCode;
+
+/// One `cargo xtask` command.
+struct Command {
+    name: &'static str,
+    usage: &'static str,
+    about: &'static str,
+    run: fn(&[String]) -> Result<(), String>,
+}
+
+/// Every command. Adding one (`fuzz`, `reliability`, `footprint`…) is a module and one row here.
+const COMMANDS: &[Command] = &[
+    Command {
+        name: "test",
+        usage: "[--no-interop] [-- <cargo test args>]",
+        about: "the whole test suite; starts moto (a real STS) for the interop tests",
+        run: test::test,
+    },
+    Command {
+        name: "interop",
+        usage: "[-- <cargo test args>]",
+        about: "only the interop tests, against moto",
+        run: test::interop,
+    },
+    Command {
+        name: "ci",
+        usage: "[--no-interop] [--fail-fast] [--skip STEP,…]",
+        about: "fmt, clippy -D warnings, tests, docs -D warnings, each facade feature alone, cargo-deny",
+        run: ci::run,
+    },
+    Command {
+        name: "bench",
+        usage: "[--strict] [--parse FILE] [-- <cargo bench args>]",
+        about: "every benchmark, then one table: measure, awsauth, peer, ratio, goal, holds?",
+        run: bench::run,
+    },
+    Command {
+        name: "release",
+        usage: "plan | check [--no-package] [--no-verify] | bump major|minor|patch | publish [--execute]",
+        about: "publish order, pre-release checks, lockstep version bump, publishing",
+        run: release::run,
+    },
+];
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let (command, rest) = match args.split_first() {
-        Some((command, rest)) => (command.as_str(), rest),
+    let (name, rest) = match args.split_first() {
+        Some((name, rest)) => (name.as_str(), rest),
         None => ("help", &[][..]),
     };
-    let result = match command {
-        "test" => test(rest),
-        "interop" => interop(rest),
-        "ci" => ci(rest),
-        "help" | "--help" | "-h" => {
-            println!("{USAGE}");
+    let result = match COMMANDS.iter().find(|c| c.name == name) {
+        Some(command) => (command.run)(rest),
+        None if matches!(name, "help" | "--help" | "-h") => {
+            println!("{}", usage());
             Ok(())
         }
-        other => Err(format!("unknown command {other:?}\n\n{USAGE}")),
+        None => Err(format!("unknown command {name:?}\n\n{}", usage())),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -36,95 +82,32 @@ fn main() -> ExitCode {
     }
 }
 
-const USAGE: &str = "usage: cargo xtask <command>
-
-commands:
-  test [--no-interop] [-- <cargo test args>]
-                 the whole test suite; starts moto (a real STS) for the interop tests
-  interop [-- <test harness args>]
-                 only the interop tests (names containing `interop`) against moto
-  ci             fmt check, clippy -D warnings, the whole test suite, docs with -D warnings";
-
-fn test(args: &[String]) -> Result<(), String> {
-    let no_interop = args.iter().any(|a| a == "--no-interop");
-    let passthrough = passthrough(args);
-    let mut cargo_args = vec!["test".to_owned(), "--workspace".to_owned()];
-    cargo_args.extend(passthrough);
-    if no_interop {
-        eprintln!("xtask: --no-interop: the interop tests will report themselves as skipped");
-        return cargo(&cargo_args, &[]);
+fn usage() -> String {
+    let mut text = String::from("usage: cargo xtask <command>\n\ncommands:\n");
+    for command in COMMANDS {
+        text.push_str(&format!(
+            "  {} {}\n      {}\n",
+            command.name, command.usage, command.about
+        ));
     }
-    let server = moto::Server::start()?;
-    let endpoint = server.endpoint();
-    eprintln!("xtask: moto STS at {endpoint}");
-    cargo(&cargo_args, &[("AWSAUTH_MOTO_ENDPOINT", endpoint.as_str())])
-    // `server` is dropped here, which stops moto whether the tests passed or not.
+    text.push_str("\nSee CONTRIBUTING.md for what each command checks.");
+    text
 }
 
-fn interop(args: &[String]) -> Result<(), String> {
-    let server = moto::Server::start()?;
-    let endpoint = server.endpoint();
-    eprintln!("xtask: moto STS at {endpoint}");
-    // Everything after `--` goes to the test harness, after the `interop` name filter.
-    let mut cargo_args = vec![
-        "test".to_owned(),
-        "--workspace".to_owned(),
-        "--".to_owned(),
-        "interop".to_owned(),
-    ];
-    cargo_args.extend(passthrough(args));
-    cargo(&cargo_args, &[("AWSAUTH_MOTO_ENDPOINT", endpoint.as_str())])
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-fn ci(_args: &[String]) -> Result<(), String> {
-    cargo(&["fmt", "--all", "--check"].map(String::from), &[])?;
-    cargo(
-        &[
-            "clippy",
-            "--workspace",
-            "--all-targets",
-            "--",
-            "-D",
-            "warnings",
-        ]
-        .map(String::from),
-        &[],
-    )?;
-    test(&[])?;
-    cargo(
-        &["doc", "--workspace", "--no-deps"].map(String::from),
-        &[("RUSTDOCFLAGS", "-D warnings")],
-    )
-}
-
-fn passthrough(args: &[String]) -> Vec<String> {
-    match args.iter().position(|a| a == "--") {
-        Some(i) => args[i + 1..].to_vec(),
-        None => Vec::new(),
+    #[test]
+    fn command_names_are_unique_and_all_listed_in_the_usage() {
+        let text = usage();
+        for (i, command) in COMMANDS.iter().enumerate() {
+            assert!(
+                COMMANDS.iter().skip(i + 1).all(|c| c.name != command.name),
+                "{} twice",
+                command.name
+            );
+            assert!(text.contains(&format!("  {} ", command.name)));
+        }
     }
-}
-
-/// Runs cargo with `args` in the workspace root, streaming its output.
-fn cargo(args: &[String], env: &[(&str, &str)]) -> Result<(), String> {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-    eprintln!("xtask: cargo {}", args.join(" "));
-    let status = Command::new(cargo)
-        .args(args)
-        .envs(env.iter().copied())
-        .current_dir(workspace_root())
-        .status()
-        .map_err(|e| format!("could not run cargo: {e}"))?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err(format!("cargo {} failed ({status})", args.join(" ")))
-    }
-}
-
-fn workspace_root() -> std::path::PathBuf {
-    let manifest_dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    manifest_dir
-        .parent()
-        .map(std::path::Path::to_path_buf)
-        .unwrap_or(manifest_dir)
 }

@@ -22,7 +22,7 @@ pub(crate) struct Server {
 impl Server {
     /// Creates the venv if needed and starts moto on a free loopback port.
     pub(crate) fn start() -> Result<Self, String> {
-        let venv = super::workspace_root().join("target/interop/venv");
+        let venv = crate::cmd::workspace_root().join("target/interop/venv");
         ensure_venv(&venv)?;
         let port = free_port()?;
         let log = std::fs::File::create(venv.parent().unwrap_or(&venv).join("moto.log"))
