@@ -98,7 +98,14 @@ fn peers() -> Peers {
         .region("us-east-1")
         .session_name("bench")
         .duration(Duration::from_secs(900));
+        // The same TLS stack as awsauth (rustls + ring), so neither side pays for aws-lc.
+        let http_client = aws_smithy_http_client::Builder::new()
+            .tls_provider(aws_smithy_http_client::tls::Provider::Rustls(
+                aws_smithy_http_client::tls::rustls_provider::CryptoMode::Ring,
+            ))
+            .build_https();
         let sdk_config = aws_config::defaults(BehaviorVersion::latest())
+            .http_client(http_client)
             .region(aws_config::Region::new("us-east-1"))
             .endpoint_url(&endpoint)
             .credentials_provider(aws_credential_types::Credentials::new(

@@ -38,12 +38,27 @@ impl<P: ProvideCredentials> fmt::Debug for FromSdk<P> {
 }
 
 /// aws-config's own `DefaultCredentialsChain`, for users who want exactly the SDK's behaviour.
+/// Its HTTP calls (IMDS, STS, containers) use [`sdk_http_client`].
 pub async fn sdk_default_chain()
 -> FromSdk<aws_config::default_provider::credentials::DefaultCredentialsChain> {
+    let config =
+        aws_config::provider_config::ProviderConfig::default().with_http_client(sdk_http_client());
     let chain = aws_config::default_provider::credentials::DefaultCredentialsChain::builder()
+        .configure(config)
         .build()
         .await;
     FromSdk::new("sdk-default", chain)
+}
+
+/// An SDK HTTP client on rustls with the ring provider — the same TLS stack as awsauth's own
+/// client, instead of the SDK default's aws-lc. Pass it to any `aws-sdk-*` config with
+/// `.http_client(..)`.
+pub fn sdk_http_client() -> aws_smithy_runtime_api::client::http::SharedHttpClient {
+    aws_smithy_http_client::Builder::new()
+        .tls_provider(aws_smithy_http_client::tls::Provider::Rustls(
+            aws_smithy_http_client::tls::rustls_provider::CryptoMode::Ring,
+        ))
+        .build_https()
 }
 
 #[async_trait]

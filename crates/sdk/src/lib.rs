@@ -15,5 +15,5 @@
 mod from_sdk;
 mod to_sdk;
 
-pub use from_sdk::{FromSdk, sdk_default_chain};
+pub use from_sdk::{FromSdk, sdk_default_chain, sdk_http_client};
 pub use to_sdk::SdkCredentials;

@@ -15,6 +15,7 @@ pub(crate) fn sts_client(endpoint: &str, provider: SdkCredentials) -> aws_sdk_st
         .behavior_version(aws_sdk_sts::config::BehaviorVersion::latest())
         .region(aws_sdk_sts::config::Region::new("us-east-1"))
         .endpoint_url(endpoint)
+        .http_client(awsauth_sdk::sdk_http_client())
         .credentials_provider(provider)
         .build();
     aws_sdk_sts::Client::from_conf(config)
