@@ -17,8 +17,6 @@ use std::time::{Duration, SystemTime};
 
 use tokio::sync::watch;
 
-use crate::system::{SystemClock, SystemEnv, SystemFs, SystemRandom};
-
 /// Environment variables.
 pub trait Env: Send + Sync + fmt::Debug {
     /// The value of `name`, or `None` when unset or not valid Unicode.
@@ -93,17 +91,6 @@ impl fmt::Debug for Context {
 }
 
 impl Context {
-    /// The real process environment, file system, clock and randomness.
-    pub fn system() -> Self {
-        Self {
-            env: Arc::new(SystemEnv),
-            fs: Arc::new(SystemFs),
-            clock: Arc::new(SystemClock),
-            random: Arc::new(SystemRandom),
-            extensions: Arc::default(),
-        }
-    }
-
     /// A builder that starts from an empty environment, an empty file system, a
     /// [`ManualClock`] at 2024-01-01T00:00:00Z and seeded randomness: fully deterministic.
     pub fn builder() -> ContextBuilder {

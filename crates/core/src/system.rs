@@ -9,7 +9,21 @@ use std::io;
 use std::path::Path;
 use std::time::{Duration, SystemTime};
 
-use crate::context::{Clock, Env, FileMeta, Fs, Random, Sleep};
+use std::sync::Arc;
+
+use crate::context::{Clock, Context, Env, FileMeta, Fs, Random, Sleep};
+
+impl Context {
+    /// The real process environment, file system, clock and randomness.
+    pub fn system() -> Self {
+        Context::builder()
+            .env(SystemEnv)
+            .fs(SystemFs)
+            .clock(Arc::new(SystemClock))
+            .random(SystemRandom)
+            .build()
+    }
+}
 
 /// The process environment.
 #[derive(Debug, Clone, Copy, Default)]
