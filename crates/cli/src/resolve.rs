@@ -74,7 +74,9 @@ pub(crate) async fn whoami(
     let (session, creds) = credentials(&input, cx).await?;
     let sts = session.sts();
     let mut client = StsClient::new().use_fips(sts.use_fips);
-    if let Some(region) = region(&session, cx) {
+    // The session's STS region (an opt-in region's data source calls STS in us-east-1); without
+    // one the client reads AWS_REGION / AWS_DEFAULT_REGION itself.
+    if let Some(region) = sts.region {
         client = client.region(region);
     }
     if let Some(endpoint) = sts.endpoint {
