@@ -50,6 +50,13 @@ fn layer_of(package: &str) -> Option<Layer> {
     })
 }
 
+/// An edge that breaks the layers but is allowed as an *optional* dependency: a composition
+/// crate may offer aws-config's own behaviour through the `sdk` bridge behind a cargo feature
+/// that is off by default (`awsauth-chain`'s `sdk` feature).
+fn optional_bridge(from: &str, to: &str, workspace: &BTreeMap<String, Layer>) -> bool {
+    workspace.get(from) == Some(&Layer::Composition) && to == "awsauth-sdk"
+}
+
 /// Third-party crates that mean "HTTP" or "AWS SDK".
 fn is_http_crate(name: &str) -> bool {
     matches!(
@@ -87,6 +94,12 @@ fn violation(from: &str, to: &str, workspace: &BTreeMap<String, Layer>) -> Optio
         return Some(format!(
             "only awsauth-sdk may depend on aws-config / aws-sdk-*, but {from} depends on {to}"
         ));
+    }
+    if from == "awsauth-chain" && to == "awsauth-datasource" {
+        return Some(
+            "awsauth-chain must not depend on awsauth-datasource (datasource builds on chain)"
+                .to_owned(),
+        );
     }
     let to_layer = *workspace.get(to)?;
     let allowed = match from_layer {
@@ -152,6 +165,10 @@ fn dependency_edges_respect_the_layers() {
                 continue;
             }
             let to = dep["name"].as_str().unwrap();
+            let optional = dep["optional"].as_bool().unwrap_or(false);
+            if optional && optional_bridge(from, to, &workspace) {
+                continue;
+            }
             if let Some(why) = violation(from, to, &workspace) {
                 broken.push(why);
             }
@@ -174,6 +191,7 @@ fn the_rules_catch_the_edges_they_exist_for() {
         "awsauth-profile",
         "awsauth-sdk",
         "awsauth-chain",
+        "awsauth-datasource",
     ]
     .into_iter()
     .map(|n| (n.to_owned(), layer_of(n).unwrap()))
@@ -194,6 +212,17 @@ fn the_rules_catch_the_edges_they_exist_for() {
         violation("awsauth-profile", "awsauth-chain", &workspace).is_some(),
         "upward edge"
     );
+    assert!(violation("awsauth-datasource", "awsauth-chain", &workspace).is_none());
+    assert!(
+        violation("awsauth-chain", "awsauth-datasource", &workspace).is_some(),
+        "datasource builds on chain, never the reverse"
+    );
+    assert!(
+        violation("awsauth-chain", "awsauth-sdk", &workspace).is_some(),
+        "a required edge from composition to the sdk bridge"
+    );
+    assert!(optional_bridge("awsauth-chain", "awsauth-sdk", &workspace));
+    assert!(!optional_bridge("awsauth-imds", "awsauth-sdk", &workspace));
     let mut front = workspace.clone();
     for name in ["awsauth", "awsauth-cli", "awsauth-testkit"] {
         front.insert(name.to_owned(), layer_of(name).unwrap());

@@ -17,6 +17,7 @@
 //! | `container` *(default)* | [`container`] | [`ContainerSource`] (ECS task roles, EKS Pod Identity) |
 //! | `sts` *(default)* | [`sts`], [`sts_assume`] | the STS client, [`AssumeRoleSource`] |
 //! | `web-identity` *(default)* | [`web_identity`] | [`WebIdentitySource`] (EKS IAM roles for service accounts) |
+//! | `chain` *(default)* | [`chain`] | [`default_chain`], [`profile_chain`] (profile plans executed: role chains, web identity, `credential_source`) |
 //! | `datasource` *(default)* | [`datasource`] | Grafana's auth types, settings, policy, sessions, SigV4 signing |
 //! | `sdk` | [`sdk`] | the aws-config bridge, both directions (pulls in aws-config) |
 //!
@@ -29,6 +30,30 @@
 //! [`Context::system()`] in production (the real environment, files, clock and HTTP), or one
 //! built from [`MapEnv`] / [`MemFs`] in tests. Those that need the network are marked
 //! `no_run`; the others run as tests.
+//!
+//! ## `default` — the AWS SDK default chain
+//!
+//! Environment → profile (`AWS_PROFILE`, its plan executed) → web identity → container → IMDS.
+//! A source that is configured but broken stops the chain instead of being skipped.
+//!
+//! ```
+//! # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+//! use awsauth::chain::StsOptions;
+//! use awsauth::{Context, CredentialSource, MapEnv, cache, default_chain};
+//!
+//! let source = cache(default_chain(StsOptions::new().region("eu-west-1")));
+//! // In production: `Context::system()`. Here, an environment with keys in it.
+//! let cx = Context::builder()
+//!     .env(MapEnv::from([
+//!         ("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE"),
+//!         ("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG"),
+//!     ]))
+//!     .build();
+//! let creds = source.provide(&cx).await?;
+//! assert_eq!(creds.provenance().to_string(), "env");
+//! # Ok::<(), awsauth::CredentialError>(())
+//! # }).unwrap();
+//! ```
 //!
 //! ## `keys` — an access and secret key, no fallback
 //!
@@ -55,21 +80,26 @@
 //!
 //! ## `credentials` — a profile of the shared files, no fallback
 //!
+//! [`profile_chain`] executes the whole profile: static keys, `credential_source`, web identity,
+//! then each `role_arn` hop through STS (with its `external_id`, `role_session_name`,
+//! `duration_seconds`).
+//!
 //! ```
 //! # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
-//! use awsauth::{Context, CredentialSource, MapEnv, MemFs, ProfileSource, only};
+//! use awsauth::chain::StsOptions;
+//! use awsauth::{Context, CredentialSource, MapEnv, MemFs, only, profile_chain};
 //!
 //! let fs = MemFs::new();
-//! fs.insert_with_mode(
+//! fs.insert(
 //!     "/home/grafana/.aws/credentials",
 //!     "[reader]\naws_access_key_id = AKIDREADER\naws_secret_access_key = example-secret\n",
-//!     0o600,
 //! );
 //! let cx = Context::builder()
 //!     .env(MapEnv::from([("HOME", "/home/grafana")]))
 //!     .fs(fs)
 //!     .build();
-//! let source = only(ProfileSource::new().profile("reader")).selected_as("auth type `credentials`");
+//! let source = only(profile_chain(Some("reader"), StsOptions::new()))
+//!     .selected_as("auth type `credentials`");
 //! let creds = source.provide(&cx).await?;
 //! assert_eq!(creds.access_key_id(), "AKIDREADER");
 //! assert_eq!(creds.provenance().to_string(), "profile:reader");
@@ -178,6 +208,12 @@ pub use awsauth_sts_assume::AssumeRoleSource;
 pub use awsauth_web_identity as web_identity;
 #[cfg(feature = "web-identity")]
 pub use awsauth_web_identity::WebIdentitySource;
+
+/// The SDK default chain and full profile execution ([`awsauth_chain`]).
+#[cfg(feature = "chain")]
+pub use awsauth_chain as chain;
+#[cfg(feature = "chain")]
+pub use awsauth_chain::{DefaultChain, ProfileChain, default_chain, profile_chain};
 
 /// Grafana's layer: auth types, data source settings, the server's policy, sessions, SigV4
 /// request signing ([`awsauth_datasource`]).

@@ -1,8 +1,8 @@
 //! `awsauth explain`: each source of the session, whether it is configured and why, and the plan
 //! of steps that would run — without the network unless `--run`.
 
+use awsauth::chain::ProfileChain;
 use awsauth::datasource::{AuthType, Session, build_session};
-use awsauth::profile::{FileLocations, load, selected_profile};
 use awsauth::{Context, CredentialSource, Explanation, Status};
 use serde_json::{Value, json};
 
@@ -165,19 +165,20 @@ fn default_plan(sources: &[Explanation], cx: &Context) -> Result<Vec<Value>, Str
     })
 }
 
-/// A profile's plan as JSON steps (`Plan::to_json`), read through the context's files.
+/// A profile's plan as JSON steps (`Plan::to_json`): what `ProfileChain` would execute.
 fn profile_plan(
     cx: &Context,
     name: Option<&str>,
     credentials_file: Option<&std::path::Path>,
 ) -> Result<Vec<Value>, String> {
-    let mut locations = FileLocations::from_context(cx);
-    if let Some(file) = credentials_file {
-        locations.credentials = Some(file.to_owned());
+    let mut chain = ProfileChain::new();
+    if let Some(name) = name.map(str::trim).filter(|n| !n.is_empty()) {
+        chain = chain.profile(name);
     }
-    let profile = selected_profile(cx, name);
-    let loaded = load(cx, &locations).map_err(|e| e.to_string())?;
-    let plan = loaded.plan(&profile).map_err(|e| e.to_string())?;
+    if let Some(file) = credentials_file {
+        chain = chain.credentials_file(file);
+    }
+    let plan = chain.plan(cx).map_err(|e| e.to_string())?;
     serde_json::from_str::<Vec<Value>>(&plan.to_json()).map_err(|e| e.to_string())
 }
 

@@ -1,45 +1,48 @@
-//! The [`SourceFactory`] the CLI builds sessions with.
+//! The [`SourceFactory`] the CLI builds sessions with: the `chain` crate's default chain and
+//! profile execution behind `datasource`'s seam.
 //!
-//! Interim: a small factory over the source crates until the `chain` crate's factory is merged
-//! (it executes full profile plans and the complete default chain).
+//! Interim: once `datasource` ships its own factory over `chain`, this module becomes a single
+//! call to it.
 
 use std::path::Path;
 use std::sync::Arc;
 
+use awsauth::AssumeRoleSource;
+use awsauth::CredentialSource;
+use awsauth::chain::{ProfileAwareImds, ProfileChain, StsOptions as ChainSts, default_chain};
 use awsauth::datasource::{AssumeRoleParams, SourceFactory, StsOptions};
-use awsauth::{
-    AssumeRoleSource, Chain, ContainerSource, CredentialSource, EnvSource, ImdsSource,
-    ProfileSource, WebIdentitySource,
-};
 
 /// The factory for every command.
 pub(crate) fn factory() -> Arc<dyn SourceFactory> {
-    Arc::new(Interim)
+    Arc::new(ChainFactory)
 }
 
 #[derive(Debug)]
-struct Interim;
+struct ChainFactory;
 
-fn web_identity(sts: &StsOptions) -> WebIdentitySource {
-    let mut source = WebIdentitySource::from_env().use_fips(sts.use_fips);
+fn chain_sts(sts: &StsOptions) -> ChainSts {
+    let mut options = ChainSts::new();
     if let Some(region) = &sts.region {
-        source = source.region(region.clone());
+        options = options.region(region.clone());
     }
     if let Some(endpoint) = &sts.endpoint {
-        source = source.endpoint_url(endpoint.clone());
+        options = options.endpoint(endpoint.clone());
     }
-    source
+    if sts.use_fips {
+        options = options.use_fips(true);
+    }
+    options
 }
 
-impl SourceFactory for Interim {
+impl SourceFactory for ChainFactory {
     fn profile(
         &self,
         name: Option<&str>,
         credentials_file: Option<&Path>,
-        _sts: &StsOptions,
+        sts: &StsOptions,
     ) -> Arc<dyn CredentialSource> {
-        let mut source = ProfileSource::new();
-        if let Some(name) = name {
+        let mut source = ProfileChain::new().sts(chain_sts(sts));
+        if let Some(name) = name.map(str::trim).filter(|n| !n.is_empty()) {
             source = source.profile(name);
         }
         if let Some(file) = credentials_file {
@@ -49,18 +52,11 @@ impl SourceFactory for Interim {
     }
 
     fn ec2_iam_role(&self) -> Arc<dyn CredentialSource> {
-        Arc::new(ImdsSource::new())
+        Arc::new(ProfileAwareImds::new())
     }
 
     fn default_chain(&self, sts: &StsOptions) -> Arc<dyn CredentialSource> {
-        Arc::new(
-            Chain::new("default")
-                .or_else(EnvSource::new())
-                .or_else(ProfileSource::new())
-                .or_else(web_identity(sts))
-                .or_else(ContainerSource::new())
-                .or_else(ImdsSource::new()),
-        )
+        Arc::new(default_chain(chain_sts(sts)))
     }
 
     fn assume_role(

@@ -510,3 +510,33 @@ fn usage_errors_are_exit_2_and_json_when_asked() {
     awsauth(&["resolve", "--secret-key", "x"], &[]).assert_code(2);
     awsauth(&["--help"], &[]).assert_code(0);
 }
+
+#[test]
+fn a_profile_that_assumes_a_role_runs_its_plan_through_sts() {
+    let fakes = Fakes::start();
+    let home = Home::new();
+    home.write(
+        ".aws/credentials",
+        &format!("[base]\naws_access_key_id = {KEY_ID}\naws_secret_access_key = {SECRET}\n"),
+    );
+    home.write(
+        ".aws/config",
+        &format!(
+            "[profile reader]\nrole_arn = {ROLE_ARN}\nsource_profile = base\nexternal_id = {EXTERNAL_ID}\n"
+        ),
+    );
+    let sts = fakes.sts.endpoint();
+    let run = awsauth(
+        &["resolve", "--profile", "reader", "--format", "json"],
+        &[
+            ("HOME", home.path().to_str().unwrap()),
+            ("AWS_ENDPOINT_URL_STS", &sts),
+            ("AWS_REGION", "us-east-1"),
+        ],
+    );
+    run.assert_code(0).assert_no(&[SECRET]);
+    let source = run.json()["source"].as_str().unwrap().to_owned();
+    assert!(source.starts_with("profile:base -> "), "{source}");
+    assert!(source.contains(ROLE_ARN), "{source}");
+    assert_eq!(fakes.sts.successful("AssumeRole"), 1);
+}
