@@ -31,6 +31,34 @@
 //! built from [`MapEnv`] / [`MemFs`] in tests. Those that need the network are marked
 //! `no_run`; the others run as tests.
 //!
+//! ## A data source's settings, as Grafana keeps them
+//!
+//! The Grafana layer maps a data source's JSON and the server's policy onto the sources below —
+//! no-fallback wrapping, assume role on top, the STS region rules, the credentials cache — and
+//! keeps one session per distinct settings.
+//!
+//! ```
+//! # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+//! use awsauth::datasource::{AuthSettings, DatasourceSettings, SessionCache};
+//! use awsauth::{Context, CredentialSource};
+//!
+//! // The server's policy. Grafana's defaults here; on a server, usually
+//! // `AuthSettings::from_env(&Context::system())?` (the AWS_AUTH_* variables).
+//! let sessions = SessionCache::standard(AuthSettings::new());
+//! let settings = DatasourceSettings::from_json(r#"{
+//!     "jsonData": {"authType": "keys", "defaultRegion": "eu-west-1"},
+//!     "secureJsonData": {"accessKey": "AKIDEXAMPLE", "secretKey": "wJalrXUtnFEMI/K7MDENG"}
+//! }"#)?;
+//! let session = sessions.get(&settings)?;
+//! assert_eq!(session.region(), Some("eu-west-1"));
+//! let creds = session.provide(&Context::system()).await?;
+//! assert_eq!(creds.access_key_id(), "AKIDEXAMPLE");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! # }).unwrap();
+//! ```
+//!
+//! The sections below build each auth type from the sources directly.
+//!
 //! ## `default` — the AWS SDK default chain
 //!
 //! Environment → profile (`AWS_PROFILE`, its plan executed) → web identity → container → IMDS.

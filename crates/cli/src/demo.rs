@@ -2,8 +2,8 @@
 //!
 //! A fake IMDS and a fake STS (from `awsauth-testkit`) start on loopback inside the process; a
 //! temporary directory gets a credentials file and a web identity token; then each scenario
-//! builds a data source session exactly as `awsauth resolve` does — the policy gate, the auth
-//! type's source, assume role on top — and resolves it. Real HTTP, real SigV4 signatures
+//! builds its data source session as a server does — the policy gate, the auth type's source
+//! from the standard factory, assume role on top, the credentials cache — and resolves it. Real HTTP, real SigV4 signatures
 //! (checked by the fake STS), real files; only AWS is replaced. The process environment is not
 //! read: each scenario sees its own variables, so the output is the same on every machine.
 
@@ -202,6 +202,8 @@ pub(crate) async fn demo(format: Format) -> Result<String, CliError> {
         ("AWS_ENDPOINT_URL_STS", sts.endpoint()),
         ("AWS_REGION", "us-east-1".to_owned()),
     ];
+    // A session per scenario (each runs in its own environment, which a session cache does not
+    // key on), built as the server would: the gate, then the standard factory.
     let policy = AuthSettings::new()
         .allow(AuthTypeSet::all().iter())
         .assume_role_enabled(true);
