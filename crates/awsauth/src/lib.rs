@@ -19,7 +19,7 @@
 //! | `web-identity` *(default)* | [`web_identity`] | [`WebIdentitySource`] (EKS IAM roles for service accounts) |
 //! | `chain` *(default)* | [`chain`] | [`default_chain`], [`profile_chain`] (profile plans executed: role chains, web identity, `credential_source`) |
 //! | `datasource` *(default)* | [`datasource`] | Grafana's auth types, settings, policy, sessions, SigV4 signing |
-//! | `sdk` | [`sdk`] | the aws-config bridge, both directions (pulls in aws-config) |
+//! | `sdk` | `sdk` | the aws-config bridge, both directions (pulls in aws-config) |
 //!
 //! The defaults are the hand-rolled sources; `sdk` is opt-in because it brings in aws-config.
 //! Every feature builds alone (`cargo xtask ci` checks it).
