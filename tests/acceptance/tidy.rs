@@ -50,6 +50,13 @@ fn layer_of(package: &str) -> Option<Layer> {
     })
 }
 
+/// An edge that breaks the layers but is allowed as an *optional* dependency: a composition
+/// crate may offer aws-config's own behaviour through the `sdk` bridge behind a cargo feature
+/// that is off by default (`awsauth-chain`'s `sdk` feature).
+fn optional_bridge(from: &str, to: &str, workspace: &BTreeMap<String, Layer>) -> bool {
+    workspace.get(from) == Some(&Layer::Composition) && to == "awsauth-sdk"
+}
+
 /// Third-party crates that mean "HTTP" or "AWS SDK".
 fn is_http_crate(name: &str) -> bool {
     matches!(
@@ -88,6 +95,12 @@ fn violation(from: &str, to: &str, workspace: &BTreeMap<String, Layer>) -> Optio
             "only awsauth-sdk may depend on aws-config / aws-sdk-*, but {from} depends on {to}"
         ));
     }
+    if from == "awsauth-chain" && to == "awsauth-datasource" {
+        return Some(
+            "awsauth-chain must not depend on awsauth-datasource (datasource builds on chain)"
+                .to_owned(),
+        );
+    }
     let to_layer = *workspace.get(to)?;
     let allowed = match from_layer {
         Layer::Core => false,
@@ -99,7 +112,12 @@ fn violation(from: &str, to: &str, workspace: &BTreeMap<String, Layer>) -> Optio
             to_layer,
             Layer::Core | Layer::Plumbing | Layer::Source | Layer::Composition
         ),
-        Layer::Front => !matches!(to_layer, Layer::Support),
+        // The one exception: `awsauth demo` runs the testkit fakes in-process, so the CLI (a
+        // binary nobody links against) depends on testkit.
+        Layer::Front => {
+            !matches!(to_layer, Layer::Support)
+                || (from == "awsauth-cli" && to == "awsauth-testkit")
+        }
         Layer::Support => true,
     };
     (!allowed).then(|| format!("{from} ({from_layer:?}) must not depend on {to} ({to_layer:?})"))
@@ -147,6 +165,10 @@ fn dependency_edges_respect_the_layers() {
                 continue;
             }
             let to = dep["name"].as_str().unwrap();
+            let optional = dep["optional"].as_bool().unwrap_or(false);
+            if optional && optional_bridge(from, to, &workspace) {
+                continue;
+            }
             if let Some(why) = violation(from, to, &workspace) {
                 broken.push(why);
             }
@@ -169,6 +191,7 @@ fn the_rules_catch_the_edges_they_exist_for() {
         "awsauth-profile",
         "awsauth-sdk",
         "awsauth-chain",
+        "awsauth-datasource",
     ]
     .into_iter()
     .map(|n| (n.to_owned(), layer_of(n).unwrap()))
@@ -189,6 +212,28 @@ fn the_rules_catch_the_edges_they_exist_for() {
         violation("awsauth-profile", "awsauth-chain", &workspace).is_some(),
         "upward edge"
     );
+    assert!(violation("awsauth-datasource", "awsauth-chain", &workspace).is_none());
+    assert!(
+        violation("awsauth-chain", "awsauth-datasource", &workspace).is_some(),
+        "datasource builds on chain, never the reverse"
+    );
+    assert!(
+        violation("awsauth-chain", "awsauth-sdk", &workspace).is_some(),
+        "a required edge from composition to the sdk bridge"
+    );
+    assert!(optional_bridge("awsauth-chain", "awsauth-sdk", &workspace));
+    assert!(!optional_bridge("awsauth-imds", "awsauth-sdk", &workspace));
+    let mut front = workspace.clone();
+    for name in ["awsauth", "awsauth-cli", "awsauth-testkit"] {
+        front.insert(name.to_owned(), layer_of(name).unwrap());
+    }
+    assert!(violation("awsauth-cli", "awsauth-testkit", &front).is_none());
+    assert!(
+        violation("awsauth", "awsauth-testkit", &front).is_some(),
+        "the library facade must not ship the test fakes"
+    );
+    assert!(violation("awsauth", "aws-config", &front).is_some());
+    assert!(violation("awsauth", "awsauth-sdk", &front).is_none());
 }
 
 /// Every source file of every crate, for the text rules below.

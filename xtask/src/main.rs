@@ -10,6 +10,7 @@ mod bench;
 mod ci;
 mod cmd;
 mod deny;
+mod footprint;
 mod metadata;
 mod moto;
 mod release;
@@ -50,6 +51,12 @@ const COMMANDS: &[Command] = &[
         usage: "[--strict] [--parse FILE] [-- <cargo bench args>]",
         about: "every benchmark, then one table: measure, awsauth, peer, ratio, goal, holds?",
         run: bench::run,
+    },
+    Command {
+        name: "footprint",
+        usage: "[--release] [--keep]",
+        about: "clean builds of a consumer of awsauth and of aws-config: build time, crate count, ratios",
+        run: footprint::run,
     },
     Command {
         name: "release",

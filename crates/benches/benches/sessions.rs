@@ -2,6 +2,10 @@
 //! 64 MiB), and the cost of a lookup in a cache of 100 entries next to one of 100,000 entries
 //! (same run, ratio printed: about 1 means O(1)).
 //!
+//! A second measurement takes 100,000 `keys` + assume role data sources built by the
+//! `StandardFactory` (the real `AssumeRoleSource`, no network at construction), each wrapped in
+//! the credentials cache (`CachedSource`) as production sessions are: the cost of the wrap.
+//!
 //! Memory is the growth of the process's resident set (`VmRSS` in `/proc/self/status`) while
 //! the sessions are inserted; the workspace forbids `unsafe`, so a counting global allocator is
 //! not an option. RSS counts whole pages and what the allocator keeps, so it slightly
@@ -60,8 +64,28 @@ fn settings(i: usize) -> DatasourceSettings {
     s
 }
 
+/// The same with an assume role ARN and external id: a cached `AssumeRoleSource` session.
+fn role_settings(i: usize) -> DatasourceSettings {
+    let mut s = settings(i);
+    s.assume_role_arn = Some(format!("arn:aws:iam::123456789012:role/ds-{i}"));
+    s.external_id = Some(format!("tenant-{i}"));
+    s
+}
+
 fn cache(entries: usize) -> SessionCache {
-    let cache = SessionCache::new(AuthSettings::new(), Arc::new(KeysOnly))
+    fill(
+        SessionCache::new(AuthSettings::new(), Arc::new(KeysOnly)),
+        entries,
+        settings,
+    )
+}
+
+fn fill(
+    cache: SessionCache,
+    entries: usize,
+    settings: fn(usize) -> DatasourceSettings,
+) -> SessionCache {
+    let cache = cache
         .max_entries(entries)
         .idle_ttl(Duration::from_secs(24 * 3600));
     for i in 0..entries {
@@ -77,10 +101,10 @@ fn rss_bytes() -> Option<u64> {
     Some(kib * 1024)
 }
 
-fn memory() {
+fn memory(label: &str, build: impl FnOnce() -> SessionCache) {
     let before = rss_bytes();
     let start = Instant::now();
-    let cache = cache(SESSIONS);
+    let cache = build();
     let elapsed = start.elapsed();
     let after = rss_bytes();
     assert_eq!(cache.len(), SESSIONS);
@@ -89,7 +113,7 @@ fn memory() {
             let grown = after.saturating_sub(before) as f64;
             let mib = grown / (1024.0 * 1024.0);
             println!(
-                "sessions/memory: {SESSIONS} distinct data sources: RSS grew {mib:.1} MiB ({:.0} bytes per session), goal <= {GOAL_MIB} MiB: {}; inserted in {elapsed:.2?} ({:.2} us each)",
+                "sessions/memory ({label}): {SESSIONS} distinct data sources: RSS grew {mib:.1} MiB ({:.0} bytes per session), goal <= {GOAL_MIB} MiB: {}; inserted in {elapsed:.2?} ({:.2} us each)",
                 grown / SESSIONS as f64,
                 if mib <= GOAL_MIB { "met" } else { "MISSED" },
                 elapsed.as_secs_f64() * 1e6 / SESSIONS as f64,
@@ -142,8 +166,39 @@ fn lookups(c: &mut Criterion) {
     });
 }
 
+/// Set in a child process of this benchmark: which memory measurement to make, alone.
+const MEMORY_CASE_VAR: &str = "AWSAUTH_BENCH_SESSIONS_MEMORY";
+
+/// Each memory measurement runs in its own child process: memory freed by an earlier one stays
+/// in the allocator and would make a later one look smaller.
+fn memory_in_child(case: &str) {
+    let measured = std::env::current_exe().and_then(|exe| {
+        std::process::Command::new(exe)
+            .env(MEMORY_CASE_VAR, case)
+            .output()
+    });
+    match measured {
+        Ok(out) => print!("{}", String::from_utf8_lossy(&out.stdout)),
+        Err(err) => println!("sessions/memory ({case}): could not run the measurement: {err}"),
+    }
+}
+
 fn main() {
-    memory();
+    match std::env::var(MEMORY_CASE_VAR).as_deref() {
+        Ok("keys") => return memory("keys", || cache(SESSIONS)),
+        Ok("role") => {
+            return memory("keys + assume role, cached", || {
+                fill(
+                    SessionCache::standard(AuthSettings::new()),
+                    SESSIONS,
+                    role_settings,
+                )
+            });
+        }
+        _ => {}
+    }
+    memory_in_child("keys");
+    memory_in_child("role");
     let mut criterion = Criterion::default()
         .configure_from_args()
         .sample_size(30)

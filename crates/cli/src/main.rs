@@ -1,33 +1,63 @@
-//! The `awsauth` command.
+//! The `awsauth` command: resolve, explain and demo AWS credentials the way Grafana's AWS data
+//! sources do.
 //!
-//! `awsauth demo` resolves credentials through each auth type that the workspace implements so
-//! far, against an in-memory environment, and prints which source answered, which were skipped
-//! and why — the same reasoning `explain` will print for a real configuration.
+//! - `resolve`: a data source's credentials, as text, JSON, shell `export` lines or the
+//!   `credential_process` JSON.
+//! - `explain`: each source, whether it is configured and why, and the plan — no network unless
+//!   `--run`.
+//! - `whoami`: `GetCallerIdentity` with the resolved credentials.
+//! - `profiles`: the merged shared config and credentials files, secrets redacted.
+//! - `demo`: every auth type against an in-process fake IMDS and STS, offline.
+//!
+//! Exit codes: 0 ok, 2 usage, 3 not configured anywhere, 4 not allowed by policy, 5 invalid
+//! configuration, 6 provider failed or timed out. Errors are one line on stderr (and a JSON
+//! object on stdout with `--format json`).
 #![forbid(unsafe_code)]
 
+mod args;
+mod demo;
+mod error;
+mod explain;
+mod factory;
+mod input;
+mod logging;
+mod output;
+mod profiles;
+mod resolve;
+
+use std::io::Write;
 use std::process::ExitCode;
-use std::time::Instant;
 
-use awsauth_core::{Chain, Context, CredentialSource, MapEnv, only};
-use awsauth_static::{EnvSource, StaticSource};
-use clap::{Parser, Subcommand};
+use awsauth::Context;
+use clap::Parser;
 
-/// Resolve AWS credentials the way Grafana's AWS data sources do.
-#[derive(Debug, Parser)]
-#[command(name = "awsauth", version, about)]
-struct Cli {
-    #[command(subcommand)]
-    command: Command,
+use crate::args::{Cli, Command, Format};
+use crate::error::CliError;
+
+/// What a command printed, and whether it still failed (`explain --run` prints its report and
+/// then fails with the run's error).
+#[derive(Debug)]
+pub(crate) struct Done {
+    pub(crate) stdout: String,
+    pub(crate) failure: Option<CliError>,
 }
 
-#[derive(Debug, Subcommand)]
-enum Command {
-    /// Resolve credentials through every auth type against built-in fakes (offline).
-    Demo,
+impl From<String> for Done {
+    fn from(stdout: String) -> Self {
+        Self {
+            stdout,
+            failure: None,
+        }
+    }
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let raw: Vec<String> = std::env::args().skip(1).collect();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => return usage_error(&err, args::wants_json(&raw)),
+    };
+    logging::init(cli.verbose);
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -35,108 +65,76 @@ fn main() -> ExitCode {
         Ok(runtime) => runtime,
         Err(err) => {
             eprintln!("awsauth: cannot start the async runtime: {err}");
-            return ExitCode::from(1);
+            return ExitCode::FAILURE;
         }
     };
-    match cli.command {
-        Command::Demo => runtime.block_on(demo()),
-    }
-}
-
-/// One row of the demo: an auth type, the source tree it builds, and the environment it runs in.
-struct Scenario {
-    auth_type: &'static str,
-    source: Box<dyn CredentialSource>,
-    cx: Context,
-}
-
-fn scenarios() -> Vec<Scenario> {
-    let empty = Context::builder().build();
-    let env = Context::builder()
-        .env(MapEnv::from([
-            ("AWS_ACCESS_KEY_ID", "AKIADEMOENV000000001"),
-            ("AWS_SECRET_ACCESS_KEY", "demo-secret-from-the-environment"),
-        ]))
-        .build();
-    let keys = || {
-        StaticSource::new("AKIADEMOKEYS00000001", "demo-secret-from-settings")
-            .named("keys")
-            .field_names("accessKey", "secretKey")
-    };
-    let default_chain = || Chain::new("default").or_else(EnvSource::new());
-    vec![
-        Scenario {
-            auth_type: "keys",
-            source: Box::new(only(keys()).selected_as("auth type `keys`")),
-            cx: empty.clone(),
-        },
-        Scenario {
-            auth_type: "keys (blank)",
-            source: Box::new(
-                only(
-                    StaticSource::from_parts(None, None)
-                        .named("keys")
-                        .field_names("accessKey", "secretKey"),
-                )
-                .selected_as("auth type `keys`"),
-            ),
-            cx: empty.clone(),
-        },
-        Scenario {
-            auth_type: "default (env)",
-            source: Box::new(default_chain()),
-            cx: env,
-        },
-        Scenario {
-            auth_type: "default (nothing)",
-            source: Box::new(default_chain()),
-            cx: empty,
-        },
-    ]
-}
-
-async fn demo() -> ExitCode {
-    println!(
-        "{:<20} {:<10} {:<22} {:<8} {:>8}  detail",
-        "auth type", "outcome", "access key id", "expiry", "time"
-    );
-    for scenario in scenarios() {
-        let started = Instant::now();
-        let outcome = scenario.source.provide(&scenario.cx).await;
-        let micros = started.elapsed().as_micros();
-        match outcome {
-            Ok(creds) => println!(
-                "{:<20} {:<10} {:<22} {:<8} {:>6}µs  via {}",
-                scenario.auth_type,
-                "ok",
-                redact_key_id(creds.access_key_id()),
-                creds
-                    .expiry()
-                    .map(awsauth_core::timefmt::rfc3339)
-                    .unwrap_or_else(|| "never".into()),
-                micros,
-                creds.provenance()
-            ),
-            Err(err) => println!(
-                "{:<20} {:<10} {:<22} {:<8} {:>6}µs  {err}",
-                scenario.auth_type,
-                err.kind().as_str(),
-                "-",
-                "-",
-                micros
-            ),
+    let format = cli.format;
+    let outcome = runtime.block_on(run(cli.command, format));
+    match outcome {
+        Ok(done) => {
+            print(&done.stdout);
+            match done.failure {
+                None => ExitCode::SUCCESS,
+                Some(err) => {
+                    eprintln!("awsauth: {err}");
+                    err.exit_code()
+                }
+            }
         }
+        Err(err) => report(&err, format),
     }
-    ExitCode::SUCCESS
 }
 
-/// `AKIA…0001`: enough to recognise a key, not enough to use it anywhere.
-fn redact_key_id(key_id: &str) -> String {
-    let chars: Vec<char> = key_id.chars().collect();
-    if chars.len() <= 8 {
-        return "*".repeat(chars.len());
+async fn run(command: Command, format: Format) -> Result<Done, CliError> {
+    let cx = Context::system();
+    match command {
+        Command::Resolve(args) => resolve::resolve(&args, format, &cx).await.map(Done::from),
+        Command::Explain(args) => explain::explain(&args, format, &cx).await,
+        Command::Whoami(args) => resolve::whoami(&args, format, &cx).await.map(Done::from),
+        Command::Profiles => profiles::profiles(format, &cx).map(Done::from),
+        Command::Demo => demo::demo(format).await.map(Done::from),
     }
-    let head: String = chars[..4].iter().collect();
-    let tail: String = chars[chars.len() - 4..].iter().collect();
-    format!("{head}…{tail}")
+}
+
+fn print(text: &str) {
+    let mut stdout = std::io::stdout().lock();
+    // A closed pipe (`awsauth … | head`) is not worth a panic.
+    let _ = stdout.write_all(text.as_bytes());
+    let _ = stdout.flush();
+}
+
+/// One line on stderr; with `--format json` also the JSON error on stdout, for scripts.
+fn report(err: &CliError, format: Format) -> ExitCode {
+    if format == Format::Json {
+        print(&format!("{}\n", err.to_json()));
+    }
+    eprintln!("awsauth: {err}");
+    err.exit_code()
+}
+
+/// clap's own rendering for help, version and usage errors; a JSON error when JSON was asked.
+fn usage_error(err: &clap::Error, json: bool) -> ExitCode {
+    use clap::error::ErrorKind;
+    if matches!(
+        err.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) && err.exit_code() == 0
+    {
+        let _ = err.print();
+        return ExitCode::SUCCESS;
+    }
+    if json {
+        let rendered = err.render().to_string();
+        let first = rendered
+            .lines()
+            .next()
+            .unwrap_or("invalid arguments")
+            .trim_start_matches("error: ")
+            .to_owned();
+        return report(&CliError::usage(first), Format::Json);
+    }
+    let _ = err.print();
+    ExitCode::from(2)
 }

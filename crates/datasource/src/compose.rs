@@ -13,8 +13,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use awsauth_core::{
-    Chain, Context, CredentialError, CredentialSource, Credentials, Explanation, SecretString,
-    Status, async_trait, only,
+    CachedSource, Chain, Context, CredentialError, CredentialSource, Credentials, Explanation,
+    SecretString, Status, async_trait, only,
 };
 use awsauth_static::StaticSource;
 
@@ -152,7 +152,8 @@ pub struct Session {
 }
 
 impl Session {
-    /// The credential source (already wrapped in the credentials cache).
+    /// The credential source, wrapped in the credentials cache (except plain `keys`, whose
+    /// credentials are in memory already).
     pub fn source(&self) -> Arc<dyn CredentialSource> {
         Arc::clone(&self.source)
     }
@@ -296,28 +297,35 @@ pub fn build_session(
         fips = endpoints.use_fips,
         "building a data source session"
     );
+    let assumes_role = role.is_some();
     let composed = match role {
         Some(params) => factory.assume_role(base, params),
         None => base,
     };
     Ok(Session {
-        source: with_credentials_cache(composed),
+        source: with_credentials_cache(composed, auth_type, assumes_role),
         auth_type,
         region: region.map(String::into_boxed_str),
         endpoints: (endpoints != Endpoints::default()).then(|| Box::new(endpoints)),
     })
 }
 
-/// The single place a built source is wrapped in the credentials cache.
+/// The single place a built source is wrapped in the credentials cache
+/// ([`CachedSource`]), so every session — and every cached entry of a
+/// [`SessionCache`](crate::SessionCache) — reads its credentials through it: refresh ahead of
+/// expiry, one refresh at a time, old credentials kept while a refresh fails.
 ///
-/// The cache combinator is being added to `awsauth-core` (`crates/core/src/cache.rs`); until it
-/// lands this returns the source unchanged. Wrap it here, once, so every session — and every
-/// cached entry of a [`SessionCache`](crate::SessionCache) — refreshes its credentials through
-/// the cache.
-pub(crate) fn with_credentials_cache(
+/// Plain `keys` sessions (no assume role) are not wrapped: their credentials are in memory
+/// already and never expire, and skipping the cache keeps 100,000 such sessions small.
+fn with_credentials_cache(
     source: Arc<dyn CredentialSource>,
+    auth_type: AuthType,
+    assumes_role: bool,
 ) -> Arc<dyn CredentialSource> {
-    source
+    if auth_type == AuthType::Keys && !assumes_role {
+        return source;
+    }
+    Arc::new(CachedSource::builder_shared(source).build())
 }
 
 /// Assume role on top of a user-chosen auth type: when the data source sets an ARN, with its

@@ -10,9 +10,12 @@
 //! - [`AuthSettings`]: the server's policy (`[aws]` in `grafana.ini`, the plugin environment, or
 //!   code), and its gate [`AuthSettings::check`], with Grafana's exact error texts.
 //! - [`build_session`] and the [`SourceFactory`] seam: this crate decides *what* to build for an
-//!   auth type; the factory (the `chain` crate) knows *how*.
+//!   auth type; the factory knows *how*. [`StandardFactory`] builds the real sources through
+//!   `awsauth-chain` (the default chain, profile plans, IMDS, STS AssumeRole).
 //! - [`Endpoints`], [`OPT_IN_REGIONS`], [`sts_region_for`]: the endpoint and STS region rules.
-//! - [`SessionCache`]: one session per distinct settings, bounded, O(1).
+//! - [`SessionCache`]: one session per distinct settings, bounded, O(1);
+//!   [`SessionCache::standard`] uses the [`StandardFactory`]. Sessions are wrapped in the
+//!   credentials cache ([`CachedSource`](awsauth_core::CachedSource)).
 //! - [`RequestSigner`] and [`SigV4Layer`]: SigV4 signing for HTTP data sources.
 //!
 //! Errors are [`DatasourceError`]s; [`DatasourceError::kind`] separates "not allowed by the
@@ -23,6 +26,7 @@ mod auth_type;
 mod compose;
 mod endpoint;
 mod error;
+mod factory;
 mod policy;
 mod session;
 mod settings;
@@ -37,6 +41,7 @@ pub use endpoint::{
     Endpoints, OPT_IN_REGIONS, OPT_IN_STS_REGION, is_opt_in_region, sts_region_for,
 };
 pub use error::{DatasourceError, DatasourceErrorKind};
+pub use factory::StandardFactory;
 pub use policy::{
     AuthSettings, DEFAULT_LIST_METRICS_PAGE_LIMIT, DEFAULT_SESSION_DURATION,
     ENV_ALLOWED_AUTH_PROVIDERS, ENV_ASSUME_ROLE_ENABLED, ENV_EXTERNAL_ID,

@@ -91,6 +91,18 @@ impl SessionCache {
         }
     }
 
+    /// A cache whose sessions are built by the [`StandardFactory`](crate::StandardFactory):
+    /// awsauth's real sources. Same defaults as [`new`](Self::new).
+    ///
+    /// ```
+    /// use awsauth_datasource::{AuthSettings, SessionCache};
+    /// let cache = SessionCache::standard(AuthSettings::new());
+    /// assert!(cache.is_empty());
+    /// ```
+    pub fn standard(policy: AuthSettings) -> Self {
+        Self::new(policy, crate::StandardFactory::shared())
+    }
+
     /// Uses another clock (pass the context's, `cx.clock_handle()`).
     pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = clock;

@@ -7,3 +7,4 @@ mod gate;
 mod sessions;
 mod settings;
 mod sigv4;
+mod standard;

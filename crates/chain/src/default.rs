@@ -1,0 +1,231 @@
+//! [`DefaultChain`]: the AWS SDK default credential chain, built from awsauth's own sources.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use awsauth_container::ContainerSource;
+use awsauth_core::{
+    Chain, Context, CredentialError, CredentialSource, Credentials, Explanation, async_trait,
+};
+use awsauth_profile::ProfileCache;
+use awsauth_static::EnvSource;
+use awsauth_web_identity::WebIdentitySource;
+
+use crate::{ProfileAwareImds, ProfileChain, StsOptions};
+
+/// The SDK default chain with [`StsOptions`] for its STS calls (web identity, the roles of a
+/// profile), every link at its default. Same as `DefaultChain::builder().sts(sts).build()`.
+///
+/// ```
+/// use awsauth_chain::{default_chain, StsOptions};
+/// use awsauth_core::{Context, CredentialSource, MapEnv, Status};
+/// let chain = default_chain(StsOptions::new().region("eu-west-1"));
+/// let cx = Context::builder()
+///     .env(MapEnv::from([("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE"), ("AWS_SECRET_ACCESS_KEY", "s")]))
+///     .build();
+/// let lines = chain.explain(&cx); // no network
+/// let names: Vec<&str> = lines.iter().map(|l| l.source.as_str()).collect();
+/// assert_eq!(names, ["env", "profile", "web-identity", "container", "imds"]);
+/// assert_eq!(lines[0].status, Status::Configured);
+/// ```
+pub fn default_chain(sts: StsOptions) -> DefaultChain {
+    DefaultChain::builder().sts(sts).build()
+}
+
+/// The AWS SDK default credential chain: environment variables → the profile
+/// (`AWS_PROFILE`, else `default`, its plan executed by [`ProfileChain`]) → web identity from
+/// `AWS_WEB_IDENTITY_TOKEN_FILE` / `AWS_ROLE_ARN` → the container credentials endpoint (ECS,
+/// EKS Pod Identity) → IMDS ([`ProfileAwareImds`]).
+///
+/// A link that is not configured here is skipped; a link that is configured but fails — a
+/// half-set `AWS_ACCESS_KEY_ID`, a broken profile, an STS refusal — stops the chain with its
+/// error (see [`Chain`]). When no link is configured, the error lists every link's reason.
+///
+/// Build it with [`default_chain`], or with [`DefaultChain::builder`] to replace or turn off
+/// links: the builder has one slot per link (set it or turn it off), reqsign style.
+#[derive(Debug, Clone)]
+pub struct DefaultChain {
+    chain: Chain,
+}
+
+impl DefaultChain {
+    /// A builder with every link at its default.
+    pub fn builder() -> DefaultChainBuilder {
+        DefaultChainBuilder {
+            sts: StsOptions::default(),
+            env: Slot::Default,
+            profile: Slot::Default,
+            web_identity: Slot::Default,
+            container: Slot::Default,
+            imds: Slot::Default,
+        }
+    }
+
+    /// The links, in order (turned-off links are absent).
+    pub fn links(&self) -> &[Arc<dyn CredentialSource>] {
+        self.chain.links()
+    }
+}
+
+#[async_trait]
+impl CredentialSource for DefaultChain {
+    async fn provide(&self, cx: &Context) -> Result<Credentials, CredentialError> {
+        self.chain.provide(cx).await
+    }
+
+    fn name(&self) -> &str {
+        self.chain.name()
+    }
+
+    fn explain(&self, cx: &Context) -> Vec<Explanation> {
+        self.chain.explain(cx)
+    }
+
+    fn recheck_interval(&self) -> Option<Duration> {
+        self.chain.recheck_interval()
+    }
+}
+
+/// One link of the default chain: the default source, another source, or none.
+#[derive(Debug, Clone, Default)]
+enum Slot {
+    #[default]
+    Default,
+    Set(Arc<dyn CredentialSource>),
+    Off,
+}
+
+impl Slot {
+    fn resolve(
+        self,
+        default: impl FnOnce() -> Arc<dyn CredentialSource>,
+    ) -> Option<Arc<dyn CredentialSource>> {
+        match self {
+            Self::Default => Some(default()),
+            Self::Set(source) => Some(source),
+            Self::Off => None,
+        }
+    }
+}
+
+/// Builder for [`DefaultChain`]: one slot per link, in chain order. Each slot holds the
+/// default source until it is set to another source (`env(…)`, `profile(…)`, …) or turned off
+/// (`no_env()`, …).
+///
+/// ```
+/// use awsauth_chain::{DefaultChain, ProfileChain, StsOptions};
+/// use awsauth_core::{CredentialSource, Context};
+/// let chain = DefaultChain::builder()
+///     .sts(StsOptions::new().region("us-west-2"))
+///     .profile(ProfileChain::new().profile("grafana"))
+///     .no_imds() // not on EC2: do not wait for the metadata service
+///     .build();
+/// let names: Vec<&str> = chain.links().iter().map(|l| l.name()).collect();
+/// assert_eq!(names, ["env", "profile:grafana", "web-identity", "container"]);
+/// ```
+#[derive(Debug, Clone)]
+pub struct DefaultChainBuilder {
+    sts: StsOptions,
+    env: Slot,
+    profile: Slot,
+    web_identity: Slot,
+    container: Slot,
+    imds: Slot,
+}
+
+impl DefaultChainBuilder {
+    /// Where the STS calls of the default web identity and profile links go. A source set in a
+    /// slot keeps its own settings.
+    pub fn sts(mut self, options: StsOptions) -> Self {
+        self.sts = options;
+        self
+    }
+
+    /// Replaces the environment link (default: [`EnvSource`]).
+    pub fn env(mut self, source: impl CredentialSource + 'static) -> Self {
+        self.env = Slot::Set(Arc::new(source));
+        self
+    }
+
+    /// Leaves the environment link out.
+    pub fn no_env(mut self) -> Self {
+        self.env = Slot::Off;
+        self
+    }
+
+    /// Replaces the profile link (default: [`ProfileChain::new`] with the chain's
+    /// [`StsOptions`]).
+    pub fn profile(mut self, source: impl CredentialSource + 'static) -> Self {
+        self.profile = Slot::Set(Arc::new(source));
+        self
+    }
+
+    /// Leaves the profile link out.
+    pub fn no_profile(mut self) -> Self {
+        self.profile = Slot::Off;
+        self
+    }
+
+    /// Replaces the web identity link (default: [`WebIdentitySource::from_env`] with the
+    /// chain's [`StsOptions`]).
+    pub fn web_identity(mut self, source: impl CredentialSource + 'static) -> Self {
+        self.web_identity = Slot::Set(Arc::new(source));
+        self
+    }
+
+    /// Leaves the web identity link out.
+    pub fn no_web_identity(mut self) -> Self {
+        self.web_identity = Slot::Off;
+        self
+    }
+
+    /// Replaces the container link (default: [`ContainerSource::new`]).
+    pub fn container(mut self, source: impl CredentialSource + 'static) -> Self {
+        self.container = Slot::Set(Arc::new(source));
+        self
+    }
+
+    /// Leaves the container link out.
+    pub fn no_container(mut self) -> Self {
+        self.container = Slot::Off;
+        self
+    }
+
+    /// Replaces the IMDS link (default: [`ProfileAwareImds::new`]).
+    pub fn imds(mut self, source: impl CredentialSource + 'static) -> Self {
+        self.imds = Slot::Set(Arc::new(source));
+        self
+    }
+
+    /// Leaves the IMDS link out.
+    pub fn no_imds(mut self) -> Self {
+        self.imds = Slot::Off;
+        self
+    }
+
+    /// Finishes. The default profile and IMDS links share one profile file cache.
+    pub fn build(self) -> DefaultChain {
+        let files = ProfileCache::new();
+        let sts = self.sts;
+        let links = [
+            self.env.resolve(|| Arc::new(EnvSource::new())),
+            self.profile.resolve(|| {
+                Arc::new(
+                    ProfileChain::new()
+                        .sts(sts.clone())
+                        .with_cache(files.clone()),
+                )
+            }),
+            self.web_identity
+                .resolve(|| Arc::new(WebIdentitySource::from_env().sts_client(sts.client(None)))),
+            self.container.resolve(|| Arc::new(ContainerSource::new())),
+            self.imds
+                .resolve(|| Arc::new(ProfileAwareImds::new().with_cache(files.clone()))),
+        ];
+        let chain = links
+            .into_iter()
+            .flatten()
+            .fold(Chain::new("default"), Chain::or_else_shared);
+        DefaultChain { chain }
+    }
+}

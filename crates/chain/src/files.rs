@@ -1,0 +1,83 @@
+//! [`ProfileFiles`]: which profile, in which files, read through a shared rotation-aware cache.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use awsauth_core::{Context, CredentialError};
+use awsauth_imds::{PROFILE_ENDPOINT_KEY, PROFILE_ENDPOINT_MODE_KEY};
+use awsauth_profile::{FileLocations, LoadedProfiles, ProfileCache, selected_profile};
+
+/// The profile key giving a profile's region.
+const REGION_KEY: &str = "region";
+
+/// Where the shared `config` and `credentials` files are and which profile is selected. The
+/// files are read through one [`ProfileCache`], so they are parsed again only when they change
+/// (a rotated credentials file is a new inode), and clones share it.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ProfileFiles {
+    pub(crate) profile: Option<String>,
+    pub(crate) config_file: Option<PathBuf>,
+    pub(crate) credentials_file: Option<PathBuf>,
+    pub(crate) cache: ProfileCache,
+}
+
+/// The profile-level settings other sources need.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub(crate) struct ProfileSettings {
+    pub(crate) profile: String,
+    pub(crate) region: Option<String>,
+    pub(crate) imds_endpoint: Option<String>,
+    pub(crate) imds_endpoint_mode: Option<String>,
+}
+
+impl ProfileFiles {
+    /// The selected profile: the explicit one, else `AWS_PROFILE`, else `default`.
+    pub(crate) fn selected(&self, cx: &Context) -> String {
+        selected_profile(cx, self.profile.as_deref())
+    }
+
+    /// Where the files are looked for in `cx`.
+    pub(crate) fn locations(&self, cx: &Context) -> FileLocations {
+        let mut at = FileLocations::from_context(cx);
+        if let Some(path) = &self.config_file {
+            at.config = Some(path.clone());
+        }
+        if let Some(path) = &self.credentials_file {
+            at.credentials = Some(path.clone());
+        }
+        at
+    }
+
+    /// The merged profiles (parsed again only when a file changed).
+    pub(crate) fn load(&self, cx: &Context) -> Result<Arc<LoadedProfiles>, CredentialError> {
+        self.cache.load(cx, &self.locations(cx))
+    }
+
+    /// The selected profile's `region` and IMDS endpoint settings, when the profile exists.
+    pub(crate) fn settings_in(&self, cx: &Context, loaded: &LoadedProfiles) -> ProfileSettings {
+        let profile = self.selected(cx);
+        let section = loaded.set().profile(&profile);
+        let get = |key: &str| section.and_then(|s| s.get(key)).map(str::to_owned);
+        ProfileSettings {
+            region: get(REGION_KEY),
+            imds_endpoint: get(PROFILE_ENDPOINT_KEY),
+            imds_endpoint_mode: get(PROFILE_ENDPOINT_MODE_KEY),
+            profile,
+        }
+    }
+
+    /// Like [`settings_in`](Self::settings_in), loading the files; a file that cannot be read
+    /// gives no settings (the profile link of a chain reports the file itself).
+    pub(crate) fn settings(&self, cx: &Context) -> ProfileSettings {
+        match self.load(cx) {
+            Ok(loaded) => self.settings_in(cx, &loaded),
+            Err(err) => {
+                tracing::debug!(error = %err, "profile files unreadable; no profile settings for IMDS");
+                ProfileSettings {
+                    profile: self.selected(cx),
+                    ..ProfileSettings::default()
+                }
+            }
+        }
+    }
+}

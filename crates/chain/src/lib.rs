@@ -1,0 +1,55 @@
+//! # awsauth-chain
+//!
+//! Composition of awsauth's credential sources, for users who want credentials the way the AWS
+//! SDKs find them, without the Grafana layer (`awsauth-datasource` builds on this crate):
+//!
+//! - [`default_chain`] / [`DefaultChain`]: the SDK default order — environment → profile
+//!   (`AWS_PROFILE`, its plan executed) → web identity → container → IMDS — with one builder
+//!   slot per link ([`DefaultChainBuilder`]: set it or turn it off).
+//! - [`profile_chain`] / [`ProfileChain`]: a profile of the shared files executed fully —
+//!   static keys, `credential_source`, web identity, then each `role_arn` hop through STS —
+//!   read at call time so edits are picked up. [`profile_plan`] returns the plan itself (for
+//!   printing with [`Plan::to_json`](awsauth_profile::Plan::to_json)).
+//! - [`ProfileAwareImds`]: IMDS with the profile's `ec2_metadata_service_endpoint(_mode)`.
+//! - [`StsOptions`]: region, endpoint and FIPS for the STS calls these composites make.
+//! - With the `sdk` cargo feature (off by default): [`sdk_default_chain`], aws-config's own
+//!   default chain through the `awsauth-sdk` bridge.
+//!
+//! Every composite only *constructs* sources: nothing touches the network until
+//! [`provide`](awsauth_core::CredentialSource::provide), and
+//! [`explain`](awsauth_core::CredentialSource::explain) never does. Put a
+//! [cache](awsauth_core::CachedSource) in front for repeated use.
+//!
+//! ```
+//! # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+//! use awsauth_chain::{default_chain, StsOptions};
+//! use awsauth_core::{Context, CredentialSource, MapEnv, MemFs};
+//! let fs = MemFs::new();
+//! fs.insert("/home/u/.aws/credentials", "[dev]\naws_access_key_id = AKIDEXAMPLE\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY\n");
+//! let cx = Context::builder()
+//!     .env(MapEnv::from([("HOME", "/home/u"), ("AWS_PROFILE", "dev")]))
+//!     .fs(fs)
+//!     .build();
+//! let creds = default_chain(StsOptions::new()).provide(&cx).await.unwrap();
+//! assert_eq!(creds.provenance().to_string(), "profile:dev");
+//! # });
+//! ```
+#![forbid(unsafe_code)]
+
+mod default;
+mod files;
+mod imds;
+mod options;
+mod profile;
+#[cfg(feature = "sdk")]
+mod sdk;
+
+pub use default::{DefaultChain, DefaultChainBuilder, default_chain};
+pub use imds::ProfileAwareImds;
+pub use options::StsOptions;
+pub use profile::{ProfileChain, profile_chain, profile_plan};
+#[cfg(feature = "sdk")]
+pub use sdk::{SdkDefaultChain, sdk_default_chain};
+
+/// The profile crate's plan types, so users of [`profile_plan`] need no second dependency.
+pub use awsauth_profile::{Plan, PlanError, Step};

@@ -1,0 +1,81 @@
+//! [`StsOptions`]: where the STS calls made while resolving credentials go.
+
+use awsauth_sts::StsClient;
+
+/// Where and how the STS calls a composite source makes (web identity, assume-role hops of a
+/// profile) go. Everything left unset is resolved the way the SDKs do, from the environment
+/// (`AWS_REGION`, `AWS_ENDPOINT_URL_STS`, `AWS_USE_FIPS_ENDPOINT`, …) and, for profiles, from
+/// the profile's own `region`.
+///
+/// ```
+/// use awsauth_chain::StsOptions;
+/// let options = StsOptions::new().region("eu-west-1").use_fips(true);
+/// assert_eq!(options.region.as_deref(), Some("eu-west-1"));
+/// assert_eq!(options.use_fips, Some(true));
+/// assert_eq!(StsOptions::default().endpoint, None);
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub struct StsOptions {
+    /// The STS region; wins over `AWS_REGION` / `AWS_DEFAULT_REGION` and a profile's `region`.
+    /// Blank means unset.
+    pub region: Option<String>,
+    /// An explicit STS endpoint URL; wins over `AWS_ENDPOINT_URL_STS` / `AWS_ENDPOINT_URL`.
+    /// Blank means unset.
+    pub endpoint: Option<String>,
+    /// Use (`Some(true)`) or refuse (`Some(false)`) FIPS endpoints; `None` reads
+    /// `AWS_USE_FIPS_ENDPOINT`.
+    pub use_fips: Option<bool>,
+}
+
+impl StsOptions {
+    /// Nothing set: everything from the environment.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets the STS region.
+    pub fn region(mut self, region: impl Into<String>) -> Self {
+        self.region = nonblank(region.into());
+        self
+    }
+
+    /// Sets an explicit STS endpoint URL.
+    pub fn endpoint(mut self, url: impl Into<String>) -> Self {
+        self.endpoint = nonblank(url.into());
+        self
+    }
+
+    /// Uses (or refuses) FIPS endpoints.
+    pub fn use_fips(mut self, on: bool) -> Self {
+        self.use_fips = Some(on);
+        self
+    }
+
+    /// An STS client for these options. `fallback_region` is used when no region is set here
+    /// (a profile's `region`, say); the environment still wins over it only if the caller
+    /// passes `None`.
+    pub fn client(&self, fallback_region: Option<&str>) -> StsClient {
+        let mut client = StsClient::new();
+        if let Some(endpoint) = self.endpoint.as_deref().filter(|e| !e.trim().is_empty()) {
+            client = client.endpoint_url(endpoint);
+        }
+        let region = self
+            .region
+            .as_deref()
+            .filter(|r| !r.trim().is_empty())
+            .or(fallback_region);
+        if let Some(region) = region {
+            client = client.region(region);
+        }
+        if let Some(fips) = self.use_fips {
+            client = client.use_fips(fips);
+        }
+        client
+    }
+}
+
+fn nonblank(value: String) -> Option<String> {
+    let trimmed = value.trim();
+    (!trimmed.is_empty()).then(|| trimmed.to_owned())
+}

@@ -1,0 +1,491 @@
+//! [`ProfileChain`]: a profile's [`Plan`] executed with the STS, web-identity, IMDS and
+//! container sources.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use awsauth_container::ContainerSource;
+use awsauth_core::{
+    Context, CredentialError, CredentialSource, Credentials, Explanation, Provenance, Status,
+    async_trait,
+};
+use awsauth_imds::{ImdsClient, ImdsSource};
+use awsauth_profile::{
+    AssumeRoleStep, FileLocations, NamedSource, Plan, ProfileCache, StaticKeys, Step,
+    WebIdentityStep,
+};
+use awsauth_static::EnvSource;
+use awsauth_sts::{ENV_DEFAULT_REGION, ENV_REGION};
+use awsauth_sts_assume::AssumeRoleSource;
+use awsauth_web_identity::WebIdentitySource;
+
+use crate::StsOptions;
+use crate::files::{ProfileFiles, ProfileSettings};
+
+/// A profile of the shared config and credentials files, executed fully: its [`Plan`] (static
+/// keys, a `credential_source`, or a web identity token, then each `role_arn` hop) becomes
+/// nested sources — the base step's source, then one
+/// [`AssumeRoleSource`] per hop carrying that profile's `external_id`,
+/// `role_session_name` and `duration_seconds`.
+///
+/// - **Read at call time.** The plan is made on every [`provide`](CredentialSource::provide)
+///   from the files, which are parsed again only when they change, so an edited profile is
+///   used at once. The sources built for a plan are kept while the plan stays the same (an
+///   IMDS session token or static stability survive between calls).
+/// - **Missing files or profile, or a profile without credentials**:
+///   [`NotConfigured`](CredentialError::NotConfigured) with the profile crate's message (which
+///   files were searched, which profiles exist), so a chain moves on and
+///   [`only`](awsauth_core::only) turns it into a clear error. A wrong profile (a loop, a bad
+///   `duration_seconds`, SSO…) is `InvalidConfiguration`.
+/// - **Regions.** STS calls go to [`StsOptions::region`] if set, else `AWS_REGION` /
+///   `AWS_DEFAULT_REGION`, else the `region` of the profile that names the role, else the
+///   selected profile's `region`. The selected profile's `ec2_metadata_service_endpoint(_mode)`
+///   applies to a `credential_source = Ec2InstanceMetadata` step.
+/// - **Provenance** reads like the plan: `profile:dev -> assume-role:arn:…`; a named source
+///   shows as `profile:ci -> imds -> assume-role:arn:…`, a web identity as
+///   `profile:eks -> web-identity:arn:…`.
+/// - Role sessions last `duration_seconds`, else [`awsauth_sts_assume::DEFAULT_DURATION`]
+///   (15 minutes, Grafana's default).
+///
+/// ```
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// use awsauth_chain::{profile_chain, StsOptions};
+/// use awsauth_core::{only, Context, CredentialSource, MapEnv, MemFs, Status};
+/// let fs = MemFs::new();
+/// fs.insert("/home/u/.aws/config", "\
+/// [profile base]
+/// aws_access_key_id = AKIDEXAMPLE
+/// aws_secret_access_key = wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY
+/// [profile reader]
+/// role_arn = arn:aws:iam::123456789012:role/reader
+/// source_profile = base
+/// ");
+/// let cx = Context::builder().env(MapEnv::from([("HOME", "/home/u")])).fs(fs).build();
+///
+/// let base = profile_chain(Some("base"), StsOptions::new());
+/// assert_eq!(base.provide(&cx).await.unwrap().provenance().to_string(), "profile:base");
+///
+/// // explain() needs no network and shows the plan.
+/// let reader = profile_chain(Some("reader"), StsOptions::new().region("eu-west-1"));
+/// let lines = reader.explain(&cx);
+/// assert_eq!(lines[0].status, Status::Configured);
+/// assert!(lines[0].reason.contains("assume role arn:aws:iam::123456789012:role/reader"));
+///
+/// let err = only(profile_chain(Some("dev"), StsOptions::new())).provide(&cx).await.unwrap_err();
+/// assert!(err.to_string().contains(r#"profile "dev" not found in /home/u/.aws/config"#));
+/// # });
+/// ```
+#[derive(Debug)]
+pub struct ProfileChain {
+    name: String,
+    files: ProfileFiles,
+    sts: StsOptions,
+    recheck: Option<Duration>,
+    built: Mutex<Option<Built>>,
+}
+
+/// The sources built for one plan, and what they were built from.
+#[derive(Debug)]
+struct Built {
+    key: BuildKey,
+    source: Arc<dyn CredentialSource>,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+struct BuildKey {
+    plan: Plan,
+    settings: ProfileSettings,
+    env_region: bool,
+}
+
+/// The profile `name` (else `AWS_PROFILE`, else `default`) of the default files, executed
+/// with `sts` for its STS calls. See [`ProfileChain`].
+pub fn profile_chain(name: Option<&str>, sts: StsOptions) -> ProfileChain {
+    let chain = ProfileChain::new().sts(sts);
+    match name.map(str::trim).filter(|n| !n.is_empty()) {
+        Some(name) => chain.profile(name),
+        None => chain,
+    }
+}
+
+/// The plan for profile `name` (else `AWS_PROFILE`, else `default`) in the default files of
+/// `cx` — what [`ProfileChain`] would execute — for printing (`Plan::to_json`, `Display`).
+/// Errors as [`ProfileChain::plan`].
+///
+/// ```
+/// use awsauth_core::{Context, MapEnv, MemFs};
+/// let fs = MemFs::new();
+/// fs.insert("/home/u/.aws/config", "[profile ci]\nrole_arn = arn:aws:iam::123456789012:role/ci\ncredential_source = Ec2InstanceMetadata\n");
+/// let cx = Context::builder().env(MapEnv::from([("HOME", "/home/u"), ("AWS_PROFILE", "ci")])).fs(fs).build();
+/// let plan = awsauth_chain::profile_plan(&cx, None).unwrap();
+/// assert!(plan.to_json().starts_with(r#"[{"step":"named_source","name":"Ec2InstanceMetadata"}"#));
+/// ```
+pub fn profile_plan(cx: &Context, name: Option<&str>) -> Result<Plan, CredentialError> {
+    profile_chain(name, StsOptions::new()).plan(cx)
+}
+
+impl Default for ProfileChain {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl ProfileChain {
+    /// The selected profile (`AWS_PROFILE`, else `default`) of the default files, STS options
+    /// from the environment.
+    pub fn new() -> Self {
+        Self {
+            name: "profile".to_owned(),
+            files: ProfileFiles::default(),
+            sts: StsOptions::default(),
+            recheck: None,
+            built: Mutex::new(None),
+        }
+    }
+
+    /// Uses profile `name` instead of `AWS_PROFILE` / `default`; the source is then named
+    /// `profile:<name>`. Blank means unset.
+    pub fn profile(mut self, name: impl Into<String>) -> Self {
+        let name = name.into().trim().to_owned();
+        if name.is_empty() {
+            self.files.profile = None;
+            self.name = "profile".to_owned();
+        } else {
+            self.name = format!("profile:{name}");
+            self.files.profile = Some(name);
+        }
+        self
+    }
+
+    /// Reads this config file instead of `AWS_CONFIG_FILE` / `~/.aws/config`.
+    pub fn config_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.files.config_file = Some(path.into());
+        self
+    }
+
+    /// Reads this credentials file instead of `AWS_SHARED_CREDENTIALS_FILE` /
+    /// `~/.aws/credentials`.
+    pub fn credentials_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.files.credentials_file = Some(path.into());
+        self
+    }
+
+    /// Where the STS calls of the plan go.
+    pub fn sts(mut self, options: StsOptions) -> Self {
+        self.sts = options;
+        self
+    }
+
+    /// Asks a [cache](awsauth_core::CachedSource) in front of this source to re-read the
+    /// profile this often even when its credentials do not expire (static keys that may be
+    /// edited in place). Off by default: every re-check of a role profile is an STS call.
+    pub fn recheck_interval(mut self, interval: Duration) -> Self {
+        self.recheck = Some(interval);
+        self
+    }
+
+    pub(crate) fn with_cache(mut self, cache: ProfileCache) -> Self {
+        self.files.cache = cache;
+        self
+    }
+
+    /// The profile used in `cx`: the configured one, else `AWS_PROFILE`, else `default`.
+    pub fn selected_profile(&self, cx: &Context) -> String {
+        self.files.selected(cx)
+    }
+
+    /// Where the files are looked for in `cx`.
+    pub fn locations(&self, cx: &Context) -> FileLocations {
+        self.files.locations(cx)
+    }
+
+    /// The plan for the selected profile, read now (no network):
+    /// [`NotConfigured`](CredentialError::NotConfigured) when the files or the profile are
+    /// missing or the profile holds no credentials, `InvalidConfiguration` when it is wrong,
+    /// `ProviderFailed` when a file cannot be read.
+    pub fn plan(&self, cx: &Context) -> Result<Plan, CredentialError> {
+        self.plan_and_settings(cx).map(|(plan, _)| plan)
+    }
+
+    fn plan_and_settings(&self, cx: &Context) -> Result<(Plan, ProfileSettings), CredentialError> {
+        let loaded = self.files.load(cx).map_err(|e| self.rename(e))?;
+        let settings = self.files.settings_in(cx, &loaded);
+        let plan = loaded
+            .plan(&settings.profile)
+            .map_err(|e| e.into_credential_error(&self.name))?;
+        Ok((plan, settings))
+    }
+
+    /// The profile crate names its errors `profile`; an explicitly named chain uses its name.
+    fn rename(&self, err: CredentialError) -> CredentialError {
+        match err {
+            CredentialError::NotConfigured { reason, .. } => {
+                CredentialError::not_configured(&self.name, reason)
+            }
+            CredentialError::InvalidConfiguration { message, .. } => {
+                CredentialError::invalid_configuration(&self.name, message)
+            }
+            other => other,
+        }
+    }
+
+    /// The sources for the plan in `cx`, built anew only when the plan or the settings changed.
+    fn executed(&self, cx: &Context) -> Result<(Plan, Arc<dyn CredentialSource>), CredentialError> {
+        let (plan, settings) = self.plan_and_settings(cx)?;
+        let key = BuildKey {
+            plan,
+            settings,
+            env_region: cx.env_nonblank(ENV_REGION).is_some()
+                || cx.env_nonblank(ENV_DEFAULT_REGION).is_some(),
+        };
+        let mut built = self.built.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(current) = built.as_ref()
+            && current.key == key
+        {
+            return Ok((key.plan, Arc::clone(&current.source)));
+        }
+        let source = execute(&key, &self.sts);
+        let plan = key.plan.clone();
+        *built = Some(Built {
+            key,
+            source: Arc::clone(&source),
+        });
+        Ok((plan, source))
+    }
+}
+
+/// Nests the sources of a plan: the base step, then one AssumeRole hop per step.
+fn execute(key: &BuildKey, sts: &StsOptions) -> Arc<dyn CredentialSource> {
+    let settings = &key.settings;
+    // The environment's region beats a profile's `region` (as in the SDKs); an explicit one
+    // beats both (StsOptions::client handles that).
+    let profile_region = |own: Option<&str>| -> Option<String> {
+        if key.env_region {
+            None
+        } else {
+            own.or(settings.region.as_deref()).map(str::to_owned)
+        }
+    };
+    let mut steps = key.plan.steps().iter();
+    let mut source: Arc<dyn CredentialSource> = match steps.next() {
+        Some(Step::Static(keys)) => Arc::new(StaticStep::new(keys)),
+        Some(Step::NamedSource(step)) => {
+            let inner: Arc<dyn CredentialSource> = match step.name {
+                NamedSource::Environment => Arc::new(EnvSource::new()),
+                NamedSource::Ec2InstanceMetadata => {
+                    let client = ImdsClient::builder()
+                        .profile_settings(
+                            settings.profile.clone(),
+                            settings.imds_endpoint.clone(),
+                            settings.imds_endpoint_mode.clone(),
+                        )
+                        .build();
+                    Arc::new(ImdsSource::builder().client(client).build())
+                }
+                NamedSource::EcsContainer => Arc::new(ContainerSource::new()),
+            };
+            Arc::new(InProfile::new(&step.profile, inner))
+        }
+        Some(Step::WebIdentity(step)) => {
+            let region = profile_region(step.region.as_deref());
+            Arc::new(InProfile::new(
+                &step.profile,
+                Arc::new(web_identity(step, sts, region.as_deref())),
+            ))
+        }
+        // A plan is never empty, and its first step is never a hop; answer "not configured"
+        // rather than panic should that ever change.
+        _ => Arc::new(EmptyPlan),
+    };
+    for step in steps {
+        if let Step::AssumeRole(hop) = step {
+            let region = profile_region(hop.region.as_deref());
+            source = Arc::new(assume_role(source, hop, sts, region.as_deref()));
+        }
+    }
+    source
+}
+
+fn web_identity(
+    step: &WebIdentityStep,
+    sts: &StsOptions,
+    region: Option<&str>,
+) -> WebIdentitySource {
+    let mut source = WebIdentitySource::new(step.token_file.clone(), step.role_arn.clone())
+        .named(format!("profile:{}", step.profile))
+        .sts_client(sts.client(region));
+    if let Some(name) = &step.role_session_name {
+        source = source.session_name(name.clone());
+    }
+    source
+}
+
+fn assume_role(
+    base: Arc<dyn CredentialSource>,
+    hop: &AssumeRoleStep,
+    sts: &StsOptions,
+    region: Option<&str>,
+) -> AssumeRoleSource {
+    let mut source = AssumeRoleSource::from_shared(base, hop.role_arn.clone())
+        .named(format!("profile:{}", hop.profile))
+        .sts_client(sts.client(region));
+    if let Some(external_id) = &hop.external_id {
+        source = source.external_id(external_id.clone());
+    }
+    if let Some(name) = &hop.role_session_name {
+        source = source.session_name(name.clone());
+    }
+    if let Some(seconds) = hop.duration_seconds {
+        source = source.duration(Duration::from_secs(u64::from(seconds)));
+    }
+    source
+}
+
+#[async_trait]
+impl CredentialSource for ProfileChain {
+    async fn provide(&self, cx: &Context) -> Result<Credentials, CredentialError> {
+        let (plan, source) = self.executed(cx)?;
+        tracing::debug!(source = %self.name, plan = %plan, "executing profile plan");
+        source.provide(cx).await
+    }
+
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// One line for the profile and its plan, then the lines of the sources that execute it.
+    fn explain(&self, cx: &Context) -> Vec<Explanation> {
+        match self.executed(cx) {
+            Ok((plan, source)) => {
+                let files: Vec<String> = self
+                    .files
+                    .load(cx)
+                    .map(|loaded| {
+                        loaded
+                            .set()
+                            .files()
+                            .map(|(_, path)| path.display().to_string())
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                let mut lines = vec![Explanation::new(
+                    &self.name,
+                    Status::Configured,
+                    format!(
+                        "profile \"{}\" in {}: {plan}",
+                        plan.profile(),
+                        files.join(" and ")
+                    ),
+                )];
+                lines.extend(source.explain(cx));
+                lines
+            }
+            Err(err) => {
+                let status = if err.is_not_configured() {
+                    Status::NotConfigured
+                } else {
+                    Status::Invalid
+                };
+                vec![Explanation::new(&self.name, status, err.message())]
+            }
+        }
+    }
+
+    fn recheck_interval(&self) -> Option<Duration> {
+        self.recheck
+    }
+}
+
+/// The static keys of a plan's first step.
+#[derive(Debug)]
+struct StaticStep {
+    name: String,
+    keys: StaticKeys,
+}
+
+impl StaticStep {
+    fn new(keys: &StaticKeys) -> Self {
+        Self {
+            name: format!("profile:{}", keys.profile),
+            keys: keys.clone(),
+        }
+    }
+}
+
+#[async_trait]
+impl CredentialSource for StaticStep {
+    async fn provide(&self, _cx: &Context) -> Result<Credentials, CredentialError> {
+        Ok(self.keys.credentials())
+    }
+
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn explain(&self, _cx: &Context) -> Vec<Explanation> {
+        vec![Explanation::new(
+            &self.name,
+            Status::Configured,
+            format!(
+                "static keys {} in {}",
+                self.keys.access_key_id,
+                self.keys.file.display()
+            ),
+        )]
+    }
+}
+
+/// A plan's base source with `profile:<name>` put in front of its provenance.
+#[derive(Debug)]
+struct InProfile {
+    step: String,
+    inner: Arc<dyn CredentialSource>,
+}
+
+impl InProfile {
+    fn new(profile: &str, inner: Arc<dyn CredentialSource>) -> Self {
+        Self {
+            step: format!("profile:{profile}"),
+            inner,
+        }
+    }
+}
+
+#[async_trait]
+impl CredentialSource for InProfile {
+    async fn provide(&self, cx: &Context) -> Result<Credentials, CredentialError> {
+        let credentials = self.inner.provide(cx).await?;
+        let mut provenance = Provenance::new(self.step.clone());
+        for step in credentials.provenance().steps() {
+            provenance = provenance.then(step.clone());
+        }
+        Ok(credentials.with_provenance(provenance))
+    }
+
+    fn name(&self) -> &str {
+        self.inner.name()
+    }
+
+    fn explain(&self, cx: &Context) -> Vec<Explanation> {
+        self.inner.explain(cx)
+    }
+}
+
+/// Stands in for a plan without a base step (cannot happen with the profile crate's plans).
+#[derive(Debug)]
+struct EmptyPlan;
+
+#[async_trait]
+impl CredentialSource for EmptyPlan {
+    async fn provide(&self, _cx: &Context) -> Result<Credentials, CredentialError> {
+        Err(CredentialError::not_configured(
+            "profile",
+            "the profile's plan has no base step",
+        ))
+    }
+
+    fn name(&self) -> &str {
+        "profile"
+    }
+}

@@ -1,0 +1,7 @@
+//! The composites against fake IMDS, STS and container servers on 127.0.0.1, with in-memory
+//! files and environments.
+#![allow(clippy::unwrap_used, missing_docs, unreachable_pub)]
+
+mod default_chain;
+mod profile_chain;
+mod support;

@@ -1,0 +1,220 @@
+//! From flags, the settings file and the environment to a data source's settings and the server's
+//! policy — the two things `datasource::build_session` takes.
+
+use awsauth::datasource::{AuthSettings, AuthType, DatasourceSettings};
+use awsauth::{Context, SecretString};
+
+use crate::args::SourceArgs;
+use crate::error::CliError;
+
+/// A settings file larger than this is not a data source definition.
+const MAX_SETTINGS_FILE: u64 = 1024 * 1024;
+
+/// What a command resolves: the data source and the policy it is checked against.
+#[derive(Debug, Clone)]
+pub(crate) struct Input {
+    pub(crate) settings: DatasourceSettings,
+    pub(crate) policy: AuthSettings,
+    /// Where `keys` took its key pair from, for `explain`: `settings` or `environment`.
+    pub(crate) keys_from: Option<&'static str>,
+}
+
+impl Input {
+    /// Reads the settings file (if any), applies the flags on top, fills `keys` from the
+    /// standard environment variables when the settings have none, and builds the policy from
+    /// the `AWS_AUTH_*` variables overridden by the policy flags.
+    pub(crate) fn gather(args: &SourceArgs, cx: &Context) -> Result<Self, CliError> {
+        let mut settings = match &args.settings {
+            Some(path) => read_settings(cx, path)?,
+            None => DatasourceSettings::default(),
+        };
+        let from_file = args.settings.is_some();
+
+        settings.auth_type = match (args.auth_type, &args.profile) {
+            (Some(auth_type), _) => auth_type,
+            (None, _) if from_file => settings.auth_type,
+            (None, Some(_)) => AuthType::Credentials,
+            (None, None) => AuthType::Default,
+        };
+        if let Some(profile) = &args.profile {
+            if settings.auth_type != AuthType::Credentials {
+                return Err(CliError::usage(format!(
+                    "--profile applies to --auth-type credentials, not {}; the default chain reads AWS_PROFILE",
+                    settings.auth_type
+                )));
+            }
+            settings.profile = Some(profile.clone());
+        }
+        let set = |field: &mut Option<String>, value: &Option<String>| {
+            if let Some(value) = value {
+                *field = Some(value.clone());
+            }
+        };
+        set(&mut settings.assume_role_arn, &args.assume_role_arn);
+        set(&mut settings.external_id, &args.external_id);
+        set(&mut settings.region, &args.region);
+        set(&mut settings.endpoint, &args.endpoint);
+
+        let mut keys_from = None;
+        if settings.auth_type == AuthType::Keys {
+            if settings.access_key.is_none() && settings.secret_key.is_none() {
+                settings.access_key = cx.env_nonblank("AWS_ACCESS_KEY_ID");
+                settings.secret_key = cx
+                    .env_nonblank("AWS_SECRET_ACCESS_KEY")
+                    .map(SecretString::from);
+                settings.session_token =
+                    cx.env_nonblank("AWS_SESSION_TOKEN").map(SecretString::from);
+                if settings.access_key.is_some() || settings.secret_key.is_some() {
+                    keys_from = Some("environment");
+                }
+            } else {
+                keys_from = Some("settings");
+            }
+        }
+
+        let mut policy = AuthSettings::from_env(cx)?;
+        if let Some(allowed) = args.allowed_auth_providers {
+            policy.allowed_auth_providers = allowed;
+        }
+        if let Some(enabled) = args.assume_role_enabled {
+            policy.assume_role_enabled = enabled;
+        }
+        if let Some(duration) = args.duration {
+            policy = policy.session_duration(duration)?;
+        }
+        if let Some(name) = &args.session_name {
+            policy = policy.session_name(name.clone());
+        }
+        Ok(Self {
+            settings,
+            policy,
+            keys_from,
+        })
+    }
+}
+
+fn read_settings(cx: &Context, path: &std::path::Path) -> Result<DatasourceSettings, CliError> {
+    let shown = path.display();
+    let cannot = |e: std::io::Error| {
+        CliError::invalid(format!(
+            "cannot read the settings file {shown}: {}",
+            e.kind()
+        ))
+    };
+    let meta = cx.fs().metadata(path).map_err(cannot)?;
+    if meta.len > MAX_SETTINGS_FILE {
+        return Err(CliError::invalid(format!(
+            "the settings file {shown} is larger than {MAX_SETTINGS_FILE} bytes; expected a data source JSON"
+        )));
+    }
+    let bytes = cx.fs().read(path).map_err(cannot)?;
+    let text = String::from_utf8(bytes)
+        .map_err(|_| CliError::invalid(format!("the settings file {shown} is not UTF-8")))?;
+    DatasourceSettings::from_json(&text)
+        .map_err(|e| CliError::invalid(format!("the settings file {shown}: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use awsauth::{MapEnv, MemFs};
+
+    fn cx(env: &[(&str, &str)], fs: MemFs) -> Context {
+        Context::builder()
+            .env(
+                env.iter()
+                    .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                    .collect::<MapEnv>(),
+            )
+            .fs(fs)
+            .build()
+    }
+
+    #[test]
+    fn a_profile_alone_means_the_credentials_auth_type() {
+        let args = SourceArgs {
+            profile: Some("reader".into()),
+            ..SourceArgs::default()
+        };
+        let input = Input::gather(&args, &cx(&[], MemFs::new())).unwrap();
+        assert_eq!(input.settings.auth_type, AuthType::Credentials);
+        assert_eq!(input.settings.profile_name(), Some("reader"));
+        let args = SourceArgs {
+            profile: Some("reader".into()),
+            auth_type: Some(AuthType::Default),
+            ..SourceArgs::default()
+        };
+        let err = Input::gather(&args, &cx(&[], MemFs::new())).unwrap_err();
+        assert_eq!(err.kind, crate::error::Kind::Usage);
+    }
+
+    #[test]
+    fn keys_come_from_the_settings_file_before_the_environment() {
+        let fs = MemFs::new();
+        fs.insert(
+            "/ds.json",
+            r#"{"jsonData":{"authType":"keys","region":"eu-west-1"},"secureJsonData":{"accessKey":"AKIDFILE","secretKey":"file-secret"}}"#,
+        );
+        let env = [
+            ("AWS_ACCESS_KEY_ID", "AKIDENV"),
+            ("AWS_SECRET_ACCESS_KEY", "env-secret"),
+        ];
+        let args = SourceArgs {
+            settings: Some("/ds.json".into()),
+            region: Some("us-west-2".into()),
+            ..SourceArgs::default()
+        };
+        let input = Input::gather(&args, &cx(&env, fs)).unwrap();
+        assert_eq!(input.settings.access_key.as_deref(), Some("AKIDFILE"));
+        assert_eq!(input.settings.resolved_region(), Some("us-west-2"));
+        assert_eq!(input.keys_from, Some("settings"));
+
+        let args = SourceArgs {
+            auth_type: Some(AuthType::Keys),
+            ..SourceArgs::default()
+        };
+        let input = Input::gather(&args, &cx(&env, MemFs::new())).unwrap();
+        assert_eq!(input.settings.access_key.as_deref(), Some("AKIDENV"));
+        assert_eq!(input.keys_from, Some("environment"));
+    }
+
+    #[test]
+    fn policy_flags_override_the_environment() {
+        let env = [
+            ("AWS_AUTH_AllowedAuthProviders", "keys"),
+            ("AWS_AUTH_AssumeRoleEnabled", "false"),
+        ];
+        let input = Input::gather(&SourceArgs::default(), &cx(&env, MemFs::new())).unwrap();
+        assert!(
+            !input
+                .policy
+                .allowed_auth_providers
+                .contains(AuthType::Default)
+        );
+        assert!(!input.policy.assume_role_enabled);
+        let args = SourceArgs {
+            allowed_auth_providers: Some([AuthType::Default].into_iter().collect()),
+            assume_role_enabled: Some(true),
+            ..SourceArgs::default()
+        };
+        let input = Input::gather(&args, &cx(&env, MemFs::new())).unwrap();
+        assert!(
+            input
+                .policy
+                .allowed_auth_providers
+                .contains(AuthType::Default)
+        );
+        assert!(input.policy.assume_role_enabled);
+    }
+
+    #[test]
+    fn a_missing_settings_file_is_invalid_configuration_naming_it() {
+        let args = SourceArgs {
+            settings: Some("/nowhere.json".into()),
+            ..SourceArgs::default()
+        };
+        let err = Input::gather(&args, &cx(&[], MemFs::new())).unwrap_err();
+        assert_eq!(err.kind, crate::error::Kind::InvalidConfiguration);
+        assert!(err.message.contains("/nowhere.json"), "{err}");
+    }
+}

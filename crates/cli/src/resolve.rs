@@ -1,0 +1,132 @@
+//! `awsauth resolve` and `awsauth whoami`: a data source's session, its credentials, and who
+//! they belong to.
+
+use std::io::IsTerminal;
+
+use awsauth::datasource::{AuthType, Session, build_session};
+use awsauth::sts::StsClient;
+use awsauth::{Context, CredentialSource, Credentials};
+use serde_json::json;
+
+use crate::args::{Format, ResolveArgs, SourceArgs};
+use crate::error::CliError;
+use crate::factory::factory;
+use crate::input::Input;
+use crate::output::{self, Extra};
+
+/// The session for `input` (the policy gate first; no network) and its credentials.
+pub(crate) async fn credentials(
+    input: &Input,
+    cx: &Context,
+) -> Result<(Session, Credentials), CliError> {
+    let session = build_session(&input.settings, &input.policy, &*factory())?;
+    let creds = session.provide(cx).await.map_err(|err| {
+        let mut err = CliError::from(err);
+        if input.settings.auth_type == AuthType::Keys && input.keys_from.is_none() {
+            err.message = format!(
+                "{} — put accessKey and secretKey in the --settings file's secureJsonData, or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY",
+                err.message.split(" (`awsauth explain`").next().unwrap_or_default()
+            );
+        }
+        err
+    })?;
+    tracing::debug!(
+        access_key_id = creds.access_key_id(),
+        source = %creds.provenance(),
+        "resolved"
+    );
+    Ok((session, creds))
+}
+
+/// The region to report: the data source's, else the standard variables'.
+pub(crate) fn region(session: &Session, cx: &Context) -> Option<String> {
+    session
+        .region()
+        .map(str::to_owned)
+        .or_else(|| cx.env_nonblank("AWS_REGION"))
+        .or_else(|| cx.env_nonblank("AWS_DEFAULT_REGION"))
+}
+
+/// `awsauth resolve`.
+pub(crate) async fn resolve(
+    args: &ResolveArgs,
+    format: Format,
+    cx: &Context,
+) -> Result<String, CliError> {
+    output::check_secret_rule(format, args.show_secrets, std::io::stdout().is_terminal())?;
+    let input = Input::gather(&args.source, cx)?;
+    let (session, creds) = credentials(&input, cx).await?;
+    let extra = Extra {
+        region: region(&session, cx),
+    };
+    Ok(output::render(&creds, &extra, format, args.show_secrets))
+}
+
+/// `awsauth whoami`: GetCallerIdentity signed with the resolved credentials, through the same
+/// STS endpoint rules as the session's own STS calls.
+pub(crate) async fn whoami(
+    args: &SourceArgs,
+    format: Format,
+    cx: &Context,
+) -> Result<String, CliError> {
+    text_or_json(format, "whoami")?;
+    let input = Input::gather(args, cx)?;
+    let (session, creds) = credentials(&input, cx).await?;
+    let sts = session.sts();
+    let mut client = StsClient::new().use_fips(sts.use_fips);
+    // The session's STS region (an opt-in region's data source calls STS in us-east-1); without
+    // one the client reads AWS_REGION / AWS_DEFAULT_REGION itself.
+    if let Some(region) = sts.region {
+        client = client.region(region);
+    }
+    if let Some(endpoint) = sts.endpoint {
+        client = client.endpoint_url(endpoint);
+    }
+    let identity = client
+        .get_caller_identity(cx, &creds)
+        .await
+        .map_err(|e| CliError::from(e.into_credential_error("whoami")))?;
+    let source = creds.provenance().to_string();
+    Ok(match format {
+        Format::Json => {
+            let mut text = json!({
+                "account": identity.account,
+                "arn": identity.arn,
+                "user_id": identity.user_id,
+                "access_key_id": creds.access_key_id(),
+                "source": source,
+            })
+            .to_string();
+            text.push('\n');
+            text
+        }
+        _ => format!(
+            "account        {}\narn            {}\nuser id        {}\naccess key id  {}\nsource         {}\n",
+            identity.account,
+            identity.arn,
+            identity.user_id,
+            creds.access_key_id(),
+            source
+        ),
+    })
+}
+
+/// Commands other than `resolve` print `text` or `json` only.
+pub(crate) fn text_or_json(format: Format, command: &str) -> Result<(), CliError> {
+    match format {
+        Format::Text | Format::Json => Ok(()),
+        other => Err(CliError::usage(format!(
+            "`awsauth {command}` prints text or json, not {}; --format env and process are for `awsauth resolve`",
+            format_name(other)
+        ))),
+    }
+}
+
+fn format_name(format: Format) -> &'static str {
+    match format {
+        Format::Text => "text",
+        Format::Json => "json",
+        Format::Env => "env",
+        Format::Process => "process",
+    }
+}

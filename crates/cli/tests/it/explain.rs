@@ -1,0 +1,219 @@
+//! `awsauth explain`: sources, reasons and the plan, with no network unless `--run`.
+
+use crate::{EXTERNAL_ID, Fakes, Home, KEY_ID, ROLE_ARN, SECRET, awsauth};
+
+const BASE_SECRET: &str = "base-profile-secret-value";
+
+fn role_profiles(home: &Home) {
+    home.write(
+        ".aws/credentials",
+        &format!("[base]\naws_access_key_id = {KEY_ID}\naws_secret_access_key = {BASE_SECRET}\n"),
+    );
+    home.write(
+        ".aws/config",
+        &format!(
+            "[profile reader]\nrole_arn = {ROLE_ARN}\nsource_profile = base\nexternal_id = {EXTERNAL_ID}\nrole_session_name = grafana\n"
+        ),
+    );
+}
+
+#[test]
+fn default_chain_lists_each_source_and_touches_no_endpoint() {
+    let fakes = Fakes::start();
+    let home = Home::new();
+    let imds = fakes.imds.endpoint();
+    let sts = fakes.sts.endpoint();
+    let env = [
+        ("HOME", home.path().to_str().unwrap()),
+        ("AWS_EC2_METADATA_SERVICE_ENDPOINT", imds.as_str()),
+        ("AWS_ENDPOINT_URL_STS", sts.as_str()),
+        ("AWS_ACCESS_KEY_ID", KEY_ID),
+        ("AWS_SECRET_ACCESS_KEY", SECRET),
+    ];
+    let run = awsauth(&["explain", "--format", "json"], &env);
+    run.assert_code(0).assert_no(&[SECRET]);
+    let json = run.json();
+    let sources = json["sources"].as_array().unwrap();
+    assert!(sources.len() >= 4, "{json}");
+    for source in sources {
+        let status = source["status"].as_str().unwrap();
+        assert!(
+            ["configured", "not_configured", "invalid", "unknown"].contains(&status),
+            "{source}"
+        );
+        assert!(source["reason"].as_str().is_some_and(|r| !r.is_empty()));
+    }
+    assert_eq!(sources[0]["status"], "configured", "{json}");
+    assert!(
+        sources[0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("AWS_ACCESS_KEY_ID")
+    );
+    assert_eq!(
+        json["plan"],
+        serde_json::json!([{"step": "static", "source": "environment"}])
+    );
+    assert_eq!(fakes.imds.total_requests(), 0, "explain must not call IMDS");
+    assert_eq!(fakes.sts.requests(), 0, "explain must not call STS");
+
+    let text = awsauth(&["explain"], &env);
+    text.assert_code(0).assert_no(&[SECRET]);
+    assert!(
+        text.stdout.contains("sources, in order:"),
+        "{}",
+        text.stdout
+    );
+    assert!(
+        text.stdout.contains("static keys from environment"),
+        "{}",
+        text.stdout
+    );
+}
+
+#[test]
+fn a_profile_plan_shows_the_base_then_the_role() {
+    let home = Home::new();
+    role_profiles(&home);
+    let env = [("HOME", home.path().to_str().unwrap())];
+    let run = awsauth(
+        &[
+            "explain",
+            "--auth-type",
+            "credentials",
+            "--profile",
+            "reader",
+            "--format",
+            "json",
+        ],
+        &env,
+    );
+    run.assert_code(0).assert_no(&[BASE_SECRET]);
+    let plan = run.json()["plan"].clone();
+    assert_eq!(
+        plan[0],
+        serde_json::json!({"step": "static", "profile": "base"})
+    );
+    assert_eq!(plan[1]["step"], "assume_role");
+    assert_eq!(plan[1]["role_arn"], ROLE_ARN);
+    assert_eq!(plan[1]["external_id"], EXTERNAL_ID);
+    assert_eq!(plan[1]["role_session_name"], "grafana");
+
+    let text = awsauth(&["explain", "--profile", "reader"], &env);
+    text.assert_code(0).assert_no(&[BASE_SECRET]);
+    assert!(
+        text.stdout.contains("1. static keys of profile \"base\""),
+        "{}",
+        text.stdout
+    );
+    assert!(
+        text.stdout.contains(&format!("2. assume role {ROLE_ARN}")),
+        "{}",
+        text.stdout
+    );
+}
+
+#[test]
+fn a_data_source_role_is_the_last_step() {
+    let run = awsauth(
+        &[
+            "explain",
+            "--auth-type",
+            "keys",
+            "--assume-role-arn",
+            ROLE_ARN,
+            "--external-id",
+            EXTERNAL_ID,
+            "--duration",
+            "1800",
+            "--format",
+            "json",
+        ],
+        &[
+            ("AWS_ACCESS_KEY_ID", KEY_ID),
+            ("AWS_SECRET_ACCESS_KEY", SECRET),
+        ],
+    );
+    run.assert_code(0).assert_no(&[SECRET]);
+    let plan = run.json()["plan"].clone();
+    assert_eq!(
+        plan[0],
+        serde_json::json!({"step": "static", "source": "environment"})
+    );
+    assert_eq!(
+        plan[1],
+        serde_json::json!({"step": "assume_role", "role_arn": ROLE_ARN, "external_id": EXTERNAL_ID,
+                           "role_session_name": null, "duration_seconds": 1800})
+    );
+}
+
+#[test]
+fn ec2_iam_role_plans_the_instance_metadata_source() {
+    let run = awsauth(
+        &[
+            "explain",
+            "--auth-type",
+            "ec2_iam_role",
+            "--allowed-auth-providers",
+            "ec2_iam_role",
+            "--format",
+            "json",
+        ],
+        &[],
+    );
+    run.assert_code(0);
+    assert_eq!(
+        run.json()["plan"],
+        serde_json::json!([{"step": "named_source", "name": "Ec2InstanceMetadata"}])
+    );
+}
+
+#[test]
+fn run_resolves_too_and_its_failure_sets_the_exit_code() {
+    let fakes = Fakes::start();
+    let imds = fakes.imds.endpoint();
+    let env = [("AWS_EC2_METADATA_SERVICE_ENDPOINT", imds.as_str())];
+    let run = awsauth(&["explain", "--run", "--format", "json"], &env);
+    run.assert_code(0);
+    let creds = fakes.imds.credentials();
+    run.assert_no(&[&creds.secret_access_key, &creds.token]);
+    assert_eq!(
+        run.json()["run"]["credentials"]["access_key_id"],
+        creds.access_key_id
+    );
+    assert!(fakes.imds.credential_requests() > 0);
+
+    let home = Home::new();
+    let failed = awsauth(
+        &[
+            "explain",
+            "--run",
+            "--auth-type",
+            "credentials",
+            "--profile",
+            "nope",
+        ],
+        &[("HOME", home.path().to_str().unwrap())],
+    );
+    failed.assert_code(5);
+    assert!(
+        failed.stdout.contains("sources, in order:"),
+        "{}",
+        failed.stdout
+    );
+    assert!(
+        failed.stdout.contains("run: invalid_configuration"),
+        "{}",
+        failed.stdout
+    );
+}
+
+#[test]
+fn not_allowed_is_reported_by_explain_as_well() {
+    let run = awsauth(
+        &["explain", "--auth-type", "ec2_iam_role", "--format", "json"],
+        &[],
+    );
+    run.assert_code(4);
+    assert_eq!(run.json()["error"]["kind"], "not_allowed");
+}

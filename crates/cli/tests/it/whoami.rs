@@ -1,0 +1,51 @@
+//! `awsauth whoami`: GetCallerIdentity, signed with the resolved credentials.
+
+use crate::{Fakes, KEY_ID, SECRET, awsauth};
+
+#[test]
+fn whoami_names_the_account_and_arn() {
+    let fakes = Fakes::start();
+    let sts = fakes.sts.endpoint();
+    let env = [
+        ("AWS_ACCESS_KEY_ID", KEY_ID),
+        ("AWS_SECRET_ACCESS_KEY", SECRET),
+        ("AWS_ENDPOINT_URL_STS", sts.as_str()),
+        ("AWS_REGION", "us-east-1"),
+    ];
+    let run = awsauth(&["whoami", "--auth-type", "keys", "--format", "json"], &env);
+    run.assert_code(0).assert_no(&[SECRET]);
+    let json = run.json();
+    assert_eq!(json["account"], "123456789012");
+    assert_eq!(
+        json["arn"],
+        format!("arn:aws:iam::123456789012:user/{KEY_ID}")
+    );
+    assert!(json["user_id"].as_str().is_some_and(|u| !u.is_empty()));
+    assert_eq!(json["source"], "keys");
+    assert_eq!(fakes.sts.successful("GetCallerIdentity"), 1);
+
+    let text = awsauth(&["whoami"], &env);
+    text.assert_code(0).assert_no(&[SECRET]);
+    assert!(
+        text.stdout.contains("arn:aws:iam::123456789012:user/"),
+        "{}",
+        text.stdout
+    );
+}
+
+#[test]
+fn whoami_with_unknown_keys_fails_with_sts_error() {
+    let fakes = Fakes::start();
+    let sts = fakes.sts.endpoint();
+    let run = awsauth(
+        &["whoami", "--format", "json"],
+        &[
+            ("AWS_ACCESS_KEY_ID", "AKIAUNKNOWN000000001"),
+            ("AWS_SECRET_ACCESS_KEY", "unknown-secret-value"),
+            ("AWS_ENDPOINT_URL_STS", sts.as_str()),
+            ("AWS_REGION", "us-east-1"),
+        ],
+    );
+    run.assert_code(6).assert_no(&["unknown-secret-value"]);
+    assert_eq!(run.json()["error"]["kind"], "provider_failed");
+}

@@ -1,0 +1,131 @@
+//! [`StandardFactory`]: the [`SourceFactory`] that builds awsauth's real sources.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use awsauth_chain::{ProfileAwareImds, profile_chain};
+use awsauth_core::CredentialSource;
+use awsauth_sts_assume::AssumeRoleSource;
+
+use crate::{AssumeRoleParams, SourceFactory, StsOptions};
+
+/// The [`SourceFactory`] for production: every auth type built from awsauth's own sources
+/// through `awsauth-chain`.
+///
+/// | asks for | builds |
+/// |---|---|
+/// | [`keys`](SourceFactory::keys) | the compact static-keys source (the trait's default) |
+/// | [`profile`](SourceFactory::profile) | [`awsauth_chain::ProfileChain`]: the profile's plan executed (static keys, `credential_source`, web identity, role hops through STS) |
+/// | [`ec2_iam_role`](SourceFactory::ec2_iam_role) | [`ProfileAwareImds`]: the instance role from IMDS |
+/// | [`default_chain`](SourceFactory::default_chain) | [`awsauth_chain::default_chain`]: env → profile → web identity → container → IMDS (or aws-config's chain, see below) |
+/// | [`assume_role`](SourceFactory::assume_role) | [`AssumeRoleSource`] with the external id, session name, duration and STS options |
+///
+/// Construction does no I/O: an STS or IMDS failure surfaces on the first credential fetch.
+/// [`SessionCache::standard`](crate::SessionCache::standard) uses this factory.
+///
+/// With the cargo feature `sdk`, [`sdk_default_chain`](Self::sdk_default_chain) swaps
+/// aws-config's own default chain in for the `default` auth type.
+///
+/// ```
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// use awsauth_core::{Context, CredentialSource, MapEnv};
+/// use awsauth_datasource::{AuthSettings, AuthType, DatasourceSettings, StandardFactory, build_session};
+/// let settings = DatasourceSettings::new(AuthType::Default);
+/// let session = build_session(&settings, &AuthSettings::new(), &StandardFactory::new()).unwrap();
+/// let cx = Context::builder()
+///     .env(MapEnv::from([("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE"), ("AWS_SECRET_ACCESS_KEY", "secret")]))
+///     .build();
+/// let creds = session.provide(&cx).await.unwrap();
+/// assert_eq!(creds.provenance().to_string(), "env");
+/// # });
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct StandardFactory {
+    #[cfg(feature = "sdk")]
+    sdk_default_chain: bool,
+}
+
+impl StandardFactory {
+    /// The factory with awsauth's own default chain.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// This factory, shared, as [`SessionCache::new`](crate::SessionCache::new) and friends
+    /// take it.
+    pub fn shared() -> Arc<dyn SourceFactory> {
+        Arc::new(Self::new())
+    }
+
+    /// Uses aws-config's own default chain ([`awsauth_chain::sdk_default_chain`]) for the
+    /// `default` auth type instead of awsauth's. aws-config reads the process environment and
+    /// files itself, outside the [`Context`](awsauth_core::Context), and resolves its own STS
+    /// region.
+    #[cfg(feature = "sdk")]
+    pub fn sdk_default_chain(mut self, on: bool) -> Self {
+        self.sdk_default_chain = on;
+        self
+    }
+}
+
+impl From<&StsOptions> for awsauth_chain::StsOptions {
+    fn from(options: &StsOptions) -> Self {
+        let mut chain = Self::new();
+        if let Some(region) = &options.region {
+            chain = chain.region(region.clone());
+        }
+        if let Some(endpoint) = &options.endpoint {
+            chain = chain.endpoint(endpoint.clone());
+        }
+        // `false` means "not asked for": AWS_USE_FIPS_ENDPOINT still applies.
+        if options.use_fips {
+            chain = chain.use_fips(true);
+        }
+        chain
+    }
+}
+
+impl SourceFactory for StandardFactory {
+    fn profile(
+        &self,
+        name: Option<&str>,
+        credentials_file: Option<&Path>,
+        sts: &StsOptions,
+    ) -> Arc<dyn CredentialSource> {
+        let chain = profile_chain(name, sts.into());
+        Arc::new(match credentials_file {
+            Some(path) => chain.credentials_file(path),
+            None => chain,
+        })
+    }
+
+    fn ec2_iam_role(&self) -> Arc<dyn CredentialSource> {
+        Arc::new(ProfileAwareImds::new())
+    }
+
+    fn default_chain(&self, sts: &StsOptions) -> Arc<dyn CredentialSource> {
+        #[cfg(feature = "sdk")]
+        if self.sdk_default_chain {
+            return Arc::new(awsauth_chain::sdk_default_chain());
+        }
+        Arc::new(awsauth_chain::default_chain(sts.into()))
+    }
+
+    fn assume_role(
+        &self,
+        base: Arc<dyn CredentialSource>,
+        params: AssumeRoleParams,
+    ) -> Arc<dyn CredentialSource> {
+        let sts = awsauth_chain::StsOptions::from(&params.sts);
+        let mut source = AssumeRoleSource::from_shared(base, params.role_arn)
+            .duration(params.duration)
+            .sts_client(sts.client(None));
+        if let Some(external_id) = params.external_id {
+            source = source.external_id(external_id);
+        }
+        if let Some(session_name) = params.session_name {
+            source = source.session_name(session_name);
+        }
+        Arc::new(source)
+    }
+}
