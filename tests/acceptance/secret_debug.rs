@@ -149,3 +149,63 @@ async fn debug_output_of_data_source_types_is_clean() {
     .unwrap_err();
     assert_clean("DatasourceError", &format!("{}\n{}", both(&bad), bad));
 }
+
+/// The composites of `awsauth-chain` and the data source sessions the `StandardFactory`
+/// builds: after a fetch they hold executed profile plans (keys read from files), cached
+/// credentials and nested STS sources.
+#[tokio::test]
+async fn debug_output_of_composed_sources_is_clean() {
+    use awsauth_chain::{StsOptions, default_chain, profile_chain, profile_plan};
+    use awsauth_datasource::{AuthSettings, DatasourceSettings, SessionCache, StandardFactory};
+
+    let fs = awsauth_core::MemFs::new();
+    fs.insert(
+        "/home/u/.aws/config",
+        format!(
+            "[profile base]\naws_access_key_id = AKIDEXAMPLE\naws_secret_access_key = {SECRET_KEY}\n\
+             aws_session_token = {SESSION_TOKEN}\n\
+             [profile reader]\nrole_arn = arn:aws:iam::123456789012:role/reader\nsource_profile = base\n"
+        ),
+    );
+    fs.insert("/var/run/token", WEB_IDENTITY_TOKEN);
+    let cx = Context::builder()
+        .env(MapEnv::from([
+            ("HOME", "/home/u"),
+            ("AWS_PROFILE", "base"),
+            ("AWS_WEB_IDENTITY_TOKEN_FILE", "/var/run/token"),
+            ("AWS_ROLE_ARN", "arn:aws:iam::123456789012:role/web"),
+        ]))
+        .fs(fs)
+        .build();
+
+    let base = profile_chain(Some("base"), StsOptions::new());
+    let creds = base.provide(&cx).await.unwrap();
+    assert_eq!(creds.secret_access_key(), SECRET_KEY);
+    assert_clean("ProfileChain", &both(&base));
+    let reader = profile_chain(Some("reader"), StsOptions::new());
+    let explained = reader.explain(&cx);
+    assert_clean("ProfileChain (role)", &both(&reader));
+    assert_clean("ProfileChain::explain", &both(&explained));
+    let plan = profile_plan(&cx, Some("reader")).unwrap();
+    assert_clean(
+        "Plan",
+        &format!("{}\n{plan}\n{}", both(&plan), plan.to_json()),
+    );
+
+    let chain = default_chain(StsOptions::new());
+    chain.provide(&cx).await.unwrap();
+    assert_clean("DefaultChain", &both(&chain));
+    assert_clean("DefaultChain::explain", &both(&chain.explain(&cx)));
+
+    let settings = DatasourceSettings::from_json(&format!(
+        r#"{{"jsonData": {{"authType": "keys", "assumeRoleArn": "arn:aws:iam::123456789012:role/r"}},
+            "secureJsonData": {{"accessKey": "AKIDEXAMPLE", "secretKey": "{SECRET_KEY}",
+                                "sessionToken": "{SESSION_TOKEN}"}}}}"#
+    ))
+    .unwrap();
+    let cache = SessionCache::standard(AuthSettings::new());
+    let session = cache.get(&settings).unwrap();
+    assert_clean("Session (StandardFactory, cached)", &both(&session));
+    assert_clean("SessionCache (StandardFactory)", &both(&cache));
+    assert_clean("StandardFactory", &both(&StandardFactory::new()));
+}

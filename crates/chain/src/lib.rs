@@ -12,7 +12,7 @@
 //!   printing with [`Plan::to_json`](awsauth_profile::Plan::to_json)).
 //! - [`ProfileAwareImds`]: IMDS with the profile's `ec2_metadata_service_endpoint(_mode)`.
 //! - [`StsOptions`]: region, endpoint and FIPS for the STS calls these composites make.
-//! - With the `sdk` cargo feature (off by default): [`sdk_default_chain`], aws-config's own
+//! - With the `sdk` cargo feature (off by default): `sdk_default_chain()`, aws-config's own
 //!   default chain through the `awsauth-sdk` bridge.
 //!
 //! Every composite only *constructs* sources: nothing touches the network until

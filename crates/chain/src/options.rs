@@ -52,9 +52,9 @@ impl StsOptions {
         self
     }
 
-    /// An STS client for these options. `fallback_region` is used when no region is set here
-    /// (a profile's `region`, say); the environment still wins over it only if the caller
-    /// passes `None`.
+    /// An STS client for these options. `fallback_region` (a profile's `region`, say) is used
+    /// when no region is set here; like any explicit region it beats `AWS_REGION`, so pass
+    /// `None` to let the environment decide.
     pub fn client(&self, fallback_region: Option<&str>) -> StsClient {
         let mut client = StsClient::new();
         if let Some(endpoint) = self.endpoint.as_deref().filter(|e| !e.trim().is_empty()) {

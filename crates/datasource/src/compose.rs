@@ -4,8 +4,9 @@
 //! `datasource` decides *what* to build (which source for which auth type, no-fallback wrapping,
 //! assume role on top, the STS region rule, the endpoint rules). *How* each source is built —
 //! executing a profile plan, the default chain, IMDS, STS — is the [`SourceFactory`]'s job,
-//! implemented by the composition crate below (`chain`), so this crate stays a thin
-//! policy-and-settings layer and tests can hand in a fake factory that records what was asked.
+//! implemented for production by [`StandardFactory`](crate::StandardFactory) with the
+//! composition crate below (`awsauth-chain`), so this crate stays a thin policy-and-settings
+//! layer and tests can hand in a fake factory that records what was asked.
 
 use std::fmt;
 use std::path::{Path, PathBuf};

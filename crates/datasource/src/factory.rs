@@ -23,7 +23,7 @@ use crate::{AssumeRoleParams, SourceFactory, StsOptions};
 /// Construction does no I/O: an STS or IMDS failure surfaces on the first credential fetch.
 /// [`SessionCache::standard`](crate::SessionCache::standard) uses this factory.
 ///
-/// With the cargo feature `sdk`, [`sdk_default_chain`](Self::sdk_default_chain) swaps
+/// With the cargo feature `sdk`, `StandardFactory::sdk_default_chain(true)` swaps
 /// aws-config's own default chain in for the `default` auth type.
 ///
 /// ```

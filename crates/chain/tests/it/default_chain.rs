@@ -221,3 +221,20 @@ async fn nothing_configured_lists_every_link() {
         ["env", "profile", "web-identity", "container", "imds"]
     );
 }
+
+#[tokio::test]
+async fn the_imds_link_keeps_its_session_token_between_calls() {
+    let imds = imds(None).await;
+    let fs = files();
+    let endpoint = imds.endpoint();
+    let cx = cx(&[("AWS_EC2_METADATA_SERVICE_ENDPOINT", &endpoint)], &fs);
+    let chain = default_chain(StsOptions::new());
+    chain.provide(&cx).await.unwrap();
+    chain.provide(&cx).await.unwrap();
+    assert_eq!(
+        imds.credential_requests(),
+        2,
+        "no cache in the chain itself"
+    );
+    assert_eq!(imds.token_requests(), 1, "one IMDS session for both calls");
+}

@@ -450,3 +450,17 @@ async fn sessions_cache_credentials_and_edited_settings_make_a_new_session() {
     let call = &assume_role_calls(&sts)[1];
     assert_eq!(call.params["ExternalId"], "edited");
 }
+
+#[test]
+fn the_default_auth_type_uses_awsauths_own_chain_unless_the_sdk_feature_says_otherwise() {
+    use awsauth_datasource::{SourceFactory, StsOptions};
+    let ours = StandardFactory::new().default_chain(&StsOptions::default());
+    assert_eq!(ours.name(), "default");
+    #[cfg(feature = "sdk")]
+    {
+        let sdk = StandardFactory::new()
+            .sdk_default_chain(true)
+            .default_chain(&StsOptions::default());
+        assert_eq!(sdk.name(), "sdk-default");
+    }
+}
