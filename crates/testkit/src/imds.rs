@@ -193,9 +193,17 @@ impl FakeImds {
         self.shared.counters.credentials.load(Ordering::SeqCst)
     }
 
-    /// Every request that reached the handler (faulted ones included).
+    /// Every request that reached the handler: not the ones a fault answered instead (a
+    /// [`Fault::Delay`] still reaches it). See [`received_requests`](Self::received_requests)
+    /// for every request that arrived.
     pub fn total_requests(&self) -> usize {
         self.shared.counters.total.load(Ordering::SeqCst)
+    }
+
+    /// Every request that arrived, including those a fault answered (or swallowed): the
+    /// number of attempts a client made.
+    pub fn received_requests(&self) -> usize {
+        self.shared.faults.received()
     }
 
     /// Requests refused with 401 for a missing or expired token.

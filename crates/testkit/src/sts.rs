@@ -164,6 +164,12 @@ impl FakeSts {
         self.shared.counter.load(Ordering::SeqCst)
     }
 
+    /// Every request that arrived, including those a fault answered (or swallowed): the
+    /// number of attempts a client made.
+    pub fn received_requests(&self) -> usize {
+        self.faults.received()
+    }
+
     /// The calls answered so far, in order.
     pub fn calls(&self) -> Vec<RecordedCall> {
         self.state().calls.clone()
