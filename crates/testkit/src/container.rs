@@ -2,7 +2,7 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -20,6 +20,7 @@ struct State {
     credentials: ImdsCredentials,
     authorization: Option<String>,
     role_arn: String,
+    clock_offset: Duration,
 }
 
 #[derive(Debug, Default)]
@@ -68,6 +69,7 @@ impl FakeContainer {
                 credentials: ImdsCredentials::default(),
                 authorization: None,
                 role_arn: "arn:aws:iam::123456789012:role/awsauth-task-role".to_owned(),
+                clock_offset: Duration::ZERO,
             }),
             counters: Counters::default(),
             faults: Arc::clone(&faults),
@@ -109,6 +111,15 @@ impl FakeContainer {
     /// The credentials served.
     pub fn credentials(&self) -> ImdsCredentials {
         self.state().credentials.clone()
+    }
+
+    /// Runs this fake's clock `ahead` of the system clock: the `Expiration` (and other
+    /// timestamps) it writes move with it. A test that jumps its own clock forward shifts the
+    /// fake by the same amount, as when time passes for both sides; a test of clock skew
+    /// shifts only one side.
+    pub fn set_clock_offset(&self, ahead: Duration) -> &Self {
+        self.state().clock_offset = ahead;
+        self
     }
 
     /// Applies `fault` to the next `times` requests.
@@ -168,7 +179,7 @@ impl Shared {
             }
         }
         self.counters.credentials.fetch_add(1, Ordering::SeqCst);
-        let now = SystemTime::now();
+        let now = SystemTime::now() + state.clock_offset;
         let body = serde_json::json!({
             "AccessKeyId": state.credentials.access_key_id,
             "SecretAccessKey": state.credentials.secret_access_key,

@@ -63,6 +63,7 @@ struct State {
     verify_signatures: bool,
     calls: Vec<RecordedCall>,
     issued: u64,
+    clock_offset: Duration,
 }
 
 #[derive(Debug)]
@@ -144,6 +145,15 @@ impl FakeSts {
     /// Turns signature verification off (to test what a client sends, not how it signs).
     pub fn set_verify_signatures(&self, verify: bool) -> &Self {
         self.state().verify_signatures = verify;
+        self
+    }
+
+    /// Runs this fake's clock `ahead` of the system clock: the `Expiration` (and other
+    /// timestamps) it writes move with it. A test that jumps its own clock forward shifts the
+    /// fake by the same amount, as when time passes for both sides; a test of clock skew
+    /// shifts only one side.
+    pub fn set_clock_offset(&self, ahead: Duration) -> &Self {
+        self.state().clock_offset = ahead;
         self
     }
 
@@ -421,7 +431,7 @@ impl Shared {
                 arn: assumed_arn.clone(),
             },
         );
-        let expiration = OffsetDateTime::from(SystemTime::now() + duration);
+        let expiration = OffsetDateTime::from(SystemTime::now() + state.clock_offset + duration);
         let expiration = expiration
             .replace_nanosecond(0)
             .unwrap_or(expiration)

@@ -474,3 +474,47 @@ async fn container_agent_checks_the_token_and_serves_credentials() {
     assert_eq!(send(get(None)).await.status.as_u16(), 200);
     assert_eq!(agent.received_requests(), 6);
 }
+
+/// The `Expiration` a credentials document (JSON or STS XML) carries.
+fn expiration_in(body: &str) -> SystemTime {
+    let text = body
+        .split("Expiration")
+        .nth(1)
+        .unwrap()
+        .trim_start_matches(['"', ':', '>'])
+        .split(['"', '<'])
+        .next()
+        .unwrap()
+        .to_owned();
+    awsauth_core::timefmt::parse_rfc3339(&text).unwrap()
+}
+
+#[tokio::test]
+async fn clock_offsets_move_the_expirations() {
+    let day = Duration::from_secs(24 * 3600);
+    let agent = FakeContainer::start().await.unwrap();
+    agent.set_clock_offset(day);
+    let body = send(HttpRequest::new(
+        Method::GET,
+        agent.full_uri().parse().unwrap(),
+    ))
+    .await;
+    let lifetime = ImdsCredentials::default().lifetime;
+    let expiry = expiration_in(text(&body));
+    assert!(expiry > SystemTime::now() + day + lifetime - Duration::from_secs(60));
+
+    let sts = FakeSts::start().await.unwrap();
+    sts.add_key("AKIDEXAMPLE", "secret").set_clock_offset(day);
+    let form = "Action=AssumeRole&Version=2011-06-15&RoleArn=arn%3Aaws%3Aiam%3A%3A123456789012%3Arole%2Fr&RoleSessionName=s&DurationSeconds=900";
+    let body = send(signed_sts(
+        &sts.endpoint(),
+        form,
+        "AKIDEXAMPLE",
+        "secret",
+        None,
+    ))
+    .await;
+    let expiry = expiration_in(text(&body));
+    assert!(expiry > SystemTime::now() + day);
+    assert!(expiry < SystemTime::now() + day + Duration::from_secs(901));
+}
