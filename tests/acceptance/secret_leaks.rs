@@ -92,11 +92,13 @@ fn base_cx(env: MapEnv, fs: MemFs) -> (Context, Counting) {
     (context(env, fs, &SkewClock::default(), &http), http)
 }
 
+/// Reports one test: each outcome probed (a source, a configuration, success or failure) is a
+/// scenario.
 fn finish(test: &str, scanned: &[crate::support::Scanned]) {
     report(
         test,
         Tally {
-            scenarios: scanned.len(),
+            scenarios: scanned.iter().map(|s| s.outcomes).sum(),
             lines_scanned: scanned.iter().map(|s| s.lines).sum(),
             ..Tally::default()
         },

@@ -82,7 +82,7 @@ pub fn fuzz_cases(default: u32) -> u32 {
 
 /// Everything a scenario wrote to its log, plus the texts it recorded.
 #[derive(Clone, Default)]
-pub struct Capture(Arc<Mutex<Vec<u8>>>);
+pub struct Capture(Arc<Mutex<Vec<u8>>>, Arc<AtomicUsize>);
 
 impl fmt::Debug for Capture {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -148,6 +148,7 @@ impl Capture {
         label: &str,
         outcome: &Result<awsauth_core::Credentials, CredentialError>,
     ) {
+        self.1.fetch_add(1, Ordering::SeqCst);
         match outcome {
             Ok(credentials) => self.record_debug(label, credentials),
             Err(err) => self.record_error(label, err),
@@ -185,6 +186,8 @@ thread_local! {
 pub struct Scanned {
     /// Lines searched for secrets.
     pub lines: usize,
+    /// Outcomes recorded with [`Capture::record_outcome`].
+    pub outcomes: usize,
 }
 
 /// Panics anywhere outside this test suite's own files (in the code under test), counted by a
@@ -287,6 +290,7 @@ where
     }
     Ok(Scanned {
         lines: text.lines().count(),
+        outcomes: capture.1.load(Ordering::SeqCst),
     })
 }
 

@@ -10,9 +10,11 @@ mod bench;
 mod ci;
 mod cmd;
 mod deny;
+mod fuzz;
 mod metadata;
 mod moto;
 mod release;
+mod reliability;
 mod test;
 
 use std::process::ExitCode;
@@ -50,6 +52,18 @@ const COMMANDS: &[Command] = &[
         usage: "[--strict] [--parse FILE] [-- <cargo bench args>]",
         about: "every benchmark, then one table: measure, awsauth, peer, ratio, goal, holds?",
         run: bench::run,
+    },
+    Command {
+        name: "reliability",
+        usage: "[--parse FILE] [-- <test name filters>]",
+        about: "the acceptance suite with reporting: scenarios, faults survived, inputs tried, secrets leaked (must be 0), panics (must be 0)",
+        run: reliability::run,
+    },
+    Command {
+        name: "fuzz",
+        usage: "[--cases N] [--seed S] [--debug] [-- <harness args>]",
+        about: "the bad-input tests with 1,000,000 cases per generator per parser (release build; not run in CI)",
+        run: fuzz::run,
     },
     Command {
         name: "release",
