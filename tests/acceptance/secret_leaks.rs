@@ -575,6 +575,52 @@ fn datasource_sessions_leak_no_secure_json_data() {
         let text = format!(r#"{{"secureJsonData": {{"secretKey": "{DS_SECRET}", "#);
         let err = DatasourceSettings::from_json(&text).unwrap_err();
         cap.record_error("ds truncated json", &err);
+        // The default chain (here: web identity from the environment) and the instance role.
+        let imds = FakeImds::start().await.unwrap();
+        imds.set_credentials(instance_credentials());
+        let fs = MemFs::new();
+        fs.insert(TOKEN_FILE, WEB_IDENTITY_TOKEN);
+        let env = MapEnv::from([
+            ("AWS_WEB_IDENTITY_TOKEN_FILE", TOKEN_FILE),
+            ("AWS_ROLE_ARN", ROLE),
+            ("AWS_ENDPOINT_URL_STS", sts.endpoint().as_str()),
+        ]);
+        let (chain_cx, _) = base_cx(env, fs);
+        let factory = RealFactory {
+            imds_endpoint: Some(imds.endpoint()),
+            ..RealFactory::new(fast_http())
+        };
+        let platform = SessionCache::new(
+            AuthSettings::new().allow([AuthType::Default, AuthType::Ec2IamRole]),
+            Arc::new(factory),
+        );
+        let default = settings(serde_json::json!({"jsonData": {"authType": "default"}}));
+        let session = platform.get(&default).unwrap();
+        let creds = probe(&cap, "ds default chain", &*session, &chain_cx)
+            .await
+            .unwrap();
+        assert!(
+            creds.provenance().to_string().contains("web-identity"),
+            "{creds:?}"
+        );
+        let instance = settings(serde_json::json!({"jsonData": {"authType": "ec2_iam_role"}}));
+        let session = platform.get(&instance).unwrap();
+        let creds = probe(&cap, "ds instance role", &*session, &chain_cx)
+            .await
+            .unwrap();
+        assert_eq!(creds.secret_access_key(), INSTANCE_SECRET);
+        imds.set_role(None);
+        let fresh = SessionCache::new(
+            AuthSettings::new().allow([AuthType::Ec2IamRole]),
+            Arc::new(RealFactory {
+                imds_endpoint: Some(imds.endpoint()),
+                ..RealFactory::new(fast_http())
+            }),
+        );
+        let session = fresh.get(&instance).unwrap();
+        let outcome = probe(&cap, "ds no instance role", &*session, &chain_cx).await;
+        assert!(outcome.is_err());
+
         // The policy gate refuses before anything is built.
         let strict = SessionCache::new(
             AuthSettings::new().allow([AuthType::Default]),
