@@ -90,6 +90,28 @@ fn document(
         .prop_map(|(parts, crlf, mutations)| assemble(&parts, crlf, &mutations))
 }
 
+/// No byte mutation three times out of four, else one or two: the grammar generators should
+/// mostly produce documents the parser accepts, so that its deeper paths are reached.
+fn sparse_mutations() -> impl Strategy<Value = Vec<(usize, u8)>> + Clone {
+    prop_oneof![
+        3 => Just(Vec::new()),
+        1 => prop::collection::vec((any::<usize>(), any::<u8>()), 1..3),
+    ]
+}
+
+/// The first of `values` (the well-formed one) seven times out of ten, else any of them.
+fn mostly_first<T: Clone + std::fmt::Debug + 'static>(
+    values: &'static [T],
+) -> impl Strategy<Value = T> + Clone {
+    prop_oneof![7 => Just(values[0].clone()), 3 => prop::sample::select(values)]
+}
+
+/// `parts` in an order drawn from `seed`.
+fn shuffled<T>(mut parts: Vec<T>, seed: u64) -> Vec<T> {
+    fastrand::Rng::with_seed(seed).shuffle(&mut parts);
+    parts
+}
+
 /// `cases` inputs of random bytes: half uniformly random, half drawn from `alphabet`, so the
 /// parsers' structure is reached too.
 fn random_inputs(seed: u64, cases: u32, alphabet: &[u8], mut check: impl FnMut(&[u8])) {
@@ -121,22 +143,31 @@ fn fuzz(
     seed: u64,
     strategy: impl Strategy<Value = Vec<u8>>,
     alphabet: &[u8],
-    check: impl Fn(&[u8]) -> Result<(), TestCaseError>,
+    check: impl Fn(&[u8]) -> Result<bool, TestCaseError>,
 ) {
+    let accepted = std::sync::atomic::AtomicUsize::new(0);
+    let counted = |input: &[u8]| {
+        let ok = check(input)?;
+        if ok {
+            accepted.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+        Ok(())
+    };
     let cases = fuzz_cases(DEFAULT_CASES);
     let started = std::time::Instant::now();
     runner(cases, seed)
-        .run(&strategy, |input| check(&input))
+        .run(&strategy, |input| counted(&input))
         .unwrap_or_else(|e| panic!("{name}: {e}"));
     random_inputs(self::seed() ^ seed, cases, alphabet, |input| {
-        if let Err(e) = check(input) {
+        if let Err(e) = counted(input) {
             panic!("{name}: random input {input:?}: {e}");
         }
     });
     println!(
-        "bad input: {name}: {} cases in {:?}",
+        "bad input: {name}: {} cases in {:?}, {} accepted by the parser",
         2 * u64::from(cases),
-        started.elapsed()
+        started.elapsed(),
+        accepted.into_inner()
     );
     report(
         &format!("bad_input::{name}"),
@@ -209,6 +240,67 @@ const PROFILE_FRAGMENTS: &[&str] = &[
     "aws_access_key_id = \u{7f}",
 ];
 
+const PROFILE_HEADERS: &[&str] = &[
+    "[default]",
+    "[default]",
+    "[profile dev]",
+    "[profile dev]",
+    "[profile prod]",
+    "[dev]",
+    "[prod]",
+    "[profile default]",
+    "[sso-session s]",
+    "[ profile dev ]",
+    "[profile dev] # comment",
+];
+
+const PROFILE_PROPERTIES: &[&str] = &[
+    "aws_access_key_id = AKIDFUZZ\naws_secret_access_key = FUZZSECRET-p1",
+    "aws_access_key_id = AKIDFUZZ\naws_secret_access_key = FUZZSECRET-p1",
+    "aws_access_key_id = AKIDFUZZ\naws_secret_access_key = FUZZSECRET-p1\naws_session_token = FUZZSECRET-p2",
+    "role_arn = arn:aws:iam::123456789012:role/r\nsource_profile = default",
+    "role_arn = arn:aws:iam::123456789012:role/r\nsource_profile = dev",
+    "role_arn = arn:aws:iam::123456789012:role/r\nsource_profile = prod",
+    "role_arn = arn:aws:iam::123456789012:role/r\ncredential_source = Ec2InstanceMetadata",
+    "role_arn = arn:aws:iam::123456789012:role/r\ncredential_source = Environment",
+    "role_arn = arn:aws:iam::123456789012:role/r\ncredential_source = EcsContainer",
+    "role_arn = arn:aws:iam::123456789012:role/r\nweb_identity_token_file = /var/run/token",
+    "role_arn = arn:aws:iam::123456789012:role/r\nsource_profile = dev\nexternal_id = tenant\nrole_session_name = s\nduration_seconds = 3600",
+    "role_arn = arn:aws:iam::123456789012:role/r\nsource_profile = default\nduration_seconds = 12",
+    "region = eu-west-1",
+    "duration_seconds = 99999999999999999999",
+    "mfa_serial = arn:aws:iam::123456789012:mfa/u",
+    "sso_session = s\nsso_start_url = https://start",
+    "credential_process = /bin/echo",
+    "s3 =\n  max_concurrent_requests = 10",
+    "aws_secret_access_key = FUZZSECRET-p3",
+    "aws_session_token = FUZZSECRET-p4",
+    "# comment",
+];
+
+/// Sections of mostly well-formed properties, rarely mutated.
+fn profile_grammar() -> impl Strategy<Value = Vec<u8>> + Clone {
+    (
+        prop::collection::vec(
+            (
+                prop::sample::select(PROFILE_HEADERS),
+                prop::collection::vec(prop::sample::select(PROFILE_PROPERTIES), 0..4),
+            ),
+            0..5,
+        ),
+        any::<bool>(),
+        sparse_mutations(),
+    )
+        .prop_map(|(sections, crlf, mutations)| {
+            let mut lines = Vec::new();
+            for (header, properties) in sections {
+                lines.push(header);
+                lines.extend(properties);
+            }
+            assemble(&lines, crlf, &mutations)
+        })
+}
+
 /// True when the marker occurs only in sensitive properties (or nowhere) of a parsed set.
 fn marker_only_in_secrets(set: &ProfileSet) -> bool {
     set.profiles().all(|profile| {
@@ -218,7 +310,8 @@ fn marker_only_in_secrets(set: &ProfileSet) -> bool {
     }) && set.profile_names().iter().all(|n| !n.contains(MARKER))
 }
 
-fn check_profile(input: &[u8]) -> Result<(), TestCaseError> {
+fn check_profile(input: &[u8]) -> Result<bool, TestCaseError> {
+    let mut accepted = false;
     for (kind, path) in [
         (FileKind::Config, "/fuzz/.aws/config"),
         (FileKind::Credentials, "/fuzz/.aws/credentials"),
@@ -245,6 +338,7 @@ fn check_profile(input: &[u8]) -> Result<(), TestCaseError> {
                 for name in ["default", "dev", "prod", "missing"] {
                     match set.plan(name) {
                         Ok(plan) => {
+                            accepted = true;
                             let shown = format!("{plan} {plan:?} {}", plan.to_json());
                             ensure(!clean || !shown.contains(MARKER), || {
                                 format!("plan {shown:?} shows a secret")
@@ -269,7 +363,7 @@ fn check_profile(input: &[u8]) -> Result<(), TestCaseError> {
             }
         }
     }
-    Ok(())
+    Ok(accepted)
 }
 
 #[test]
@@ -277,7 +371,7 @@ fn profile_files() {
     fuzz(
         "profile",
         1,
-        document(PROFILE_FRAGMENTS, 24),
+        prop_oneof![document(PROFILE_FRAGMENTS, 24), profile_grammar()],
         b"[]= \t\n\r#;profiledefaultaws_secret_access_key_id",
         check_profile,
     );
@@ -337,10 +431,121 @@ const XML_FRAGMENTS: &[&str] = &[
     "]]>",
 ];
 
-fn check_xml(input: &[u8]) -> Result<(), TestCaseError> {
+const XML_ROOTS: &[(&str, &str)] = &[
+    ("AssumeRoleResponse", "AssumeRoleResult"),
+    (
+        "AssumeRoleWithWebIdentityResponse",
+        "AssumeRoleWithWebIdentityResult",
+    ),
+    ("AssumeRoleResponse", "AssumeRoleWithWebIdentityResult"),
+    ("ErrorResponse", "Error"),
+];
+const XML_KEYS: &[&str] = &[
+    "<AccessKeyId>ASIAFUZZ</AccessKeyId>",
+    "<AccessKeyId>ASIAFUZZ</AccessKeyId>",
+    "<AccessKeyId>\n  ASIAFUZZ\n</AccessKeyId>",
+    "<AccessKeyId>A&amp;B&#x41;</AccessKeyId>",
+    "<AccessKeyId/>",
+    "",
+];
+const XML_SECRETS: &[&str] = &[
+    "<SecretAccessKey>FUZZSECRET-x1</SecretAccessKey>",
+    "<SecretAccessKey>FUZZSECRET-x1</SecretAccessKey>",
+    "<SecretAccessKey><![CDATA[FUZZSECRET-x3]]></SecretAccessKey>",
+    "<SecretAccessKey>FUZZSECRET&lt;&gt;</SecretAccessKey>",
+    "<SecretAccessKey></SecretAccessKey>",
+    "",
+];
+const XML_TOKENS: &[&str] = &[
+    "<SessionToken>FUZZSECRET-x2</SessionToken>",
+    "<SessionToken>FUZZSECRET-x2</SessionToken>",
+    "<SessionToken>FUZZSECRET-x2<!-- c --></SessionToken>",
+    "<SessionToken/>",
+    "",
+];
+const XML_EXPIRATIONS: &[&str] = &[
+    "<Expiration>2030-01-01T00:00:00Z</Expiration>",
+    "<Expiration>2030-01-01T00:00:00Z</Expiration>",
+    "<Expiration>2030-01-01T00:00:00.123456789Z</Expiration>",
+    "<Expiration>2030-01-01T02:00:00+02:00</Expiration>",
+    "<Expiration>1970-01-01T00:00:00Z</Expiration>",
+    "<Expiration>2030-02-30T25:61:61Z</Expiration>",
+    "<Expiration>9999-12-31T23:59:60Z</Expiration>",
+    "<Expiration>soon</Expiration>",
+    "",
+];
+const XML_USERS: &[&str] = &[
+    "<AssumedRoleUser><Arn>arn:aws:sts::123456789012:assumed-role/r/s</Arn><AssumedRoleId>AROA:s</AssumedRoleId></AssumedRoleUser>",
+    "<AssumedRoleUser><Arn>arn:aws:sts::1:x</Arn></AssumedRoleUser>",
+    "<AssumedRoleUser/>",
+    "",
+];
+const XML_EXTRAS: &[&str] = &[
+    "<Provider>oidc.eks.amazonaws.com</Provider>",
+    "<Audience>sts.amazonaws.com</Audience>",
+    "<SubjectFromWebIdentityToken>system:serviceaccount:a:b</SubjectFromWebIdentityToken>",
+    "<PackedPolicySize>6</PackedPolicySize>",
+    "<Code>Throttling</Code><Message>Rate exceeded</Message>",
+    "<!-- comment -->",
+    "<?pi data?>",
+    "<Unknown a=\"1\"><Nested/></Unknown>",
+];
+
+/// A response built like STS's: the root, the result, `Credentials` with its four fields (each
+/// possibly missing or odd), the assumed-role user, extra elements, in shuffled order;
+/// sometimes truncated, rarely mutated.
+fn xml_grammar() -> impl Strategy<Value = Vec<u8>> + Clone {
+    (
+        (
+            prop::sample::select(XML_ROOTS),
+            any::<bool>(),
+            any::<bool>(),
+            mostly_first(XML_KEYS),
+            mostly_first(XML_SECRETS),
+            mostly_first(XML_TOKENS),
+            mostly_first(XML_EXPIRATIONS),
+            mostly_first(XML_USERS),
+        ),
+        prop::collection::vec(prop::sample::select(XML_EXTRAS), 0..3),
+        any::<u64>(),
+        prop::option::weighted(0.1, any::<usize>()),
+        sparse_mutations(),
+    )
+        .prop_map(|(head, extras, order, cut, mutations)| {
+            let ((root, result), declaration, namespace, key, secret, token, expiration, user) =
+                head;
+            let credentials = shuffled(vec![key, secret, token, expiration], order).concat();
+            let mut children = vec![
+                format!("<Credentials>{credentials}</Credentials>"),
+                user.to_owned(),
+            ];
+            children.extend(extras.iter().map(|e| (*e).to_owned()));
+            let children = shuffled(children, order.rotate_left(7)).concat();
+            let mut text = String::new();
+            if declaration {
+                text.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+            }
+            let xmlns = if namespace {
+                " xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\""
+            } else {
+                ""
+            };
+            text.push_str(&format!(
+                "<{root}{xmlns}><{result}>{children}</{result}><ResponseMetadata><RequestId>r-1</RequestId></ResponseMetadata></{root}>"
+            ));
+            if let Some(cut) = cut {
+                text.truncate(cut % (text.len() + 1));
+            }
+            assemble(&[&text], false, &mutations)
+        })
+}
+
+fn check_xml(input: &[u8]) -> Result<bool, TestCaseError> {
+    let mut accepted = false;
     for op in [Operation::AssumeRole, Operation::AssumeRoleWithWebIdentity] {
         match xml::parse_credentials(op, input) {
             Ok(parsed) => {
+                accepted = true;
                 let shown = format!("{parsed:?}");
                 ensure(!shown.contains(MARKER), || {
                     format!("Debug shows a secret: {shown}")
@@ -366,7 +571,7 @@ fn check_xml(input: &[u8]) -> Result<(), TestCaseError> {
         }
     }
     let _ = xml::parse_error(input);
-    Ok(())
+    Ok(accepted)
 }
 
 #[test]
@@ -374,7 +579,7 @@ fn sts_xml() {
     fuzz(
         "sts_xml",
         2,
-        document(XML_FRAGMENTS, 24),
+        prop_oneof![document(XML_FRAGMENTS, 24), xml_grammar()],
         b"<>/=\"'&;#![]CDATAxmlnsCredentialsSecretAccessKeyExpiration ",
         check_xml,
     );
@@ -425,7 +630,7 @@ async fn raw_server(bodies: Vec<Vec<u8>>) -> String {
 fn sts_xml_errors_through_the_client_name_the_endpoint_and_the_operation() {
     const SAMPLE: usize = 300;
     let mut runner = runner(1, 6);
-    let strategy = document(XML_FRAGMENTS, 24);
+    let strategy = prop_oneof![document(XML_FRAGMENTS, 24), xml_grammar()];
     let bodies: Vec<Vec<u8>> = (0..SAMPLE)
         .map(|_| strategy.new_tree(&mut runner).unwrap().current())
         .collect();
@@ -526,6 +731,108 @@ fn json_document() -> impl Strategy<Value = Vec<u8>> + Clone {
         })
 }
 
+/// (key, how often present, variants); the first variants are the valid ones and come up most.
+type JsonField = (&'static str, f64, &'static [&'static str]);
+
+const JSON_FIELDS: &[JsonField] = &[
+    (
+        "Code",
+        0.6,
+        &[r#""Success""#, r#""Success""#, r#""Failure""#, "null", "7"],
+    ),
+    ("Message", 0.2, &[r#""the role is being updated""#, r#""""#]),
+    ("LastUpdated", 0.5, &[r#""2024-01-01T00:00:00Z""#]),
+    ("Type", 0.5, &[r#""AWS-HMAC""#]),
+    (
+        "AccessKeyId",
+        0.95,
+        &[
+            r#""ASIAFUZZ""#,
+            r#""ASIAFUZZ""#,
+            r#"" ASIAFUZZ ""#,
+            r#""""#,
+            "12",
+            "{}",
+        ],
+    ),
+    (
+        "SecretAccessKey",
+        0.95,
+        &[
+            r#""FUZZSECRET-j1""#,
+            r#""FUZZSECRET-j1""#,
+            r#""FUZZSECRET-\u00e9\n""#,
+            r#"" ""#,
+            "null",
+            "12",
+        ],
+    ),
+    (
+        "Token",
+        0.8,
+        &[
+            r#""FUZZSECRET-j2""#,
+            r#""FUZZSECRET-j2""#,
+            r#""""#,
+            "null",
+            "[1]",
+        ],
+    ),
+    (
+        "Expiration",
+        0.9,
+        &[
+            r#""2030-01-01T00:00:00Z""#,
+            r#""2030-01-01T00:00:00Z""#,
+            r#""2030-01-01T00:00:00.5+01:00""#,
+            r#""1970-01-01T00:00:00Z""#,
+            r#""9999-12-31T23:59:60Z""#,
+            r#""soon""#,
+            r#""""#,
+            "123",
+        ],
+    ),
+    (
+        "AccountId",
+        0.5,
+        &[r#""123456789012""#, r#"" ""#, "123456789012"],
+    ),
+    (
+        "RoleArn",
+        0.5,
+        &[
+            r#""arn:aws:iam::123456789012:role/task""#,
+            r#""arn:::::""#,
+            r#""""#,
+        ],
+    ),
+    (
+        "Extra",
+        0.2,
+        &[r#"{"nested":[1,{"a":null}]}"#, "1e999", "-0"],
+    ),
+];
+
+/// An agent's or IMDS's credentials document: each field present with its own probability,
+/// its value mostly valid, fields shuffled; rarely mutated.
+fn json_grammar() -> impl Strategy<Value = Vec<u8>> + Clone {
+    let fields: Vec<_> = JSON_FIELDS
+        .iter()
+        .map(|&(key, presence, values)| {
+            prop::option::weighted(presence, mostly_first(values))
+                .prop_map(move |value| value.map(|v| format!("\"{key}\":{v}")))
+        })
+        .collect();
+    (fields, any::<u64>(), any::<bool>(), sparse_mutations()).prop_map(
+        |(fields, order, spaced, mutations)| {
+            let pairs = shuffled(fields.into_iter().flatten().collect::<Vec<_>>(), order);
+            let separator = if spaced { ",\n  " } else { "," };
+            let text = format!("{{{}}}", pairs.join(separator));
+            assemble(&[&text], false, &mutations)
+        },
+    )
+}
+
 /// True when the marker occurs only in the values of `secret_keys` (or nowhere).
 fn marker_only_under(input: &[u8], secret_keys: &[&str]) -> bool {
     fn walk(value: &Value, parent_secret: bool, secret_keys: &[&str]) -> bool {
@@ -549,10 +856,12 @@ const IMDS_URL: &str =
     "http://169.254.169.254/latest/meta-data/iam/security-credentials-extended/fuzz-role";
 const CONTAINER_URL: &str = "http://169.254.170.23/v1/credentials";
 
-fn check_imds(input: &[u8]) -> Result<(), TestCaseError> {
+fn check_imds(input: &[u8]) -> Result<bool, TestCaseError> {
+    let mut accepted = false;
     let clean = marker_only_under(input, &["SecretAccessKey", "Token"]);
     match awsauth_imds::parse_credentials(input, "fuzz-role", IMDS_URL) {
         Ok(c) => {
+            accepted = true;
             ensure(!c.access_key_id().trim().is_empty(), || {
                 "a blank key id".into()
             })?;
@@ -572,13 +881,15 @@ fn check_imds(input: &[u8]) -> Result<(), TestCaseError> {
         }
     }
     let _ = awsauth_imds::parse_role_listing(input);
-    Ok(())
+    Ok(accepted)
 }
 
-fn check_container(input: &[u8]) -> Result<(), TestCaseError> {
+fn check_container(input: &[u8]) -> Result<bool, TestCaseError> {
+    let mut accepted = false;
     let clean = marker_only_under(input, &["SecretAccessKey", "Token"]);
     match awsauth_container::parse_credentials(input, CONTAINER_URL, "container:fuzz") {
         Ok(c) => {
+            accepted = true;
             ensure(!c.access_key_id().trim().is_empty(), || {
                 "a blank key id".into()
             })?;
@@ -603,7 +914,7 @@ fn check_container(input: &[u8]) -> Result<(), TestCaseError> {
     ensure(message.is_none_or(|m| m.chars().count() <= 256), || {
         "a long message".into()
     })?;
-    Ok(())
+    Ok(accepted)
 }
 
 const JSON_ALPHABET: &[u8] =
@@ -611,7 +922,13 @@ const JSON_ALPHABET: &[u8] =
 
 #[test]
 fn imds_json() {
-    fuzz("imds_json", 3, json_document(), JSON_ALPHABET, check_imds);
+    fuzz(
+        "imds_json",
+        3,
+        prop_oneof![json_document(), json_grammar()],
+        JSON_ALPHABET,
+        check_imds,
+    );
 }
 
 #[test]
@@ -619,7 +936,7 @@ fn container_json() {
     fuzz(
         "container_json",
         4,
-        json_document(),
+        prop_oneof![json_document(), json_grammar()],
         JSON_ALPHABET,
         check_container,
     );
@@ -692,11 +1009,13 @@ fn settings_document() -> impl Strategy<Value = Vec<u8>> + Clone {
         })
 }
 
-fn check_settings(input: &[u8], sessions: &SessionCache) -> Result<(), TestCaseError> {
+fn check_settings(input: &[u8], sessions: &SessionCache) -> Result<bool, TestCaseError> {
     let text = String::from_utf8_lossy(input);
     let clean = marker_only_under(input, &["secretKey", "sessionToken", "SECRETKEY"]);
+    let mut accepted = false;
     match DatasourceSettings::from_json(&text) {
         Ok(settings) => {
+            accepted = true;
             let shown = format!("{settings:?}");
             ensure(!shown.contains(MARKER), || {
                 format!("Debug shows a secret: {shown}")
@@ -723,7 +1042,7 @@ fn check_settings(input: &[u8], sessions: &SessionCache) -> Result<(), TestCaseE
             })?;
         }
     }
-    Ok(())
+    Ok(accepted)
 }
 
 #[test]
