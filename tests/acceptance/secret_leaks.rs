@@ -173,6 +173,14 @@ fn static_env_and_profile_sources_leak_nothing() {
         );
         let outcome = probe(&cap, "profile mode", &ProfileSource::new(), &cx).await;
         expect_kind(&outcome, ErrorKind::InvalidConfiguration);
+        // Lone CR line breaks ending in a section header: one "line" from '[' to ']' that
+        // holds the secret (the fuzzer found the parser quoting such a header in a warning).
+        fs.insert(
+            path,
+            format!("[default]\raws_access_key_id = {KEY_ID}\raws_secret_access_key = {PROFILE_SECRET}\r[other]"),
+        );
+        let outcome = probe(&cap, "profile lone CRs", &ProfileSource::new(), &cx).await;
+        expect_kind(&outcome, ErrorKind::NotConfigured);
         // Invalid UTF-8 right after the secret.
         let mut bytes = format!("[default]\naws_secret_access_key = {PROFILE_SECRET}").into_bytes();
         bytes.extend_from_slice(&[0xff, 0xfe, b'\n']);
