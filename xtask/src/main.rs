@@ -11,9 +11,11 @@ mod ci;
 mod cmd;
 mod deny;
 mod footprint;
+mod fuzz;
 mod metadata;
 mod moto;
 mod release;
+mod reliability;
 mod test;
 
 use std::process::ExitCode;
@@ -57,6 +59,18 @@ const COMMANDS: &[Command] = &[
         usage: "[--release] [--keep]",
         about: "clean builds of a consumer of awsauth and of aws-config: build time, crate count, ratios",
         run: footprint::run,
+    },
+    Command {
+        name: "reliability",
+        usage: "[--parse FILE] [-- <test name filters>]",
+        about: "the acceptance suite with reporting: scenarios, faults survived, inputs tried, secrets leaked (must be 0), panics (must be 0)",
+        run: reliability::run,
+    },
+    Command {
+        name: "fuzz",
+        usage: "[--cases N] [--seed S] [--debug] [-- <harness args>]",
+        about: "the bad-input tests with 1,000,000 cases per generator per parser (release build; not run in CI)",
+        run: fuzz::run,
     },
     Command {
         name: "release",

@@ -32,6 +32,47 @@ struct ErrorBody {
     message: Option<String>,
 }
 
+/// Reads a container credentials document (what the ECS agent or the EKS Pod Identity agent
+/// answers) as [`ContainerSource`] does: `AccessKeyId` and `SecretAccessKey` required, `Token`,
+/// `Expiration` (RFC 3339), `AccountId` optional, the account taken from `RoleArn` when
+/// `AccountId` is absent.
+///
+/// `url` names where the body came from and `provenance` becomes the credentials' provenance.
+/// Errors are [`ProviderFailed`](CredentialError::ProviderFailed) naming `url` and the field,
+/// never quoting the body (it holds secrets). Never panics.
+///
+/// ```
+/// let body = br#"{"AccessKeyId":"ASIAEXAMPLE","SecretAccessKey":"s3cr3t","Token":"t0k3n",
+///   "Expiration":"2030-01-01T00:00:00Z","RoleArn":"arn:aws:iam::123456789012:role/task"}"#;
+/// let url = "http://169.254.170.23/v1/credentials";
+/// let creds = awsauth_container::parse_credentials(body, url, "container:eks").unwrap();
+/// assert_eq!(creds.account_id(), Some("123456789012"));
+/// let err = awsauth_container::parse_credentials(b"[]", url, "container:eks").unwrap_err();
+/// assert!(err.to_string().contains(url));
+/// ```
+///
+/// [`ContainerSource`]: crate::ContainerSource
+pub fn parse_credentials(
+    body: &[u8],
+    url: &str,
+    provenance: &str,
+) -> Result<Credentials, CredentialError> {
+    credentials(body, url, provenance)
+}
+
+/// Reads an agent's error body, `{"Code": …, "Message": …}` in either letter case: the code
+/// (at most 64 characters) and the message (at most 256), each `None` when absent or blank.
+/// Anything else gives `(None, None)`. Never panics.
+///
+/// ```
+/// let (code, message) = awsauth_container::parse_error_body(br#"{"code":"AccessDenied","message":"no"}"#);
+/// assert_eq!((code.as_deref(), message.as_deref()), (Some("AccessDenied"), Some("no")));
+/// assert_eq!(awsauth_container::parse_error_body(b"<html>"), (None, None));
+/// ```
+pub fn parse_error_body(body: &[u8]) -> (Option<String>, Option<String>) {
+    error_body(body)
+}
+
 /// Turns a credentials document into [`Credentials`]; errors name `url`, never quote the body.
 pub(crate) fn credentials(
     body: &[u8],

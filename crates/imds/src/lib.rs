@@ -13,6 +13,8 @@
 //!   falling back to the legacy `/latest/meta-data/iam/security-credentials/`, with static
 //!   stability across IMDS outages.
 //! - [`ImdsClient::region`] reads `/latest/meta-data/placement/region`.
+//! - [`parse_credentials`] and [`parse_role_listing`]: the pure readers of IMDS answers the
+//!   source uses, public for tools and fuzzing.
 //!
 //! All I/O goes through the [`Context`](awsauth_core::Context): the environment, the clock
 //! (token TTL, time-outs, static stability), randomness (jitter) and the HTTP client
@@ -34,6 +36,7 @@ pub use endpoint::{
     DISABLED_ENV, ENDPOINT_ENV, ENDPOINT_MODE_ENV, EndpointMode, InvalidEndpointMode,
     PROFILE_ENDPOINT_KEY, PROFILE_ENDPOINT_MODE_KEY, ResolvedEndpoint,
 };
+pub use parse::{parse_credentials, parse_role_listing};
 pub use source::{ImdsSource, ImdsSourceBuilder};
 
 /// The name in errors, `explain` output and provenance.

@@ -73,6 +73,44 @@ pub(crate) fn credentials(
         .build())
 }
 
+/// Reads an IMDS credentials document (the body of
+/// `GET /latest/meta-data/iam/security-credentials[-extended]/<role>`) as [`ImdsSource`] does.
+///
+/// `role` goes into the provenance (`imds:role/<role>`) and the messages; `url` names where the
+/// body came from. Errors are [`ProviderFailed`](CredentialError::ProviderFailed) naming `url`
+/// and the missing or unreadable field, never quoting the body (it holds secrets). A document
+/// whose `Code` is not `Success` is an error carrying that code. Never panics.
+///
+/// ```
+/// let body = br#"{"Code":"Success","AccessKeyId":"ASIAEXAMPLE","SecretAccessKey":"s3cr3t",
+///   "Token":"t0k3n","Expiration":"2030-01-01T00:00:00Z","AccountId":"123456789012"}"#;
+/// let url = "http://169.254.169.254/latest/meta-data/iam/security-credentials-extended/web";
+/// let creds = awsauth_imds::parse_credentials(body, "web", url).unwrap();
+/// assert_eq!(creds.account_id(), Some("123456789012"));
+/// let err = awsauth_imds::parse_credentials(b"{\"AccessKeyId\":\"A\"}", "web", url).unwrap_err();
+/// assert!(err.to_string().contains(url) && err.to_string().contains("SecretAccessKey"));
+/// ```
+///
+/// [`ImdsSource`]: crate::ImdsSource
+pub fn parse_credentials(
+    body: &[u8],
+    role: &str,
+    url: &str,
+) -> Result<Credentials, CredentialError> {
+    credentials(body, role, url)
+}
+
+/// Reads a role listing (the body of `GET /latest/meta-data/iam/security-credentials/`): its
+/// first non-blank line, if that is an IAM role name. `None` for anything else. Never panics.
+///
+/// ```
+/// assert_eq!(awsauth_imds::parse_role_listing(b"web-role\n").as_deref(), Some("web-role"));
+/// assert_eq!(awsauth_imds::parse_role_listing(b"../etc/passwd"), None);
+/// ```
+pub fn parse_role_listing(body: &[u8]) -> Option<String> {
+    role_listing(body)
+}
+
 /// The role name from a role listing: its first non-blank line.
 pub(crate) fn role_listing(body: &[u8]) -> Option<String> {
     let text = std::str::from_utf8(body).ok()?;

@@ -292,6 +292,20 @@ impl<'p> FileParser<'p> {
             .and_then(|rest| rest.strip_suffix(']'))
             .ok_or_else(|| self.error(Problem::UnclosedSection))?;
         let inner = trim_ws(inner);
+        if swallowed_lines(inner) {
+            // Not a header but several lines run together (lone CR line breaks, say): the text
+            // may hold a secret, so the warning describes it without quoting it.
+            self.warn(
+                self.line,
+                format_args!(
+                    "a line starting with '[' and ending with ']' was ignored: it is not a section \
+                     header, since it holds '=' or a control character (were line breaks lost, as \
+                     with lone carriage returns?); its text is not shown because it may hold a secret"
+                ),
+            );
+            self.target = Target::Ignored;
+            return Ok(());
+        }
         let (prefix, name) = match inner.split_once([' ', '\t']) {
             Some((prefix, name)) => (Some(prefix.trim()), name.trim()),
             None => (None, inner.trim()),
@@ -588,6 +602,15 @@ const IDENTIFIER: [bool; 256] = {
 };
 
 /// Section and key names: `[A-Za-z0-9_\-/.%@:+]+`.
+/// True for the inside of a `[…]` line that cannot be a section header however it is read: it
+/// holds `=` or a control character other than the tab that may separate a prefix from the
+/// name, so it is more likely property lines run together.
+fn swallowed_lines(inner: &str) -> bool {
+    inner
+        .chars()
+        .any(|c| c == '=' || (c.is_control() && c != '\t'))
+}
+
 pub(crate) fn is_identifier(name: &str) -> bool {
     !name.is_empty() && name.bytes().all(|b| IDENTIFIER[usize::from(b)])
 }
@@ -595,6 +618,44 @@ pub(crate) fn is_identifier(name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_header_that_swallowed_lines_is_ignored_without_quoting_it() {
+        // Lone CR line breaks: the whole file is one line that starts with '[' and ends with ']'.
+        for (file, text) in [
+            (
+                FileKind::Credentials,
+                "[default]\raws_secret_access_key = wJalrSECRET\r[other]",
+            ),
+            (
+                FileKind::Config,
+                "[default]\raws_secret_access_key = wJalrSECRET\r[profile x]",
+            ),
+            (
+                FileKind::Config,
+                "[profile a aws_secret_access_key = wJalrSECRET]",
+            ),
+            (
+                FileKind::Credentials,
+                "[sso-session s]\r\u{0}aws_session_token = wJalrSECRET\r\u{0}[p]",
+            ),
+        ] {
+            let set = ProfileSet::parse(file, "/f", text).unwrap();
+            assert!(set.is_empty(), "{text:?}");
+            let warnings = set.warnings().join("\n");
+            assert!(warnings.contains("/f, line 1"), "{warnings}");
+            assert!(warnings.contains("not shown"), "{warnings}");
+            assert!(!warnings.contains("wJalr"), "{warnings}");
+            assert!(!format!("{:?}", set.plan("default")).contains("wJalr"));
+        }
+        // Ordinary invalid names are still quoted, so the user sees which section it was.
+        let set = ProfileSet::parse(FileKind::Config, "/f", "[profile my profile]\n").unwrap();
+        assert!(
+            set.warnings()[0].contains("\"my profile\""),
+            "{:?}",
+            set.warnings()
+        );
+    }
 
     #[test]
     fn lines_split_like_str_lines() {

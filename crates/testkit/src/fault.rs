@@ -2,6 +2,7 @@
 
 use std::collections::VecDeque;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 /// A misbehaviour for the fake servers to apply to a request.
@@ -31,23 +32,37 @@ pub enum Fault {
     Malformed,
 }
 
-/// A queue of faults, each applied to one request, in order.
+/// A queue of faults, each applied to one request, in order, and a count of every request
+/// that arrived (faulted or not).
 #[derive(Debug, Default)]
-pub(crate) struct FaultQueue(Mutex<VecDeque<Fault>>);
+pub(crate) struct FaultQueue {
+    queue: Mutex<VecDeque<Fault>>,
+    received: AtomicUsize,
+}
 
 impl FaultQueue {
     pub(crate) fn push(&self, fault: Fault, times: usize) {
-        let mut queue = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let mut queue = self.queue.lock().unwrap_or_else(|e| e.into_inner());
         for _ in 0..times {
             queue.push_back(fault.clone());
         }
     }
 
+    /// Counts one arrived request and takes the fault to apply to it, if any.
     pub(crate) fn next(&self) -> Option<Fault> {
-        self.0.lock().unwrap_or_else(|e| e.into_inner()).pop_front()
+        self.received.fetch_add(1, Ordering::SeqCst);
+        self.queue
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .pop_front()
     }
 
     pub(crate) fn clear(&self) {
-        self.0.lock().unwrap_or_else(|e| e.into_inner()).clear();
+        self.queue.lock().unwrap_or_else(|e| e.into_inner()).clear();
+    }
+
+    /// Every request that arrived, faulted ones included.
+    pub(crate) fn received(&self) -> usize {
+        self.received.load(Ordering::SeqCst)
     }
 }

@@ -56,6 +56,7 @@ struct State {
     allow_v1: bool,
     max_token_ttl: Option<Duration>,
     tokens: HashMap<String, Instant>,
+    clock_offset: Duration,
 }
 
 #[derive(Debug, Default)]
@@ -102,6 +103,7 @@ impl FakeImds {
                 allow_v1: false,
                 max_token_ttl: None,
                 tokens: HashMap::new(),
+                clock_offset: Duration::ZERO,
             }),
             counters: Counters::default(),
             faults: Arc::clone(&faults),
@@ -138,6 +140,15 @@ impl FakeImds {
     /// The credentials the role hands out.
     pub fn credentials(&self) -> ImdsCredentials {
         self.state().credentials.clone()
+    }
+
+    /// Runs this fake's clock `ahead` of the system clock: the `Expiration` (and other
+    /// timestamps) it writes move with it. A test that jumps its own clock forward shifts the
+    /// fake by the same amount, as when time passes for both sides; a test of clock skew
+    /// shifts only one side.
+    pub fn set_clock_offset(&self, ahead: Duration) -> &Self {
+        self.state().clock_offset = ahead;
+        self
     }
 
     /// Sets the region.
@@ -193,9 +204,17 @@ impl FakeImds {
         self.shared.counters.credentials.load(Ordering::SeqCst)
     }
 
-    /// Every request that reached the handler (faulted ones included).
+    /// Every request that reached the handler: not the ones a fault answered instead (a
+    /// [`Fault::Delay`] still reaches it). See [`received_requests`](Self::received_requests)
+    /// for every request that arrived.
     pub fn total_requests(&self) -> usize {
         self.shared.counters.total.load(Ordering::SeqCst)
+    }
+
+    /// Every request that arrived, including those a fault answered (or swallowed): the
+    /// number of attempts a client made.
+    pub fn received_requests(&self) -> usize {
+        self.shared.faults.received()
     }
 
     /// Requests refused with 401 for a missing or expired token.
@@ -281,7 +300,11 @@ impl Shared {
             return with_body(
                 200,
                 "application/json",
-                credentials_document(&state.credentials, extended),
+                credentials_document(
+                    &state.credentials,
+                    extended,
+                    SystemTime::now() + state.clock_offset,
+                ),
             );
         }
         status_only(404)
@@ -296,8 +319,7 @@ fn rfc3339(t: SystemTime) -> String {
         .unwrap_or_default()
 }
 
-fn credentials_document(credentials: &ImdsCredentials, extended: bool) -> String {
-    let now = SystemTime::now();
+fn credentials_document(credentials: &ImdsCredentials, extended: bool, now: SystemTime) -> String {
     let mut doc = serde_json::json!({
         "Code": "Success",
         "LastUpdated": rfc3339(now),

@@ -7,20 +7,25 @@
 //! - [`FakeSts`]: `AssumeRole` / `GetCallerIdentity` with SigV4 verification of known keys,
 //!   external-ID checks, `AssumeRoleWithWebIdentity`, and credentials it issues that can sign
 //!   further calls (role chains).
+//! - [`FakeContainer`]: the container credential agent (ECS task roles, EKS Pod Identity), with
+//!   an optional required `Authorization` token.
 //!
-//! Both take [`Fault`]s: the next requests can be delayed, black-holed, answered with a status or
-//! an STS error code, reset mid-body, truncated, oversized or malformed. Both count requests.
+//! All take [`Fault`]s: the next requests can be delayed, black-holed, answered with a status or
+//! an STS error code, reset mid-body, truncated, oversized or malformed. All count requests,
+//! including every request that arrived whatever fault answered it (`received_requests`).
 //!
 //! The servers stop when their handle is dropped.
 #![forbid(unsafe_code)]
 
 mod body;
+mod container;
 mod fault;
 mod imds;
 mod server;
 mod sigv4;
 mod sts;
 
+pub use container::{CONTAINER_CREDENTIALS_PATH, FakeContainer};
 pub use fault::Fault;
 pub use imds::{FakeImds, ImdsCredentials};
 pub use sts::{FakeSts, RecordedCall, RoleRule};

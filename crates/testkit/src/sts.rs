@@ -63,6 +63,7 @@ struct State {
     verify_signatures: bool,
     calls: Vec<RecordedCall>,
     issued: u64,
+    clock_offset: Duration,
 }
 
 #[derive(Debug)]
@@ -147,6 +148,15 @@ impl FakeSts {
         self
     }
 
+    /// Runs this fake's clock `ahead` of the system clock: the `Expiration` (and other
+    /// timestamps) it writes move with it. A test that jumps its own clock forward shifts the
+    /// fake by the same amount, as when time passes for both sides; a test of clock skew
+    /// shifts only one side.
+    pub fn set_clock_offset(&self, ahead: Duration) -> &Self {
+        self.state().clock_offset = ahead;
+        self
+    }
+
     /// Applies `fault` to the next `times` requests.
     pub fn inject(&self, fault: Fault, times: usize) -> &Self {
         self.faults.push(fault, times);
@@ -162,6 +172,12 @@ impl FakeSts {
     /// Every request that reached the handler (faulted ones excluded).
     pub fn requests(&self) -> usize {
         self.shared.counter.load(Ordering::SeqCst)
+    }
+
+    /// Every request that arrived, including those a fault answered (or swallowed): the
+    /// number of attempts a client made.
+    pub fn received_requests(&self) -> usize {
+        self.faults.received()
     }
 
     /// The calls answered so far, in order.
@@ -415,7 +431,7 @@ impl Shared {
                 arn: assumed_arn.clone(),
             },
         );
-        let expiration = OffsetDateTime::from(SystemTime::now() + duration);
+        let expiration = OffsetDateTime::from(SystemTime::now() + state.clock_offset + duration);
         let expiration = expiration
             .replace_nanosecond(0)
             .unwrap_or(expiration)

@@ -8,7 +8,7 @@ use aws_sigv4::http_request::{SignableBody, SignableRequest, SigningSettings, si
 use aws_sigv4::sign::v4::SigningParams;
 use awsauth_core::{Context, SystemClock};
 use awsauth_http::{HttpClient, HttpRequest, HttpResponse, HttpSettings, Method, Retry};
-use awsauth_testkit::{FakeImds, FakeSts, Fault, RoleRule};
+use awsauth_testkit::{FakeContainer, FakeImds, FakeSts, Fault, ImdsCredentials, RoleRule};
 
 fn cx() -> Context {
     Context::builder().clock(Arc::new(SystemClock)).build()
@@ -397,4 +397,124 @@ async fn imds_faults_reach_the_client() {
         .await
         .unwrap_err();
     assert_eq!(err.kind(), awsauth_http::HttpErrorKind::AttemptTimeout);
+}
+
+#[tokio::test]
+async fn received_requests_count_faulted_ones_too() {
+    let imds = FakeImds::start().await.unwrap();
+    let get = || {
+        HttpRequest::new(
+            Method::GET,
+            format!("{}/latest/meta-data/placement/region", imds.endpoint())
+                .parse()
+                .unwrap(),
+        )
+    };
+    imds.inject(Fault::Status(500), 2);
+    for _ in 0..3 {
+        send(get()).await;
+    }
+    assert_eq!(imds.received_requests(), 3);
+    assert_eq!(imds.total_requests(), 1, "two were answered by the fault");
+
+    let sts = FakeSts::start().await.unwrap();
+    sts.inject(Fault::Malformed, 1);
+    let post = || {
+        HttpRequest::new(
+            Method::POST,
+            format!("{}/", sts.endpoint()).parse().unwrap(),
+        )
+        .body("Action=GetCallerIdentity&Version=2011-06-15")
+    };
+    send(post()).await;
+    send(post()).await;
+    assert_eq!(sts.received_requests(), 2);
+    assert_eq!(sts.requests(), 1);
+}
+
+#[tokio::test]
+async fn container_agent_checks_the_token_and_serves_credentials() {
+    let agent = FakeContainer::start().await.unwrap();
+    agent.set_credentials(ImdsCredentials {
+        secret_access_key: "container-secret".into(),
+        token: "container-token".into(),
+        ..ImdsCredentials::default()
+    });
+    agent.require_authorization(Some("pod-token"));
+    let get = |auth: Option<&str>| {
+        let mut request = HttpRequest::new(Method::GET, agent.full_uri().parse().unwrap());
+        if let Some(auth) = auth {
+            request = request.header(
+                http::header::AUTHORIZATION,
+                http::HeaderValue::from_str(auth).unwrap(),
+            );
+        }
+        request
+    };
+    assert_eq!(send(get(None)).await.status.as_u16(), 401);
+    assert_eq!(send(get(Some("wrong"))).await.status.as_u16(), 401);
+    let ok = send(get(Some("pod-token"))).await;
+    assert_eq!(ok.status.as_u16(), 200);
+    let doc: serde_json::Value = serde_json::from_str(text(&ok)).unwrap();
+    assert_eq!(doc["SecretAccessKey"], "container-secret");
+    assert_eq!(doc["Token"], "container-token");
+    assert_eq!(doc["AccountId"], "123456789012");
+    assert!(doc["Expiration"].as_str().unwrap().ends_with('Z'));
+    assert_eq!(agent.unauthorized_requests(), 2);
+    assert_eq!(agent.credential_requests(), 1);
+
+    agent.require_authorization(None);
+    let wrong_path = HttpRequest::new(
+        Method::GET,
+        format!("{}/other", agent.endpoint()).parse().unwrap(),
+    );
+    assert_eq!(send(wrong_path).await.status.as_u16(), 404);
+    agent.inject(Fault::Status(503), 1);
+    assert_eq!(send(get(None)).await.status.as_u16(), 503);
+    assert_eq!(send(get(None)).await.status.as_u16(), 200);
+    assert_eq!(agent.received_requests(), 6);
+}
+
+/// The `Expiration` a credentials document (JSON or STS XML) carries.
+fn expiration_in(body: &str) -> SystemTime {
+    let text = body
+        .split("Expiration")
+        .nth(1)
+        .unwrap()
+        .trim_start_matches(['"', ':', '>'])
+        .split(['"', '<'])
+        .next()
+        .unwrap()
+        .to_owned();
+    awsauth_core::timefmt::parse_rfc3339(&text).unwrap()
+}
+
+#[tokio::test]
+async fn clock_offsets_move_the_expirations() {
+    let day = Duration::from_secs(24 * 3600);
+    let agent = FakeContainer::start().await.unwrap();
+    agent.set_clock_offset(day);
+    let body = send(HttpRequest::new(
+        Method::GET,
+        agent.full_uri().parse().unwrap(),
+    ))
+    .await;
+    let lifetime = ImdsCredentials::default().lifetime;
+    let expiry = expiration_in(text(&body));
+    assert!(expiry > SystemTime::now() + day + lifetime - Duration::from_secs(60));
+
+    let sts = FakeSts::start().await.unwrap();
+    sts.add_key("AKIDEXAMPLE", "secret").set_clock_offset(day);
+    let form = "Action=AssumeRole&Version=2011-06-15&RoleArn=arn%3Aaws%3Aiam%3A%3A123456789012%3Arole%2Fr&RoleSessionName=s&DurationSeconds=900";
+    let body = send(signed_sts(
+        &sts.endpoint(),
+        form,
+        "AKIDEXAMPLE",
+        "secret",
+        None,
+    ))
+    .await;
+    let expiry = expiration_in(text(&body));
+    assert!(expiry > SystemTime::now() + day);
+    assert!(expiry < SystemTime::now() + day + Duration::from_secs(901));
 }

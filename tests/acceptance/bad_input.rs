@@ -1,0 +1,1062 @@
+//! Bad input: every parser that reads something a user or a server wrote — profile files, STS
+//! XML, IMDS and container JSON, Grafana data source settings — gets structured proptest
+//! inputs (documents assembled from realistic and hostile fragments, then byte-mutated) and
+//! plain random bytes.
+//!
+//! 100,000 cases of each kind per parser in the normal suite; `AWSAUTH_FUZZ_CASES` changes
+//! that (`cargo xtask fuzz` runs 1,000,000). Each case asserts: no panic; an error is non-empty,
+//! names its input (the file, the endpoint URL, the field, the operation) and contains no
+//! secret value planted in the input. Secret values carry the [`MARKER`]; the check is skipped
+//! for the rare mutation that moves a marker out of a secret field (then it is not a secret any
+//! more as far as the parser can know).
+//!
+//! STS's XML reader does not know the endpoint; a sample of the same generated bodies goes
+//! through `StsClient` against a loopback server to check that its errors name the endpoint
+//! and the operation. The CLI's arguments are not covered here yet: the CLI is not merged.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use awsauth_core::Context;
+use awsauth_datasource::{
+    AuthSettings, AuthType, DatasourceError, DatasourceSettings, SessionCache,
+};
+use awsauth_profile::{FileKind, ProfileSet};
+use awsauth_sts::{AssumeRoleInput, Operation, StsClient, xml};
+use proptest::prelude::*;
+use proptest::strategy::ValueTree;
+use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestRng, TestRunner};
+use serde_json::Value;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use crate::factory::RealFactory;
+use crate::support::{Tally, fast_http, fuzz_cases, report, scenario};
+
+/// What every planted secret value contains.
+const MARKER: &str = "FUZZSECRET";
+/// Cases per generator per parser in the normal suite.
+const DEFAULT_CASES: u32 = 100_000;
+
+/// The environment variable that seeds the generators (a number; default 0). `cargo xtask
+/// fuzz` passes a fresh one on each run and prints it, so a failure can be replayed.
+pub const FUZZ_SEED_ENV: &str = "AWSAUTH_FUZZ_SEED";
+
+fn seed() -> u64 {
+    std::env::var(FUZZ_SEED_ENV)
+        .ok()
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0)
+}
+
+/// A deterministic runner: the normal suite tries the same inputs on every run.
+fn runner(cases: u32, stream: u64) -> TestRunner {
+    let mut key = [0u8; 32];
+    key[..8].copy_from_slice(&seed().to_le_bytes());
+    key[8..16].copy_from_slice(&stream.to_le_bytes());
+    TestRunner::new_with_rng(
+        Config {
+            cases,
+            failure_persistence: None,
+            max_shrink_iters: 2_000,
+            ..Config::default()
+        },
+        TestRng::from_seed(RngAlgorithm::ChaCha, &key),
+    )
+}
+
+/// Joins fragments with newlines (sometimes CRLF), then overwrites a few bytes.
+fn assemble(fragments: &[&str], crlf: bool, mutations: &[(usize, u8)]) -> Vec<u8> {
+    let mut bytes = fragments
+        .join(if crlf { "\r\n" } else { "\n" })
+        .into_bytes();
+    for &(at, byte) in mutations {
+        if !bytes.is_empty() {
+            let at = at % bytes.len();
+            bytes[at] = byte;
+        }
+    }
+    bytes
+}
+
+fn document(
+    fragments: &'static [&'static str],
+    max: usize,
+) -> impl Strategy<Value = Vec<u8>> + Clone {
+    (
+        prop::collection::vec(prop::sample::select(fragments), 0..max),
+        any::<bool>(),
+        prop::collection::vec((any::<usize>(), any::<u8>()), 0..4),
+    )
+        .prop_map(|(parts, crlf, mutations)| assemble(&parts, crlf, &mutations))
+}
+
+/// No byte mutation three times out of four, else one or two: the grammar generators should
+/// mostly produce documents the parser accepts, so that its deeper paths are reached.
+fn sparse_mutations() -> impl Strategy<Value = Vec<(usize, u8)>> + Clone {
+    prop_oneof![
+        3 => Just(Vec::new()),
+        1 => prop::collection::vec((any::<usize>(), any::<u8>()), 1..3),
+    ]
+}
+
+/// The first of `values` (the well-formed one) seven times out of ten, else any of them.
+fn mostly_first<T: Clone + std::fmt::Debug + 'static>(
+    values: &'static [T],
+) -> impl Strategy<Value = T> + Clone {
+    prop_oneof![7 => Just(values[0].clone()), 3 => prop::sample::select(values)]
+}
+
+/// `parts` in an order drawn from `seed`.
+fn shuffled<T>(mut parts: Vec<T>, seed: u64) -> Vec<T> {
+    fastrand::Rng::with_seed(seed).shuffle(&mut parts);
+    parts
+}
+
+/// `cases` inputs of random bytes: half uniformly random, half drawn from `alphabet`, so the
+/// parsers' structure is reached too.
+fn random_inputs(seed: u64, cases: u32, alphabet: &[u8], mut check: impl FnMut(&[u8])) {
+    let mut rng = fastrand::Rng::with_seed(seed);
+    let mut buf = Vec::with_capacity(512);
+    for i in 0..cases {
+        buf.clear();
+        let len = rng.usize(0..=512);
+        if i % 2 == 0 {
+            buf.extend((0..len).map(|_| rng.u8(..)));
+        } else {
+            buf.extend((0..len).map(|_| alphabet[rng.usize(..alphabet.len())]));
+        }
+        check(&buf);
+    }
+}
+
+fn ensure(condition: bool, message: impl FnOnce() -> String) -> Result<(), TestCaseError> {
+    if condition {
+        Ok(())
+    } else {
+        Err(TestCaseError::fail(message()))
+    }
+}
+
+/// Runs the proptest generator and the random bytes through `check`, and reports the count.
+fn fuzz(
+    name: &str,
+    seed: u64,
+    strategy: impl Strategy<Value = Vec<u8>>,
+    alphabet: &[u8],
+    check: impl Fn(&[u8]) -> Result<bool, TestCaseError>,
+) {
+    let accepted = std::sync::atomic::AtomicUsize::new(0);
+    let counted = |input: &[u8]| {
+        let ok = check(input)?;
+        if ok {
+            accepted.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+        Ok(())
+    };
+    let cases = fuzz_cases(DEFAULT_CASES);
+    let started = std::time::Instant::now();
+    runner(cases, seed)
+        .run(&strategy, |input| counted(&input))
+        .unwrap_or_else(|e| panic!("{name}: {e}"));
+    random_inputs(self::seed() ^ seed, cases, alphabet, |input| {
+        if let Err(e) = counted(input) {
+            panic!("{name}: random input {input:?}: {e}");
+        }
+    });
+    println!(
+        "bad input: {name}: {} cases in {:?}, {} accepted by the parser",
+        2 * u64::from(cases),
+        started.elapsed(),
+        accepted.into_inner()
+    );
+    report(
+        &format!("bad_input::{name}"),
+        Tally {
+            scenarios: 1,
+            inputs: 2 * cases as usize,
+            ..Tally::default()
+        },
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Profile files.
+
+const PROFILE_FRAGMENTS: &[&str] = &[
+    "[default]",
+    "[profile dev]",
+    "[profile prod]",
+    "[dev]",
+    "[profile default]",
+    "[sso-session s]",
+    "[services svc]",
+    "[profile a b]",
+    "[profile  dev ]",
+    "[",
+    "]",
+    "[profile",
+    "aws_access_key_id = AKIDFUZZ",
+    "aws_secret_access_key = FUZZSECRET-p1",
+    "aws_session_token = FUZZSECRET-p2",
+    "aws_secret_access_key=FUZZSECRET-p3",
+    "region = us-east-1",
+    "role_arn = arn:aws:iam::123456789012:role/r",
+    "role_arn = arn:aws:iam::1:role/",
+    "role_arn = not-an-arn",
+    "source_profile = dev",
+    "source_profile = default",
+    "source_profile = prod",
+    "credential_source = Ec2InstanceMetadata",
+    "credential_source = Environment",
+    "credential_source = EcsContainer",
+    "credential_source = bogus",
+    "web_identity_token_file = /var/run/token",
+    "role_session_name = s",
+    "external_id = x",
+    "duration_seconds = 3600",
+    "duration_seconds = -1",
+    "duration_seconds = 99999999999999999999999",
+    "mfa_serial = arn:aws:iam::123456789012:mfa/u",
+    "sso_session = s",
+    "sso_start_url = https://start",
+    "credential_process = /bin/echo",
+    "s3 =",
+    "  max_concurrent_requests = 10",
+    "\tcontinued value",
+    "  no equals here",
+    " = value",
+    "key",
+    "# comment",
+    "; comment",
+    "",
+    "   ",
+    "key = value # not a comment",
+    "key = value\t;comment",
+    "services = svc",
+    "endpoint_url = https://e",
+    "\u{feff}[default]",
+    "ü = ö",
+    "[profile \u{0}]",
+    "aws_access_key_id = \u{7f}",
+];
+
+const PROFILE_HEADERS: &[&str] = &[
+    "[default]",
+    "[default]",
+    "[profile dev]",
+    "[profile dev]",
+    "[profile prod]",
+    "[dev]",
+    "[prod]",
+    "[profile default]",
+    "[sso-session s]",
+    "[ profile dev ]",
+    "[profile dev] # comment",
+];
+
+const PROFILE_PROPERTIES: &[&str] = &[
+    "aws_access_key_id = AKIDFUZZ\naws_secret_access_key = FUZZSECRET-p1",
+    "aws_access_key_id = AKIDFUZZ\naws_secret_access_key = FUZZSECRET-p1",
+    "aws_access_key_id = AKIDFUZZ\naws_secret_access_key = FUZZSECRET-p1\naws_session_token = FUZZSECRET-p2",
+    "role_arn = arn:aws:iam::123456789012:role/r\nsource_profile = default",
+    "role_arn = arn:aws:iam::123456789012:role/r\nsource_profile = dev",
+    "role_arn = arn:aws:iam::123456789012:role/r\nsource_profile = prod",
+    "role_arn = arn:aws:iam::123456789012:role/r\ncredential_source = Ec2InstanceMetadata",
+    "role_arn = arn:aws:iam::123456789012:role/r\ncredential_source = Environment",
+    "role_arn = arn:aws:iam::123456789012:role/r\ncredential_source = EcsContainer",
+    "role_arn = arn:aws:iam::123456789012:role/r\nweb_identity_token_file = /var/run/token",
+    "role_arn = arn:aws:iam::123456789012:role/r\nsource_profile = dev\nexternal_id = tenant\nrole_session_name = s\nduration_seconds = 3600",
+    "role_arn = arn:aws:iam::123456789012:role/r\nsource_profile = default\nduration_seconds = 12",
+    "region = eu-west-1",
+    "duration_seconds = 99999999999999999999",
+    "mfa_serial = arn:aws:iam::123456789012:mfa/u",
+    "sso_session = s\nsso_start_url = https://start",
+    "credential_process = /bin/echo",
+    "s3 =\n  max_concurrent_requests = 10",
+    "aws_secret_access_key = FUZZSECRET-p3",
+    "aws_session_token = FUZZSECRET-p4",
+    "# comment",
+];
+
+/// Sections of mostly well-formed properties, rarely mutated.
+fn profile_grammar() -> impl Strategy<Value = Vec<u8>> + Clone {
+    (
+        prop::collection::vec(
+            (
+                prop::sample::select(PROFILE_HEADERS),
+                prop::collection::vec(prop::sample::select(PROFILE_PROPERTIES), 0..4),
+            ),
+            0..5,
+        ),
+        any::<bool>(),
+        sparse_mutations(),
+    )
+        .prop_map(|(sections, crlf, mutations)| {
+            let mut lines = Vec::new();
+            for (header, properties) in sections {
+                lines.push(header);
+                lines.extend(properties);
+            }
+            assemble(&lines, crlf, &mutations)
+        })
+}
+
+/// True when the marker occurs only in sensitive properties (or nowhere) of a parsed set.
+fn marker_only_in_secrets(set: &ProfileSet) -> bool {
+    set.profiles().all(|profile| {
+        profile.properties().all(|(key, p)| {
+            p.is_sensitive() || (!p.value().contains(MARKER) && !key.contains(MARKER))
+        })
+    }) && set.profile_names().iter().all(|n| !n.contains(MARKER))
+}
+
+fn check_profile(input: &[u8]) -> Result<bool, TestCaseError> {
+    let mut accepted = false;
+    for (kind, path) in [
+        (FileKind::Config, "/fuzz/.aws/config"),
+        (FileKind::Credentials, "/fuzz/.aws/credentials"),
+    ] {
+        let mut set = ProfileSet::new();
+        match set.add_file_bytes(kind, path, input) {
+            Err(err) => {
+                let text = err.to_string();
+                ensure(text.contains(path), || {
+                    format!("{text:?} does not name {path}")
+                })?;
+                ensure(!text.contains(MARKER), || {
+                    format!("{text:?} quotes a secret")
+                })?;
+                ensure(err.line >= 1, || format!("line {} in {text:?}", err.line))?;
+            }
+            Ok(()) => {
+                let clean = marker_only_in_secrets(&set);
+                for warning in set.warnings() {
+                    ensure(!clean || !warning.contains(MARKER), || {
+                        format!("warning {warning:?} quotes a secret")
+                    })?;
+                }
+                for name in ["default", "dev", "prod", "missing"] {
+                    match set.plan(name) {
+                        Ok(plan) => {
+                            accepted = true;
+                            let shown = format!("{plan} {plan:?} {}", plan.to_json());
+                            ensure(!clean || !shown.contains(MARKER), || {
+                                format!("plan {shown:?} shows a secret")
+                            })?;
+                        }
+                        Err(err) => {
+                            // The profile asked for, or the one at fault on its
+                            // source_profile path.
+                            let text = err.to_string();
+                            let names_one = text.contains(name)
+                                || set
+                                    .profile_names()
+                                    .iter()
+                                    .any(|p| text.contains(&format!("\"{p}\"")));
+                            ensure(names_one, || format!("{text:?} names no profile"))?;
+                            ensure(!clean || !text.contains(MARKER), || {
+                                format!("{text:?} quotes a secret")
+                            })?;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    Ok(accepted)
+}
+
+#[test]
+fn profile_files() {
+    fuzz(
+        "profile",
+        1,
+        prop_oneof![document(PROFILE_FRAGMENTS, 24), profile_grammar()],
+        b"[]= \t\n\r#;profiledefaultaws_secret_access_key_id",
+        check_profile,
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// STS XML.
+
+const XML_FRAGMENTS: &[&str] = &[
+    r#"<?xml version="1.0" encoding="UTF-8"?>"#,
+    r#"<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">"#,
+    "</AssumeRoleResponse>",
+    "<AssumeRoleResult>",
+    "</AssumeRoleResult>",
+    "<AssumeRoleWithWebIdentityResult>",
+    "</AssumeRoleWithWebIdentityResult>",
+    "<Credentials>",
+    "</Credentials>",
+    "<AccessKeyId>ASIAFUZZ</AccessKeyId>",
+    "<SecretAccessKey>FUZZSECRET-x1</SecretAccessKey>",
+    "<SessionToken>FUZZSECRET-x2</SessionToken>",
+    "<SessionToken><![CDATA[FUZZSECRET-x3]]></SessionToken>",
+    "<Expiration>2030-01-01T00:00:00Z</Expiration>",
+    "<Expiration>2030-01-01T00:00:00.123456789Z</Expiration>",
+    "<Expiration>not a date</Expiration>",
+    "<Expiration>2030-02-30T25:61:61Z</Expiration>",
+    "<Expiration>-99999-01-01T00:00:00Z</Expiration>",
+    "<AssumedRoleUser><Arn>arn:aws:sts::123456789012:assumed-role/r/s</Arn><AssumedRoleId>AROA:s</AssumedRoleId></AssumedRoleUser>",
+    "<AssumedRoleUser><Arn>arn:::::</Arn></AssumedRoleUser>",
+    "<ErrorResponse>",
+    "</ErrorResponse>",
+    "<Error>",
+    "</Error>",
+    "<Code>Throttling</Code>",
+    "<Code></Code>",
+    "<Message>m &amp; &lt; &#65; &#x10FFFF; &#0; &#xD800;</Message>",
+    "<Type>Sender</Type>",
+    "<RequestId>r-1</RequestId>",
+    "<!-- comment -->",
+    r#"<!DOCTYPE x [<!ENTITY e "boom">]>"#,
+    "&e;",
+    "&unknown;",
+    "<a/>",
+    "<a>",
+    "</a>",
+    "<SecretAccessKey>",
+    "</SecretAccessKey>",
+    "<GetCallerIdentityResult><Account>123456789012</Account><Arn>arn:aws:iam::123456789012:user/u</Arn><UserId>U</UserId></GetCallerIdentityResult>",
+    r#"<x:Credentials xmlns:x="urn:x">"#,
+    "</x:Credentials>",
+    "<a b='1' b='2'>",
+    "<?pi?>",
+    " ",
+    "<",
+    ">",
+    "&",
+    "]]>",
+];
+
+const XML_ROOTS: &[(&str, &str)] = &[
+    ("AssumeRoleResponse", "AssumeRoleResult"),
+    (
+        "AssumeRoleWithWebIdentityResponse",
+        "AssumeRoleWithWebIdentityResult",
+    ),
+    ("AssumeRoleResponse", "AssumeRoleWithWebIdentityResult"),
+    ("ErrorResponse", "Error"),
+];
+const XML_KEYS: &[&str] = &[
+    "<AccessKeyId>ASIAFUZZ</AccessKeyId>",
+    "<AccessKeyId>ASIAFUZZ</AccessKeyId>",
+    "<AccessKeyId>\n  ASIAFUZZ\n</AccessKeyId>",
+    "<AccessKeyId>A&amp;B&#x41;</AccessKeyId>",
+    "<AccessKeyId/>",
+    "",
+];
+const XML_SECRETS: &[&str] = &[
+    "<SecretAccessKey>FUZZSECRET-x1</SecretAccessKey>",
+    "<SecretAccessKey>FUZZSECRET-x1</SecretAccessKey>",
+    "<SecretAccessKey><![CDATA[FUZZSECRET-x3]]></SecretAccessKey>",
+    "<SecretAccessKey>FUZZSECRET&lt;&gt;</SecretAccessKey>",
+    "<SecretAccessKey></SecretAccessKey>",
+    "",
+];
+const XML_TOKENS: &[&str] = &[
+    "<SessionToken>FUZZSECRET-x2</SessionToken>",
+    "<SessionToken>FUZZSECRET-x2</SessionToken>",
+    "<SessionToken>FUZZSECRET-x2<!-- c --></SessionToken>",
+    "<SessionToken/>",
+    "",
+];
+const XML_EXPIRATIONS: &[&str] = &[
+    "<Expiration>2030-01-01T00:00:00Z</Expiration>",
+    "<Expiration>2030-01-01T00:00:00Z</Expiration>",
+    "<Expiration>2030-01-01T00:00:00.123456789Z</Expiration>",
+    "<Expiration>2030-01-01T02:00:00+02:00</Expiration>",
+    "<Expiration>1970-01-01T00:00:00Z</Expiration>",
+    "<Expiration>2030-02-30T25:61:61Z</Expiration>",
+    "<Expiration>9999-12-31T23:59:60Z</Expiration>",
+    "<Expiration>soon</Expiration>",
+    "",
+];
+const XML_USERS: &[&str] = &[
+    "<AssumedRoleUser><Arn>arn:aws:sts::123456789012:assumed-role/r/s</Arn><AssumedRoleId>AROA:s</AssumedRoleId></AssumedRoleUser>",
+    "<AssumedRoleUser><Arn>arn:aws:sts::1:x</Arn></AssumedRoleUser>",
+    "<AssumedRoleUser/>",
+    "",
+];
+const XML_EXTRAS: &[&str] = &[
+    "<Provider>oidc.eks.amazonaws.com</Provider>",
+    "<Audience>sts.amazonaws.com</Audience>",
+    "<SubjectFromWebIdentityToken>system:serviceaccount:a:b</SubjectFromWebIdentityToken>",
+    "<PackedPolicySize>6</PackedPolicySize>",
+    "<Code>Throttling</Code><Message>Rate exceeded</Message>",
+    "<!-- comment -->",
+    "<?pi data?>",
+    "<Unknown a=\"1\"><Nested/></Unknown>",
+];
+
+/// A response built like STS's: the root, the result, `Credentials` with its four fields (each
+/// possibly missing or odd), the assumed-role user, extra elements, in shuffled order;
+/// sometimes truncated, rarely mutated.
+fn xml_grammar() -> impl Strategy<Value = Vec<u8>> + Clone {
+    (
+        (
+            prop::sample::select(XML_ROOTS),
+            any::<bool>(),
+            any::<bool>(),
+            mostly_first(XML_KEYS),
+            mostly_first(XML_SECRETS),
+            mostly_first(XML_TOKENS),
+            mostly_first(XML_EXPIRATIONS),
+            mostly_first(XML_USERS),
+        ),
+        prop::collection::vec(prop::sample::select(XML_EXTRAS), 0..3),
+        any::<u64>(),
+        prop::option::weighted(0.1, any::<usize>()),
+        sparse_mutations(),
+    )
+        .prop_map(|(head, extras, order, cut, mutations)| {
+            let ((root, result), declaration, namespace, key, secret, token, expiration, user) =
+                head;
+            let credentials = shuffled(vec![key, secret, token, expiration], order).concat();
+            let mut children = vec![
+                format!("<Credentials>{credentials}</Credentials>"),
+                user.to_owned(),
+            ];
+            children.extend(extras.iter().map(|e| (*e).to_owned()));
+            let children = shuffled(children, order.rotate_left(7)).concat();
+            let mut text = String::new();
+            if declaration {
+                text.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+            }
+            let xmlns = if namespace {
+                " xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\""
+            } else {
+                ""
+            };
+            text.push_str(&format!(
+                "<{root}{xmlns}><{result}>{children}</{result}><ResponseMetadata><RequestId>r-1</RequestId></ResponseMetadata></{root}>"
+            ));
+            if let Some(cut) = cut {
+                text.truncate(cut % (text.len() + 1));
+            }
+            assemble(&[&text], false, &mutations)
+        })
+}
+
+fn check_xml(input: &[u8]) -> Result<bool, TestCaseError> {
+    let mut accepted = false;
+    for op in [Operation::AssumeRole, Operation::AssumeRoleWithWebIdentity] {
+        match xml::parse_credentials(op, input) {
+            Ok(parsed) => {
+                accepted = true;
+                let shown = format!("{parsed:?}");
+                ensure(!shown.contains(MARKER), || {
+                    format!("Debug shows a secret: {shown}")
+                })?;
+            }
+            Err(err) => {
+                let text = err.to_string();
+                ensure(!text.trim().is_empty(), || "an empty error".to_owned())?;
+                ensure(!text.contains(MARKER), || {
+                    format!("{text:?} quotes a secret")
+                })?;
+            }
+        }
+    }
+    match xml::parse_caller_identity(input) {
+        Ok(_) => {}
+        Err(err) => {
+            let text = err.to_string();
+            ensure(!text.trim().is_empty(), || "an empty error".to_owned())?;
+            ensure(!text.contains(MARKER), || {
+                format!("{text:?} quotes a secret")
+            })?;
+        }
+    }
+    let _ = xml::parse_error(input);
+    Ok(accepted)
+}
+
+#[test]
+fn sts_xml() {
+    fuzz(
+        "sts_xml",
+        2,
+        prop_oneof![document(XML_FRAGMENTS, 24), xml_grammar()],
+        b"<>/=\"'&;#![]CDATAxmlnsCredentialsSecretAccessKeyExpiration ",
+        check_xml,
+    );
+}
+
+/// A loopback HTTP server that answers every request with the next queued body (status 200).
+async fn raw_server(bodies: Vec<Vec<u8>>) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let endpoint = format!("http://{}/", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        for body in bodies {
+            let Ok((mut stream, _)) = listener.accept().await else {
+                return;
+            };
+            let mut request = Vec::new();
+            let mut buf = [0u8; 4096];
+            // Read the head, then as much body as Content-Length says.
+            while let Ok(n) = stream.read(&mut buf).await {
+                if n == 0 {
+                    break;
+                }
+                request.extend_from_slice(&buf[..n]);
+                if let Some(end) = request.windows(4).position(|w| w == b"\r\n\r\n") {
+                    let head = String::from_utf8_lossy(&request[..end]).to_ascii_lowercase();
+                    let length: usize = head
+                        .lines()
+                        .find_map(|l| l.strip_prefix("content-length:"))
+                        .and_then(|v| v.trim().parse().ok())
+                        .unwrap_or(0);
+                    if request.len() >= end + 4 + length {
+                        break;
+                    }
+                }
+            }
+            let head = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: text/xml\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+                body.len()
+            );
+            let _ = stream.write_all(head.as_bytes()).await;
+            let _ = stream.write_all(&body).await;
+            let _ = stream.shutdown().await;
+        }
+    });
+    endpoint
+}
+
+#[test]
+fn sts_xml_errors_through_the_client_name_the_endpoint_and_the_operation() {
+    const SAMPLE: usize = 300;
+    let mut runner = runner(1, 6);
+    let strategy = prop_oneof![document(XML_FRAGMENTS, 24), xml_grammar()];
+    let bodies: Vec<Vec<u8>> = (0..SAMPLE)
+        .map(|_| strategy.new_tree(&mut runner).unwrap().current())
+        .collect();
+    let scanned = scenario(
+        "sts xml via client",
+        &[],
+        Duration::from_secs(120),
+        |capture| async move {
+            let endpoint = raw_server(bodies).await;
+            let client = StsClient::new()
+                .endpoint_url(&endpoint)
+                .region("us-east-1")
+                .http_settings(awsauth_http::HttpSettings {
+                    max_attempts: 1,
+                    ..fast_http()
+                });
+            let cx = crate::support::Counting::new().install(
+                &Context::builder()
+                    .clock(Arc::new(crate::support::SkewClock::default()))
+                    .build(),
+            );
+            let base = awsauth_core::Credentials::builder("AKIDFUZZ", "fuzz-base-secret").build();
+            let input = AssumeRoleInput::new("arn:aws:iam::123456789012:role/r", "fuzz");
+            let host = endpoint.trim_end_matches('/').to_owned();
+            for _ in 0..SAMPLE {
+                if let Err(err) = client.assume_role(&cx, &base, &input).await {
+                    capture.record_error("sts client", &err);
+                    let text = err.to_string();
+                    assert!(text.contains(&host), "{text:?} does not name {host}");
+                    assert!(
+                        text.contains("AssumeRole"),
+                        "{text:?} does not name the operation"
+                    );
+                    assert!(!text.contains(MARKER), "{text:?} quotes a secret");
+                }
+            }
+        },
+    );
+    report(
+        "bad_input::sts_xml_client",
+        Tally {
+            scenarios: 1,
+            inputs: SAMPLE,
+            lines_scanned: scanned.lines,
+            ..Tally::default()
+        },
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// IMDS and container JSON.
+
+const JSON_PAIRS: &[&str] = &[
+    r#""Code":"Success""#,
+    r#""Code":"Failure""#,
+    r#""Code":42"#,
+    r#""Message":"m""#,
+    r#""LastUpdated":"2024-01-01T00:00:00Z""#,
+    r#""Type":"AWS-HMAC""#,
+    r#""AccessKeyId":"ASIAFUZZ""#,
+    r#""AccessKeyId":" ""#,
+    r#""AccessKeyId":{}"#,
+    r#""SecretAccessKey":"FUZZSECRET-j1""#,
+    r#""SecretAccessKey":12"#,
+    r#""SecretAccessKey":null"#,
+    r#""Token":"FUZZSECRET-j2""#,
+    r#""Token":"FUZZSECRET-\u0000\ud800""#,
+    r#""Expiration":"2030-01-01T00:00:00Z""#,
+    r#""Expiration":"1970-01-01T00:00:00Z""#,
+    r#""Expiration":"9999-12-31T23:59:60Z""#,
+    r#""Expiration":"""#,
+    r#""Expiration":123"#,
+    r#""AccountId":"123456789012""#,
+    r#""RoleArn":"arn:aws:iam::123456789012:role/r""#,
+    r#""RoleArn":"arn::::""#,
+    r#""code":"c""#,
+    r#""message":[1,2]"#,
+    r#""Extra":{"nested":[1,{"a":null}]}"#,
+    r#""Extra":1e999"#,
+];
+
+/// A JSON object of pairs, sometimes wrapped or truncated, then byte-mutated.
+fn json_document() -> impl Strategy<Value = Vec<u8>> + Clone {
+    (
+        prop::collection::vec(prop::sample::select(JSON_PAIRS), 0..12),
+        0u8..6,
+        prop::collection::vec((any::<usize>(), any::<u8>()), 0..4),
+    )
+        .prop_map(|(pairs, shape, mutations)| {
+            let object = format!("{{{}}}", pairs.join(","));
+            let text = match shape {
+                0 => format!("[{object}]"),
+                1 => object[..object.len() / 2].to_owned(),
+                2 => format!("{}{object}{}", "[".repeat(200), "]".repeat(200)),
+                _ => object,
+            };
+            assemble(&[&text], false, &mutations)
+        })
+}
+
+/// (key, how often present, variants); the first variants are the valid ones and come up most.
+type JsonField = (&'static str, f64, &'static [&'static str]);
+
+const JSON_FIELDS: &[JsonField] = &[
+    (
+        "Code",
+        0.6,
+        &[r#""Success""#, r#""Success""#, r#""Failure""#, "null", "7"],
+    ),
+    ("Message", 0.2, &[r#""the role is being updated""#, r#""""#]),
+    ("LastUpdated", 0.5, &[r#""2024-01-01T00:00:00Z""#]),
+    ("Type", 0.5, &[r#""AWS-HMAC""#]),
+    (
+        "AccessKeyId",
+        0.95,
+        &[
+            r#""ASIAFUZZ""#,
+            r#""ASIAFUZZ""#,
+            r#"" ASIAFUZZ ""#,
+            r#""""#,
+            "12",
+            "{}",
+        ],
+    ),
+    (
+        "SecretAccessKey",
+        0.95,
+        &[
+            r#""FUZZSECRET-j1""#,
+            r#""FUZZSECRET-j1""#,
+            r#""FUZZSECRET-\u00e9\n""#,
+            r#"" ""#,
+            "null",
+            "12",
+        ],
+    ),
+    (
+        "Token",
+        0.8,
+        &[
+            r#""FUZZSECRET-j2""#,
+            r#""FUZZSECRET-j2""#,
+            r#""""#,
+            "null",
+            "[1]",
+        ],
+    ),
+    (
+        "Expiration",
+        0.9,
+        &[
+            r#""2030-01-01T00:00:00Z""#,
+            r#""2030-01-01T00:00:00Z""#,
+            r#""2030-01-01T00:00:00.5+01:00""#,
+            r#""1970-01-01T00:00:00Z""#,
+            r#""9999-12-31T23:59:60Z""#,
+            r#""soon""#,
+            r#""""#,
+            "123",
+        ],
+    ),
+    (
+        "AccountId",
+        0.5,
+        &[r#""123456789012""#, r#"" ""#, "123456789012"],
+    ),
+    (
+        "RoleArn",
+        0.5,
+        &[
+            r#""arn:aws:iam::123456789012:role/task""#,
+            r#""arn:::::""#,
+            r#""""#,
+        ],
+    ),
+    (
+        "Extra",
+        0.2,
+        &[r#"{"nested":[1,{"a":null}]}"#, "1e999", "-0"],
+    ),
+];
+
+/// An agent's or IMDS's credentials document: each field present with its own probability,
+/// its value mostly valid, fields shuffled; rarely mutated.
+fn json_grammar() -> impl Strategy<Value = Vec<u8>> + Clone {
+    let fields: Vec<_> = JSON_FIELDS
+        .iter()
+        .map(|&(key, presence, values)| {
+            prop::option::weighted(presence, mostly_first(values))
+                .prop_map(move |value| value.map(|v| format!("\"{key}\":{v}")))
+        })
+        .collect();
+    (fields, any::<u64>(), any::<bool>(), sparse_mutations()).prop_map(
+        |(fields, order, spaced, mutations)| {
+            let pairs = shuffled(fields.into_iter().flatten().collect::<Vec<_>>(), order);
+            let separator = if spaced { ",\n  " } else { "," };
+            let text = format!("{{{}}}", pairs.join(separator));
+            assemble(&[&text], false, &mutations)
+        },
+    )
+}
+
+/// True when the marker occurs only in the values of `secret_keys` (or nowhere).
+fn marker_only_under(input: &[u8], secret_keys: &[&str]) -> bool {
+    fn walk(value: &Value, parent_secret: bool, secret_keys: &[&str]) -> bool {
+        match value {
+            Value::String(s) => parent_secret || !s.contains(MARKER),
+            Value::Array(items) => items.iter().all(|v| walk(v, false, secret_keys)),
+            Value::Object(map) => map.iter().all(|(k, v)| {
+                !k.contains(MARKER) && walk(v, secret_keys.contains(&k.as_str()), secret_keys)
+            }),
+            _ => true,
+        }
+    }
+    match serde_json::from_slice::<Value>(input) {
+        Ok(value) => walk(&value, false, secret_keys),
+        // Not JSON at all: the readers' syntax errors give a position, never a value.
+        Err(_) => true,
+    }
+}
+
+const IMDS_URL: &str =
+    "http://169.254.169.254/latest/meta-data/iam/security-credentials-extended/fuzz-role";
+const CONTAINER_URL: &str = "http://169.254.170.23/v1/credentials";
+
+fn check_imds(input: &[u8]) -> Result<bool, TestCaseError> {
+    let mut accepted = false;
+    let clean = marker_only_under(input, &["SecretAccessKey", "Token"]);
+    match awsauth_imds::parse_credentials(input, "fuzz-role", IMDS_URL) {
+        Ok(c) => {
+            accepted = true;
+            ensure(!c.access_key_id().trim().is_empty(), || {
+                "a blank key id".into()
+            })?;
+            ensure(!c.secret_access_key().trim().is_empty(), || {
+                "a blank secret".into()
+            })?;
+            ensure(c.expiry().is_some(), || "no expiry".into())?;
+        }
+        Err(err) => {
+            let text = err.to_string();
+            ensure(text.contains(IMDS_URL), || {
+                format!("{text:?} does not name the URL")
+            })?;
+            ensure(!clean || !text.contains(MARKER), || {
+                format!("{text:?} quotes a secret")
+            })?;
+        }
+    }
+    let _ = awsauth_imds::parse_role_listing(input);
+    Ok(accepted)
+}
+
+fn check_container(input: &[u8]) -> Result<bool, TestCaseError> {
+    let mut accepted = false;
+    let clean = marker_only_under(input, &["SecretAccessKey", "Token"]);
+    match awsauth_container::parse_credentials(input, CONTAINER_URL, "container:fuzz") {
+        Ok(c) => {
+            accepted = true;
+            ensure(!c.access_key_id().trim().is_empty(), || {
+                "a blank key id".into()
+            })?;
+            ensure(!c.secret_access_key().trim().is_empty(), || {
+                "a blank secret".into()
+            })?;
+        }
+        Err(err) => {
+            let text = err.to_string();
+            ensure(text.contains(CONTAINER_URL), || {
+                format!("{text:?} does not name the URL")
+            })?;
+            ensure(!clean || !text.contains(MARKER), || {
+                format!("{text:?} quotes a secret")
+            })?;
+        }
+    }
+    let (code, message) = awsauth_container::parse_error_body(input);
+    ensure(code.is_none_or(|c| c.chars().count() <= 64), || {
+        "a long code".into()
+    })?;
+    ensure(message.is_none_or(|m| m.chars().count() <= 256), || {
+        "a long message".into()
+    })?;
+    Ok(accepted)
+}
+
+const JSON_ALPHABET: &[u8] =
+    b"{}[]:,\"\\ 0123456789.eE-+truefalsnulAccessKeyIdSecretTokenExpiration";
+
+#[test]
+fn imds_json() {
+    fuzz(
+        "imds_json",
+        3,
+        prop_oneof![json_document(), json_grammar()],
+        JSON_ALPHABET,
+        check_imds,
+    );
+}
+
+#[test]
+fn container_json() {
+    fuzz(
+        "container_json",
+        4,
+        prop_oneof![json_document(), json_grammar()],
+        JSON_ALPHABET,
+        check_container,
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Grafana data source settings.
+
+const JSON_DATA_PAIRS: &[&str] = &[
+    r#""authType":"keys""#,
+    r#""authType":"credentials""#,
+    r#""authType":"default""#,
+    r#""authType":"ec2_iam_role""#,
+    r#""authType":"grafana_assume_role""#,
+    r#""authType":"arn""#,
+    r#""authType":"""#,
+    r#""authType":"nope""#,
+    r#""authType":1"#,
+    r#""authType":null"#,
+    r#""region":"eu-west-1""#,
+    r#""region":"default""#,
+    r#""region":"EU WEST""#,
+    r#""region":7"#,
+    r#""defaultRegion":"us-east-1""#,
+    r#""defaultRegion":"af-south-1""#,
+    r#""assumeRoleArn":"arn:aws:iam::123456789012:role/r""#,
+    r#""assumeRoleARN":"arn:aws:iam::123456789012:role/other""#,
+    r#""assumeRoleArn":"not-an-arn""#,
+    r#""externalId":"tenant-1""#,
+    r#""externalId":"""#,
+    r#""endpoint":"https://sts.eu-west-1.amazonaws.com""#,
+    r#""endpoint":"http://localhost:4566""#,
+    r#""endpoint":"monitoring-fips.us-east-1.amazonaws.com""#,
+    r#""endpoint":"default""#,
+    r#""profile":"dev""#,
+    r#""profile":["dev"]"#,
+];
+
+const SECURE_PAIRS: &[&str] = &[
+    r#""accessKey":"AKIDFUZZ""#,
+    r#""accessKey":" ""#,
+    r#""secretKey":"FUZZSECRET-d1""#,
+    r#""sessionToken":"FUZZSECRET-d2""#,
+    r#""SECRETKEY":"FUZZSECRET-d3""#,
+    r#""secretKey":5"#,
+    r#""sessionToken":{"a":"FUZZSECRET-d4"}"#,
+];
+
+fn settings_document() -> impl Strategy<Value = Vec<u8>> + Clone {
+    (
+        prop::collection::vec(prop::sample::select(JSON_DATA_PAIRS), 0..8),
+        prop::collection::vec(prop::sample::select(SECURE_PAIRS), 0..4),
+        0u8..8,
+        prop::collection::vec((any::<usize>(), any::<u8>()), 0..3),
+    )
+        .prop_map(|(data, secure, shape, mutations)| {
+            let data = format!("{{{}}}", data.join(","));
+            let secure = format!("{{{}}}", secure.join(","));
+            let text = match shape {
+                0 => format!(r#"{{"jsonData":{data}}}"#),
+                1 => format!(
+                    r#"{{"jsonData":{data},"secureJsonData":{secure},"database":"legacy"}}"#
+                ),
+                2 => format!(r#"{{"JSONDATA":{data},"secureJsonData":{secure}}}"#),
+                3 => format!(r#"{{"jsonData":"{data}","secureJsonData":{secure}}}"#),
+                4 => format!(r#"[{data}]"#),
+                _ => format!(r#"{{"jsonData":{data},"secureJsonData":{secure}}}"#),
+            };
+            assemble(&[&text], false, &mutations)
+        })
+}
+
+fn check_settings(input: &[u8], sessions: &SessionCache) -> Result<bool, TestCaseError> {
+    let text = String::from_utf8_lossy(input);
+    let clean = marker_only_under(input, &["secretKey", "sessionToken", "SECRETKEY"]);
+    let mut accepted = false;
+    match DatasourceSettings::from_json(&text) {
+        Ok(settings) => {
+            accepted = true;
+            let shown = format!("{settings:?}");
+            ensure(!shown.contains(MARKER), || {
+                format!("Debug shows a secret: {shown}")
+            })?;
+            // The policy gate and the session build are pure: they must not panic either.
+            if let Err(err) = sessions.get(&settings) {
+                let message = err.to_string();
+                ensure(!message.trim().is_empty(), || "an empty error".into())?;
+                ensure(!clean || !message.contains(MARKER), || {
+                    format!("{message:?} quotes a secret")
+                })?;
+            }
+        }
+        Err(err) => {
+            let message = err.to_string();
+            if let DatasourceError::InvalidSettings { field, .. } = &err {
+                ensure(
+                    !field.is_empty() && message.contains(field.as_str()),
+                    || format!("{message:?} names no field"),
+                )?;
+            }
+            ensure(!clean || !message.contains(MARKER), || {
+                format!("{message:?} quotes a secret")
+            })?;
+        }
+    }
+    Ok(accepted)
+}
+
+#[test]
+fn grafana_settings_json() {
+    let sessions = SessionCache::new(
+        AuthSettings::new().allow(AuthType::ALL),
+        Arc::new(RealFactory::new(fast_http())),
+    )
+    .max_entries(64);
+    fuzz(
+        "grafana_settings",
+        5,
+        settings_document(),
+        b"{}[]:,\"\\ jsonDatasecureJsonDataauthTypekeysregionassumeRoleArnsecretKey",
+        |input| check_settings(input, &sessions),
+    );
+}
