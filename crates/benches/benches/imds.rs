@@ -169,5 +169,12 @@ fn main() {
         ours.as_secs_f64() * 1e6,
         theirs.as_secs_f64() * 1e6,
     );
+    awsauth_benches::report_time(
+        "imds: cold resolution (token + role + credentials)",
+        ours.as_secs_f64() * 1e9,
+        Some(theirs.as_secs_f64() * 1e9),
+        "≤ 0.8× aws-config",
+        ratio <= 0.8,
+    );
     criterion.final_summary();
 }

@@ -191,6 +191,13 @@ fn summary() {
         ours.as_secs_f64() * 1e6,
         theirs.as_secs_f64() * 1e6,
     );
+    awsauth_benches::report_time(
+        "sts: cold AssumeRole",
+        ours.as_secs_f64() * 1e9,
+        Some(theirs.as_secs_f64() * 1e9),
+        "≤ 0.8× aws-config",
+        ratio <= 0.8,
+    );
 }
 
 criterion_group!(benches, cold_assume_role);

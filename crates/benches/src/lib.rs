@@ -74,6 +74,45 @@ pub fn percentile(sorted: &[Duration], p: f64) -> Option<Duration> {
     sorted.get(rank.clamp(1, sorted.len()) - 1).copied()
 }
 
+/// Prints one `AWSAUTH-BENCH {json}` line (the protocol `cargo xtask bench` reads; see
+/// `xtask/src/bench.rs`) for a time measured against a peer: medians in nanoseconds.
+pub fn report_time(measure: &str, awsauth_ns: f64, peer_ns: Option<f64>, goal: &str, holds: bool) {
+    let peer = peer_ns.map_or_else(String::new, |ns| {
+        format!(",\"peer_ns\":{ns:.1},\"peer_name\":\"aws-config\"")
+    });
+    println!(
+        "AWSAUTH-BENCH {{\"measure\":{},\"awsauth_ns\":{awsauth_ns:.1}{peer},\"goal\":{},\"holds\":{holds}}}",
+        json_string(measure),
+        json_string(goal)
+    );
+}
+
+/// Prints one `AWSAUTH-BENCH {json}` line for a quantity in `unit` (bytes, calls…).
+pub fn report_quantity(measure: &str, awsauth: f64, unit: &str, goal: &str, holds: bool) {
+    println!(
+        "AWSAUTH-BENCH {{\"measure\":{},\"awsauth\":{awsauth},\"unit\":{},\"goal\":{},\"holds\":{holds}}}",
+        json_string(measure),
+        json_string(unit),
+        json_string(goal)
+    );
+}
+
+/// A JSON string literal (the texts here are ours, but quote and escape them properly anyway).
+fn json_string(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -87,6 +126,12 @@ mod tests {
         assert_eq!(percentile(&sorted, 50.0), Some(Duration::from_millis(50)));
         assert_eq!(percentile(&sorted, 99.0), Some(Duration::from_millis(99)));
         assert_eq!(percentile(&sorted, 100.0), Some(Duration::from_millis(100)));
+    }
+
+    #[test]
+    fn json_strings_are_escaped() {
+        assert_eq!(json_string(r#"a "b" \ c"#), r#""a \"b\" \\ c""#);
+        assert_eq!(json_string("≤ 0.8×\n"), "\"≤ 0.8×\\u000a\"");
     }
 
     #[test]
