@@ -67,7 +67,11 @@ impl Logs {
             .with_ansi(false)
             .with_writer(move || writer.clone())
             .finish();
-        (logs, tracing::subscriber::set_default(subscriber))
+        let guard = tracing::subscriber::set_default(subscriber);
+        // Callsites first hit while no subscriber listened cache "never"; with tests running in
+        // parallel that race can hide a log line from this capture, so recompute interest.
+        tracing::callsite::rebuild_interest_cache();
+        (logs, guard)
     }
 
     pub fn assert_no_secrets(&self) {

@@ -355,7 +355,12 @@ fn logs_of(f: impl FnOnce()) -> String {
         .with_max_level(tracing::Level::WARN)
         .with_writer(move || SharedWriter(Arc::clone(&sink)))
         .finish();
-    tracing::subscriber::with_default(subscriber, f);
+    tracing::subscriber::with_default(subscriber, || {
+        // Callsites first hit by a parallel test while no subscriber listened may have cached
+        // "never"; recompute so this capture sees its warnings.
+        tracing::callsite::rebuild_interest_cache();
+        f()
+    });
     let bytes = buffer.lock().unwrap().clone();
     String::from_utf8(bytes).unwrap()
 }

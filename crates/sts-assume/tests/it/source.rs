@@ -277,7 +277,12 @@ async fn no_secret_reaches_logs_or_debug_even_at_trace_level() {
         BASE_TOKEN
     );
     let logs = captured.text();
-    assert!(logs.contains("assuming role"), "the capture works: {logs}");
+    // Any of the source's or the STS client's lines proves the capture sees this call (tracing's
+    // per-callsite interest cache can race with parallel tests).
+    assert!(
+        logs.contains("assuming role") || logs.contains("operation=AssumeRole"),
+        "the capture works: {logs}"
+    );
     let everything = format!("{logs} {source:?} {creds:?} {:?}", source.explain(&cx()));
     for secret in [
         BASE_SECRET,

@@ -139,7 +139,11 @@ impl Captured {
             .with_ansi(false)
             .with_writer(move || sink.clone())
             .finish();
-        tracing::subscriber::set_default(subscriber)
+        let guard = tracing::subscriber::set_default(subscriber);
+        // Callsites first hit while no subscriber listened cache "never"; with tests running in
+        // parallel that race can hide a log line from this capture, so recompute interest.
+        tracing::callsite::rebuild_interest_cache();
+        guard
     }
 
     pub(crate) fn text(&self) -> String {

@@ -19,6 +19,9 @@ impl Logs {
     pub(super) fn capture() -> (Self, DefaultGuard) {
         let logs = Self::default();
         let guard = tracing::subscriber::set_default(Capture(logs.clone()));
+        // Callsites first hit while no subscriber listened cache "never"; with tests running in
+        // parallel that race can hide a log line from this capture, so recompute interest.
+        tracing::callsite::rebuild_interest_cache();
         (logs, guard)
     }
 
