@@ -31,6 +31,10 @@
 //! built from [`MapEnv`] / [`MemFs`] in tests. Those that need the network are marked
 //! `no_run`; the others run as tests.
 //!
+//! Callers read credentials with [`resolve`](CredentialSourceExt::resolve): cached credentials
+//! come back without allocating a future. Implementors of a source write
+//! [`provide`](CredentialSource::provide).
+//!
 //! ## A data source's settings, as Grafana keeps them
 //!
 //! The Grafana layer maps a data source's JSON and the server's policy onto the sources below —
@@ -40,7 +44,7 @@
 //! ```
 //! # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
 //! use awsauth::datasource::{AuthSettings, DatasourceSettings, SessionCache};
-//! use awsauth::{Context, CredentialSource};
+//! use awsauth::{Context, CredentialSourceExt};
 //!
 //! // The server's policy. Grafana's defaults here; on a server, usually
 //! // `AuthSettings::from_env(&Context::system())?` (the AWS_AUTH_* variables).
@@ -51,7 +55,7 @@
 //! }"#)?;
 //! let session = sessions.get(&settings)?;
 //! assert_eq!(session.region(), Some("eu-west-1"));
-//! let creds = session.provide(&Context::system()).await?;
+//! let creds = session.resolve(&Context::system()).await?;
 //! assert_eq!(creds.access_key_id(), "AKIDEXAMPLE");
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! # }).unwrap();
@@ -67,7 +71,7 @@
 //! ```
 //! # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
 //! use awsauth::chain::StsOptions;
-//! use awsauth::{Context, CredentialSource, MapEnv, cache, default_chain};
+//! use awsauth::{Context, CredentialSourceExt, MapEnv, cache, default_chain};
 //!
 //! let source = cache(default_chain(StsOptions::new().region("eu-west-1")));
 //! // In production: `Context::system()`. Here, an environment with keys in it.
@@ -77,7 +81,7 @@
 //!         ("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG"),
 //!     ]))
 //!     .build();
-//! let creds = source.provide(&cx).await?;
+//! let creds = source.resolve(&cx).await?;
 //! assert_eq!(creds.provenance().to_string(), "env");
 //! # Ok::<(), awsauth::CredentialError>(())
 //! # }).unwrap();
@@ -90,17 +94,17 @@
 //!
 //! ```
 //! # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
-//! use awsauth::{Context, CredentialSource, ErrorKind, StaticSource, only};
+//! use awsauth::{Context, CredentialSourceExt, ErrorKind, StaticSource, only};
 //!
 //! let source = only(StaticSource::new("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG").named("keys"))
 //!     .selected_as("auth type `keys`");
-//! let creds = source.provide(&Context::system()).await?;
+//! let creds = source.resolve(&Context::system()).await?;
 //! assert_eq!(creds.access_key_id(), "AKIDEXAMPLE");
 //! assert_eq!(creds.provenance().to_string(), "keys");
 //!
 //! let blank = only(StaticSource::from_parts(None, None).named("keys"))
 //!     .selected_as("auth type `keys`");
-//! let err = blank.provide(&Context::system()).await.unwrap_err();
+//! let err = blank.resolve(&Context::system()).await.unwrap_err();
 //! assert_eq!(err.kind(), ErrorKind::InvalidConfiguration);
 //! # Ok::<(), awsauth::CredentialError>(())
 //! # }).unwrap();
@@ -115,7 +119,7 @@
 //! ```
 //! # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
 //! use awsauth::chain::StsOptions;
-//! use awsauth::{Context, CredentialSource, MapEnv, MemFs, only, profile_chain};
+//! use awsauth::{Context, CredentialSourceExt, MapEnv, MemFs, only, profile_chain};
 //!
 //! let fs = MemFs::new();
 //! fs.insert(
@@ -128,7 +132,7 @@
 //!     .build();
 //! let source = only(profile_chain(Some("reader"), StsOptions::new()))
 //!     .selected_as("auth type `credentials`");
-//! let creds = source.provide(&cx).await?;
+//! let creds = source.resolve(&cx).await?;
 //! assert_eq!(creds.access_key_id(), "AKIDREADER");
 //! assert_eq!(creds.provenance().to_string(), "profile:reader");
 //! # Ok::<(), awsauth::CredentialError>(())
@@ -139,11 +143,11 @@
 //!
 //! ```no_run
 //! # async fn f() -> Result<(), awsauth::CredentialError> {
-//! use awsauth::{Context, CredentialSource, ImdsSource, cache, only};
+//! use awsauth::{Context, CredentialSourceExt, ImdsSource, cache, only};
 //!
 //! // Cache it: IMDS credentials last hours, and the cache refreshes them ahead of expiry.
 //! let source = cache(only(ImdsSource::new()).selected_as("auth type `ec2_iam_role`"));
-//! let creds = source.provide(&Context::system()).await?;
+//! let creds = source.resolve(&Context::system()).await?;
 //! println!("{} expires {:?}", creds.access_key_id(), creds.expiry());
 //! # Ok(()) }
 //! ```
@@ -153,7 +157,7 @@
 //! ```no_run
 //! # async fn f() -> Result<(), awsauth::CredentialError> {
 //! use std::time::Duration;
-//! use awsauth::{AssumeRoleSource, Context, CredentialSource, EnvSource, cache};
+//! use awsauth::{AssumeRoleSource, Context, CredentialSourceExt, EnvSource, cache};
 //!
 //! let source = cache(
 //!     AssumeRoleSource::new(EnvSource::new(), "arn:aws:iam::123456789012:role/grafana-reader")
@@ -162,7 +166,7 @@
 //!         .duration(Duration::from_secs(15 * 60))
 //!         .region("eu-west-1"),
 //! );
-//! let creds = source.provide(&Context::system()).await?;
+//! let creds = source.resolve(&Context::system()).await?;
 //! // "env -> assume-role:arn:aws:iam::123456789012:role/grafana-reader"
 //! println!("{}", creds.provenance());
 //! # Ok(()) }
@@ -175,10 +179,10 @@
 //!
 //! ```no_run
 //! # async fn f() -> Result<(), awsauth::CredentialError> {
-//! use awsauth::{Context, CredentialSource, WebIdentitySource, cache};
+//! use awsauth::{Context, CredentialSourceExt, WebIdentitySource, cache};
 //!
 //! let source = cache(WebIdentitySource::from_env());
-//! let creds = source.provide(&Context::system()).await?;
+//! let creds = source.resolve(&Context::system()).await?;
 //! assert!(creds.expiry().is_some());
 //! # Ok(()) }
 //! ```

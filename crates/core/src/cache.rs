@@ -259,6 +259,7 @@ impl CachedSource {
     /// nothing is cached yet, the advisory window has opened, a retry is due, or the
     /// credentials expired. Pass the time the caller signs with, so the check and the signature
     /// agree.
+    #[inline]
     pub fn current(&self, now: SystemTime) -> Option<Credentials> {
         let entry = self.shared.current.load();
         match &*entry {
@@ -348,6 +349,11 @@ impl CredentialSource for CachedSource {
     fn recheck_interval(&self) -> Option<Duration> {
         self.shared.settings.recheck
     }
+
+    #[inline]
+    fn current(&self, now: SystemTime) -> Option<Credentials> {
+        CachedSource::current(self, now)
+    }
 }
 
 /// The credentials held, with the instants that drive the read path. Replaced whole (a new
@@ -364,6 +370,7 @@ struct Entry {
 }
 
 impl Entry {
+    #[inline]
     fn is_fresh(&self, now: SystemTime) -> bool {
         self.refresh_at.is_none_or(|at| now < at)
     }

@@ -140,6 +140,7 @@ impl Context {
     }
 
     /// Now, by the injected clock.
+    #[inline]
     pub fn now(&self) -> SystemTime {
         self.clock.now()
     }

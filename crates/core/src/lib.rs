@@ -4,7 +4,8 @@
 //!
 //! - [`Credentials`]: a cheap handle over an access key, a zeroized secret and token, an expiry,
 //!   an account id and a [`Provenance`] that says which sources produced it.
-//! - [`CredentialSource`]: the one trait every source implements.
+//! - [`CredentialSource`]: the one trait every source implements; callers read through
+//!   [`CredentialSourceExt::resolve`], which answers cached credentials without boxing a future.
 //! - [`CredentialError`]: one error enum whose [`NotConfigured`](CredentialError::NotConfigured)
 //!   variant is the only one a [`Chain`] falls through on.
 //! - Combinators: [`Chain`] (fallback), [`only`] (no fallback), [`CachedSource`] (caching with
@@ -36,7 +37,7 @@ pub use credentials::{Credentials, CredentialsBuilder, Provenance};
 pub use error::{Attempt, CredentialError, ErrorKind};
 pub use only::{NoFallback, only};
 pub use secret::{REDACTED, SecretString};
-pub use source::{CredentialSource, Explanation, Status};
+pub use source::{CredentialSource, CredentialSourceExt, Explanation, Resolve, Status};
 pub use system::{SystemClock, SystemEnv, SystemFs, SystemRandom};
 
 /// Re-exported so source crates and users implement [`CredentialSource`] with the same macro.

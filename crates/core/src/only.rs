@@ -1,6 +1,6 @@
 //! [`NoFallback`] and [`only`]: a source that must deliver, or say why it cannot.
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
 
@@ -91,5 +91,11 @@ impl<S: CredentialSource> CredentialSource for NoFallback<S> {
 
     fn recheck_interval(&self) -> Option<Duration> {
         self.source.recheck_interval()
+    }
+
+    /// Credentials the wrapped source holds are returned as they are: "not configured" cannot
+    /// arise from memory.
+    fn current(&self, now: SystemTime) -> Option<Credentials> {
+        self.source.current(now)
     }
 }

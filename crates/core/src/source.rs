@@ -4,7 +4,8 @@ use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::time::Duration;
+use std::task::{self, Poll};
+use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
 
@@ -61,6 +62,95 @@ pub trait CredentialSource: Send + Sync + fmt::Debug {
     /// credentials without an expiry are read once.
     fn recheck_interval(&self) -> Option<Duration> {
         None
+    }
+
+    /// The credentials this source already holds and would return at `now` without doing any
+    /// work: no await, no lock, no I/O. `None` (the default) means "call
+    /// [`provide`](Self::provide)".
+    ///
+    /// Caches answer from memory ([`CachedSource`](crate::CachedSource)) and wrappers forward to
+    /// what they wrap; sources that have to fetch keep the default. It must never return
+    /// credentials that `provide` would not return at `now` — in particular none that are
+    /// expired or due for a refresh. Callers on a hot path use it through
+    /// [`CredentialSourceExt::resolve`], which needs no allocation when it answers.
+    fn current(&self, now: SystemTime) -> Option<Credentials> {
+        let _ = now;
+        None
+    }
+}
+
+/// How callers read credentials: [`resolve`](Self::resolve) tries the source's
+/// [`current`](CredentialSource::current) credentials first and only then
+/// [`provide`](CredentialSource::provide)s, so a cached read through an
+/// `Arc<dyn CredentialSource>` is one clock read, one atomic load and one `Arc` clone — no
+/// boxed future.
+///
+/// Implemented for every [`CredentialSource`]; implementors write `provide` (and `current` if
+/// they hold credentials), callers call `resolve`.
+///
+/// ```
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// use std::sync::Arc;
+/// use awsauth_core::{cache, Context, CredentialSource, CredentialSourceExt, Credentials};
+/// # #[derive(Debug)] struct Fixed;
+/// # #[async_trait::async_trait] impl CredentialSource for Fixed {
+/// #   async fn provide(&self, _: &Context) -> Result<Credentials, awsauth_core::CredentialError> {
+/// #     Ok(Credentials::builder("AKIDEXAMPLE", "secret").build()) }
+/// #   fn name(&self) -> &str { "fixed" } }
+/// let cx = Context::builder().build();
+/// let source: Arc<dyn CredentialSource> = Arc::new(cache(Fixed));
+/// let first = source.resolve(&cx).await.unwrap(); // loads through `provide`
+/// let again = source.resolve(&cx).await.unwrap(); // answered by `current`
+/// assert!(first.ptr_eq(&again));
+/// # });
+/// ```
+pub trait CredentialSourceExt: CredentialSource {
+    /// Credentials now: the [`current`](CredentialSource::current) ones if the source holds
+    /// fresh ones at the context clock's time, else whatever [`provide`](CredentialSource::provide)
+    /// answers.
+    #[inline]
+    fn resolve<'a>(&'a self, cx: &'a Context) -> Resolve<'a> {
+        match self.current(cx.now()) {
+            Some(credentials) => Resolve(ResolveState::Ready(Some(credentials))),
+            None => Resolve(ResolveState::Pending(self.provide(cx))),
+        }
+    }
+}
+
+impl<T: CredentialSource + ?Sized> CredentialSourceExt for T {}
+
+/// The future [`CredentialSourceExt::resolve`] returns: ready at once when the source answered
+/// from memory, else the source's own [`provide`](CredentialSource::provide) future.
+#[must_use = "futures do nothing unless awaited"]
+pub struct Resolve<'a>(ResolveState<'a>);
+
+enum ResolveState<'a> {
+    /// Taken on the first poll.
+    Ready(Option<Credentials>),
+    Pending(BoxedProvide<'a>),
+}
+
+impl Future for Resolve<'_> {
+    type Output = Result<Credentials, CredentialError>;
+
+    #[inline]
+    fn poll(self: Pin<&mut Self>, task: &mut task::Context<'_>) -> Poll<Self::Output> {
+        match &mut self.get_mut().0 {
+            ResolveState::Ready(credentials) => Poll::Ready(Ok(credentials
+                .take()
+                .expect("`Resolve` polled after it completed"))),
+            ResolveState::Pending(future) => future.as_mut().poll(task),
+        }
+    }
+}
+
+impl fmt::Debug for Resolve<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = match &self.0 {
+            ResolveState::Ready(_) => "ready",
+            ResolveState::Pending(_) => "pending",
+        };
+        f.debug_tuple("Resolve").field(&state).finish()
     }
 }
 
@@ -143,6 +233,11 @@ impl<T: CredentialSource + ?Sized> CredentialSource for Arc<T> {
     fn recheck_interval(&self) -> Option<Duration> {
         (**self).recheck_interval()
     }
+
+    #[inline]
+    fn current(&self, now: SystemTime) -> Option<Credentials> {
+        (**self).current(now)
+    }
 }
 
 // Written without `#[async_trait]` on purpose: forwarding the inner source's boxed future as it
@@ -171,5 +266,10 @@ impl<T: CredentialSource + ?Sized> CredentialSource for Box<T> {
 
     fn recheck_interval(&self) -> Option<Duration> {
         (**self).recheck_interval()
+    }
+
+    #[inline]
+    fn current(&self, now: SystemTime) -> Option<Credentials> {
+        (**self).current(now)
     }
 }

@@ -11,7 +11,7 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use awsauth_core::{
     CachedSource, Chain, Context, CredentialError, CredentialSource, Credentials, Explanation,
@@ -219,6 +219,10 @@ impl CredentialSource for Session {
 
     fn explain(&self, cx: &Context) -> Vec<Explanation> {
         self.source.explain(cx)
+    }
+
+    fn current(&self, now: SystemTime) -> Option<Credentials> {
+        self.source.current(now)
     }
 }
 

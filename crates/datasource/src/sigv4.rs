@@ -14,7 +14,7 @@ use aws_sigv4::http_request::{
     UriPathNormalizationMode, sign,
 };
 use aws_sigv4::sign::v4;
-use awsauth_core::{Context, CredentialError, CredentialSource, Credentials};
+use awsauth_core::{Context, CredentialError, CredentialSource, CredentialSourceExt, Credentials};
 use http::header::{AUTHORIZATION, HOST, HeaderName};
 
 use crate::{DatasourceError, Session};
@@ -134,7 +134,7 @@ impl RequestSigner {
         cx: &Context,
         request: &mut http::Request<B>,
     ) -> Result<(), SignError> {
-        let credentials = self.source.provide(cx).await?;
+        let credentials = self.source.resolve(cx).await?;
         self.sign_with(&credentials, cx.now(), request)
     }
 

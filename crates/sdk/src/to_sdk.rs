@@ -49,7 +49,11 @@ impl ProvideCredentials for SdkCredentials {
     where
         Self: 'a,
     {
-        future::ProvideCredentials::new(self.resolve())
+        // Cached credentials answer without a boxed future.
+        match self.source.current(self.cx.now()) {
+            Some(creds) => future::ProvideCredentials::ready(Ok(to_sdk_credentials(&creds))),
+            None => future::ProvideCredentials::new(self.resolve()),
+        }
     }
 }
 
@@ -59,7 +63,10 @@ impl ResolveIdentity for SdkCredentials {
         _components: &'a RuntimeComponents,
         _config: &'a ConfigBag,
     ) -> IdentityFuture<'a> {
-        IdentityFuture::new(async move { Ok(self.resolve().await?.into()) })
+        match self.source.current(self.cx.now()) {
+            Some(creds) => IdentityFuture::ready(Ok(to_sdk_credentials(&creds).into())),
+            None => IdentityFuture::new(async move { Ok(self.resolve().await?.into()) }),
+        }
     }
 }
 

@@ -4,5 +4,6 @@
 mod concurrency;
 mod logs;
 mod properties;
+mod resolve;
 mod upstream;
 mod windows;

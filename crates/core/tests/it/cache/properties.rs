@@ -3,10 +3,10 @@
 //! upstream never sees two calls at once, and no reader gets an error while the cache holds
 //! valid credentials.
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use awsauth_core::{CachedSource, CredentialSource};
+use awsauth_core::{CachedSource, CredentialSource, CredentialSourceExt};
 use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
 use tokio::runtime::Runtime;
@@ -108,10 +108,19 @@ async fn check(settings: Settings, first: Answer, steps: Vec<Step>) -> Result<()
             Step::Reads(n) => {
                 let now = cx.now();
                 let held_valid = upstream.last_ok().is_some_and(|c| !c.is_expired_at(now));
+                // Half the readers go through `provide`, half through `resolve` on a trait
+                // object (the fast path callers use): both must keep every property.
                 let readers: Vec<_> = (0..n)
-                    .map(|_| {
+                    .map(|i| {
                         let (cached, cx) = (cached.clone(), cx.clone());
-                        tokio::spawn(async move { cached.provide(&cx).await })
+                        tokio::spawn(async move {
+                            if i % 2 == 0 {
+                                cached.provide(&cx).await
+                            } else {
+                                let shared: Arc<dyn CredentialSource> = Arc::new(cached);
+                                shared.resolve(&cx).await
+                            }
+                        })
                     })
                     .collect();
                 for reader in readers {
