@@ -2,9 +2,12 @@
 
 use std::collections::HashMap;
 use std::fmt;
+use std::future::{Future, poll_fn};
+use std::pin::pin;
 use std::sync::{Arc, Mutex, OnceLock};
+use std::task::Poll;
 
-use awsauth_core::Context;
+use awsauth_core::{Context, Sleep};
 
 use crate::{
     HttpError, HttpErrorKind, HttpRequest, HttpResponse, HttpSettings, HyperTransport, ProxyConfig,
@@ -116,13 +119,14 @@ impl HttpClient {
             .connect_timeout
             .saturating_add(settings.attempt_timeout);
         let attempt = self.transport.send(request, settings);
-        tokio::select! {
-            outcome = attempt => outcome,
-            () = cx.clock().sleep(limit) => Err(HttpError::new(
+        match before(attempt, cx.clock().sleep(limit)).await {
+            Some(outcome) => outcome,
+            None => Err(HttpError::new(
                 HttpErrorKind::AttemptTimeout,
                 endpoint,
                 format!("no complete response within {:?}", settings.attempt_timeout),
-            ).after(limit)),
+            )
+            .after(limit)),
         }
     }
 
@@ -151,15 +155,33 @@ impl HttpClient {
                 cx.clock().sleep(backoff).await;
             }
         };
-        tokio::select! {
-            outcome = attempts => outcome,
-            () = cx.clock().sleep(settings.total_timeout) => Err(HttpError::new(
+        match before(attempts, cx.clock().sleep(settings.total_timeout)).await {
+            Some(outcome) => outcome,
+            None => Err(HttpError::new(
                 HttpErrorKind::TotalTimeout,
                 &endpoint,
-                format!("no usable response within {:?} (retries included)", settings.total_timeout),
-            ).after(settings.total_timeout)),
+                format!(
+                    "no usable response within {:?} (retries included)",
+                    settings.total_timeout
+                ),
+            )
+            .after(settings.total_timeout)),
         }
     }
+}
+
+/// `work`'s output, or `None` if `timer` fires first. `work` is polled first, so an answer
+/// that is ready when the timer fires still wins. (A poll function rather than `tokio::select!`,
+/// which would pull in tokio's proc macros for every user.)
+async fn before<T>(work: impl Future<Output = T>, mut timer: Sleep) -> Option<T> {
+    let mut work = pin!(work);
+    poll_fn(|task| {
+        if let Poll::Ready(output) = work.as_mut().poll(task) {
+            return Poll::Ready(Some(output));
+        }
+        timer.as_mut().poll(task).map(|()| None)
+    })
+    .await
 }
 
 fn describe(outcome: &Result<HttpResponse, HttpError>) -> String {
