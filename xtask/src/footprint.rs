@@ -8,7 +8,12 @@
 //!
 //! Printed for both: the wall-clock build time and the number of crates compiled (every
 //! package of `cargo tree -e normal,build` for the host, the consumer itself excluded), and the
-//! ratios awsauth / aws-config. The goal is ≤ 40% on both. The rows are also printed as
+//! ratios awsauth / aws-config. The goal is ≤ 40% on both.
+//!
+//! A third consumer shows how much of awsauth's cost is its own: the **floor** depends on exactly
+//! the third-party crates our crates depend on directly (same versions, same features, read from
+//! `cargo metadata` of the awsauth consumer) and on none of ours. What awsauth costs above the
+//! floor is our code; the floor itself only moves by changing which crates we build on. The rows are also printed as
 //! `AWSAUTH-BENCH` lines (see `bench.rs`), so a saved log can be summarised with
 //! `cargo xtask bench --parse`.
 //!
@@ -68,8 +73,15 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
     };
 
     let lock = root.join("Cargo.lock");
+    let ours_dir = scratch.join(ours.name);
+    write_consumer(&ours_dir, &ours, &lock)?;
+    let floor = Consumer {
+        name: "footprint-floor",
+        dependency: floor_dependencies(&ours_dir)?,
+        main: "fn main() {}\n",
+    };
     let mut costs = Vec::new();
-    for consumer in [&ours, &peer] {
+    for consumer in [&ours, &floor, &peer] {
         let dir = scratch.join(consumer.name);
         write_consumer(&dir, consumer, &lock)?;
         let cost = measure(&dir, consumer.name, release)?;
@@ -85,7 +97,7 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
         }
         costs.push(cost);
     }
-    let [awsauth, aws_config] = [costs[0], costs[1]];
+    let [awsauth, floor, aws_config] = [costs[0], costs[1], costs[2]];
     let profile = if release { "release" } else { "debug" };
     let results = results(awsauth, aws_config, profile, &aws_config_req);
     for r in &results {
@@ -93,6 +105,16 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
     }
     println!();
     println!("{}", bench::render_table(&results));
+    println!(
+        "floor (our direct third-party dependencies, none of our crates): {:.1} s, {} crates = \
+         {:.2}× / {:.2}× of aws-config; awsauth adds {:.1} s and {} crates above it",
+        floor.build.as_secs_f64(),
+        floor.crates,
+        floor.build.as_secs_f64() / aws_config.build.as_secs_f64(),
+        floor.crates as f64 / aws_config.crates as f64,
+        awsauth.build.as_secs_f64() - floor.build.as_secs_f64(),
+        awsauth.crates.saturating_sub(floor.crates),
+    );
     if results.iter().all(|r| r.holds == Some(true)) {
         println!("xtask footprint: both goals hold (≤ {:.0}%)", GOAL * 100.0);
     } else {
@@ -115,6 +137,104 @@ fn workspace_requirement(root: &Path, name: &str) -> Result<String, String> {
             path.display()
         )
     })
+}
+
+/// The `[dependencies]` lines of the floor consumer: every third-party package that one of our
+/// packages depends on directly (normal or build edge) in the resolved graph of the consumer in
+/// `dir`, pinned to its resolved version with exactly its resolved features.
+fn floor_dependencies(dir: &Path) -> Result<String, String> {
+    let output = Command::new(cmd::cargo_program())
+        .args(["metadata", "--format-version", "1"])
+        .current_dir(dir)
+        .output()
+        .map_err(|e| format!("could not run cargo metadata: {e}"))?;
+    if !output.status.success() {
+        return Err(format!(
+            "cargo metadata failed in {}:\n{}",
+            dir.display(),
+            String::from_utf8_lossy(&output.stderr)
+        ));
+    }
+    let metadata: serde_json::Value = serde_json::from_slice(&output.stdout)
+        .map_err(|e| format!("cargo metadata printed something else than JSON: {e}"))?;
+    floor_from_metadata(&metadata)
+}
+
+/// See [`floor_dependencies`]; split out so it can be tested on a small document.
+fn floor_from_metadata(metadata: &serde_json::Value) -> Result<String, String> {
+    let missing = |what: &str| format!("cargo metadata output has no {what}");
+    let packages = metadata["packages"]
+        .as_array()
+        .ok_or_else(|| missing("packages"))?;
+    let nodes = metadata["resolve"]["nodes"]
+        .as_array()
+        .ok_or_else(|| missing("resolve.nodes"))?;
+    let name_version = |id: &str| -> Option<(String, String)> {
+        let package = packages.iter().find(|p| p["id"] == id)?;
+        Some((
+            package["name"].as_str()?.to_owned(),
+            package["version"].as_str()?.to_owned(),
+        ))
+    };
+    let features_of = |id: &str| -> Vec<String> {
+        nodes
+            .iter()
+            .find(|n| n["id"] == id)
+            .and_then(|n| n["features"].as_array())
+            .map(|f| {
+                f.iter()
+                    .filter_map(|x| x.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let ours = |name: &str| name == "awsauth" || name.starts_with("awsauth-");
+    let mut direct: BTreeSet<(String, String, String)> = BTreeSet::new();
+    for node in nodes {
+        let id = node["id"].as_str().ok_or_else(|| missing("node id"))?;
+        let Some((name, _)) = name_version(id) else {
+            continue;
+        };
+        if !ours(&name) {
+            continue;
+        }
+        for dep in node["deps"].as_array().into_iter().flatten() {
+            let runtime_edge = dep["dep_kinds"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .any(|k| k["kind"].is_null() || k["kind"] == "build");
+            let Some(dep_id) = dep["pkg"].as_str() else {
+                continue;
+            };
+            if let Some((dep_name, version)) = name_version(dep_id)
+                && runtime_edge
+                && !ours(&dep_name)
+            {
+                direct.insert((dep_name, version, dep_id.to_owned()));
+            }
+        }
+    }
+    let lines: Vec<String> = direct
+        .iter()
+        .map(|(name, version, id)| {
+            let features = features_of(id)
+                .iter()
+                .map(|f| format!("\"{f}\""))
+                .collect::<Vec<_>>()
+                .join(", ");
+            // Keyed by name and version, so two versions of one crate can both be listed.
+            let key = format!("{name}-{}", version.replace('.', "_"));
+            format!(
+                "{key} = {{ package = \"{name}\", version = \"={version}\", \
+                 default-features = false, features = [{features}] }}"
+            )
+        })
+        .collect();
+    if lines.is_empty() {
+        return Err("no third-party dependency of ours found in cargo metadata".to_owned());
+    }
+    Ok(lines.join("\n"))
 }
 
 /// `name = "1.2"` or `name = { version = "1.2", … }` in a manifest's text.
@@ -307,6 +427,46 @@ mod tests {
                     hashbrown v0.15.2\n\
                     \n";
         assert_eq!(count_crates(tree, "footprint-awsauth"), 6);
+    }
+
+    #[test]
+    fn the_floor_lists_our_direct_third_party_dependencies_with_their_features() {
+        let metadata = serde_json::json!({
+            "packages": [
+                {"id": "a", "name": "awsauth", "version": "0.1.0"},
+                {"id": "c", "name": "awsauth-core", "version": "0.1.0"},
+                {"id": "t", "name": "tokio", "version": "1.54.1"},
+                {"id": "m", "name": "mio", "version": "1.2.5"},
+                {"id": "d", "name": "proptest", "version": "1.0.0"},
+                {"id": "s1", "name": "sha2", "version": "0.10.9"},
+                {"id": "s2", "name": "sha2", "version": "0.11.1"},
+            ],
+            "resolve": {"nodes": [
+                {"id": "a", "features": ["default"], "deps": [
+                    {"pkg": "c", "dep_kinds": [{"kind": null}]},
+                    {"pkg": "s1", "dep_kinds": [{"kind": null}]}]},
+                {"id": "c", "features": [], "deps": [
+                    {"pkg": "t", "dep_kinds": [{"kind": null}]},
+                    {"pkg": "s2", "dep_kinds": [{"kind": "build"}]},
+                    {"pkg": "d", "dep_kinds": [{"kind": "dev"}]}]},
+                {"id": "t", "features": ["rt", "time"], "deps": [
+                    {"pkg": "m", "dep_kinds": [{"kind": null}]}]},
+                {"id": "m", "features": [], "deps": []},
+                {"id": "s1", "features": [], "deps": []},
+                {"id": "s2", "features": ["std"], "deps": []},
+            ]},
+        });
+        let floor = floor_from_metadata(&metadata).unwrap();
+        let lines: Vec<&str> = floor.lines().collect();
+        assert_eq!(
+            lines,
+            [
+                "sha2-0_10_9 = { package = \"sha2\", version = \"=0.10.9\", default-features = false, features = [] }",
+                "sha2-0_11_1 = { package = \"sha2\", version = \"=0.11.1\", default-features = false, features = [\"std\"] }",
+                "tokio-1_54_1 = { package = \"tokio\", version = \"=1.54.1\", default-features = false, features = [\"rt\", \"time\"] }",
+            ],
+            "transitive (mio) and dev (proptest) dependencies are left out"
+        );
     }
 
     #[test]
