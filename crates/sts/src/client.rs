@@ -4,9 +4,11 @@ use std::time::Duration;
 
 use awsauth_core::{Context, Credentials, Provenance, REDACTED, SecretString};
 use awsauth_http::{
-    HeaderValue, HttpClient, HttpError, HttpRequest, HttpResponse, HttpSettings, Method, Retry,
-    default_classifier,
+    Bytes, HeaderValue, HttpClient, HttpError, HttpRequest, HttpResponse, HttpSettings, Method,
+    Retry, default_classifier,
 };
+
+use zeroize::Zeroizing;
 
 use crate::xml::{self, CallerIdentity};
 use crate::{
@@ -357,11 +359,7 @@ impl StsClient {
         })?;
         let shown = endpoint.to_string();
         let fail = |kind| StsError::new(op, kind).at(&shown).for_role(role_arn);
-        let body = form_urlencoded::Serializer::new(String::new())
-            .append_pair("Action", op.as_str())
-            .append_pair("Version", API_VERSION)
-            .extend_pairs(params)
-            .finish();
+        let body = form_body(&[("Action", op.as_str()), ("Version", API_VERSION)], params);
         let mut request = HttpRequest::new(Method::POST, endpoint.url().clone())
             .header(
                 http_header("content-type"),
@@ -371,7 +369,9 @@ impl StsClient {
                 http_header("user-agent"),
                 HeaderValue::from_static(concat!("awsauth/", env!("CARGO_PKG_VERSION"))),
             )
-            .body(body)
+            // The web identity token travels in the body: the buffer is zeroized when the last
+            // reference to it (a retry's clone included) is dropped.
+            .body(Bytes::from_owner(body))
             .allow_proxy(true);
         if let Some(credentials) = signer {
             SigV4Signer::new(endpoint.signing_region(), SIGNING_SERVICE, cx.now())
@@ -414,6 +414,20 @@ impl StsClient {
         }
         Ok((endpoint, response))
     }
+}
+
+/// The form-encoded body of `head` then `params`, in a buffer sized for the worst case up front
+/// (every byte percent-encoded), so it never reallocates and leaves no unzeroized copy of a
+/// token behind; zeroized on drop.
+fn form_body(head: &[(&str, &str)], params: &[(&str, &str)]) -> Zeroizing<Vec<u8>> {
+    let worst_case: usize = head
+        .iter()
+        .chain(params)
+        .map(|(key, value)| 3 * (key.len() + value.len()) + 2)
+        .sum();
+    let mut serializer = form_urlencoded::Serializer::new(String::with_capacity(worst_case));
+    serializer.extend_pairs(head).extend_pairs(params);
+    Zeroizing::new(serializer.finish().into_bytes())
 }
 
 fn http_header(name: &'static str) -> awsauth_http::HeaderName {
@@ -487,6 +501,34 @@ fn clean_message(message: &str, secret: Option<&SecretString>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_form_body_is_built_in_one_buffer_that_never_grows() {
+        // Every byte of this "token" needs percent-encoding: the worst case for the estimate.
+        let token = "/+=\u{e9}&% \u{1F600}".repeat(40);
+        let head = [
+            ("Action", "AssumeRoleWithWebIdentity"),
+            ("Version", API_VERSION),
+        ];
+        let params = [
+            ("RoleArn", "arn:aws:iam::123456789012:role/r"),
+            ("WebIdentityToken", token.as_str()),
+        ];
+        let body = form_body(&head, &params);
+        let worst_case: usize = head
+            .iter()
+            .chain(&params)
+            .map(|(k, v)| 3 * (k.len() + v.len()) + 2)
+            .sum();
+        // Had the buffer grown, the old allocation would hold the token, unzeroized.
+        assert_eq!(body.capacity(), worst_case, "the buffer was reallocated");
+        let text = std::str::from_utf8(&body).unwrap();
+        assert!(text.starts_with("Action=AssumeRoleWithWebIdentity&Version=2011-06-15&RoleArn="));
+        let decoded: Vec<(String, String)> = form_urlencoded::parse(text.as_bytes())
+            .into_owned()
+            .collect();
+        assert_eq!(decoded[3], ("WebIdentityToken".to_owned(), token.clone()));
+    }
 
     #[test]
     fn messages_are_bounded_and_scrubbed() {
