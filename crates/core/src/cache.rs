@@ -117,7 +117,7 @@ pub struct CacheBuilder {
     settings: Settings,
 }
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Settings {
     advisory: Duration,
     mandatory: Duration,
@@ -126,6 +126,17 @@ struct Settings {
     backoff_max: Duration,
     recheck: Option<Duration>,
 }
+
+/// What [`CachedSource::builder`] starts from; kept once, not in every cache (a server may
+/// hold a hundred thousand).
+const DEFAULT_SETTINGS: Settings = Settings {
+    advisory: CacheBuilder::DEFAULT_ADVISORY_WINDOW,
+    mandatory: CacheBuilder::DEFAULT_MANDATORY_WINDOW,
+    load_timeout: CacheBuilder::DEFAULT_LOAD_TIMEOUT,
+    backoff_initial: CacheBuilder::DEFAULT_BACKOFF_INITIAL,
+    backoff_max: CacheBuilder::DEFAULT_BACKOFF_MAX,
+    recheck: None,
+};
 
 impl CacheBuilder {
     /// Default advisory window: 15 minutes before expiry.
@@ -186,7 +197,7 @@ impl CacheBuilder {
         CachedSource {
             shared: Arc::new(Shared {
                 source: self.source,
-                settings,
+                settings: (settings != DEFAULT_SETTINGS).then(|| Box::new(settings)),
                 current: ArcSwapOption::empty(),
                 state: Mutex::new(State::default()),
             }),
@@ -242,14 +253,7 @@ impl CachedSource {
     pub fn builder_shared(source: Arc<dyn CredentialSource>) -> CacheBuilder {
         CacheBuilder {
             source,
-            settings: Settings {
-                advisory: CacheBuilder::DEFAULT_ADVISORY_WINDOW,
-                mandatory: CacheBuilder::DEFAULT_MANDATORY_WINDOW,
-                load_timeout: CacheBuilder::DEFAULT_LOAD_TIMEOUT,
-                backoff_initial: CacheBuilder::DEFAULT_BACKOFF_INITIAL,
-                backoff_max: CacheBuilder::DEFAULT_BACKOFF_MAX,
-                recheck: None,
-            },
+            settings: DEFAULT_SETTINGS,
         }
     }
 
@@ -290,7 +294,7 @@ impl CachedSource {
             next_refresh: entry.as_ref().and_then(|e| e.refresh_at),
             refreshing: state.flight.is_some(),
             consecutive_failures: state.failures,
-            last_error: state.last_error.clone(),
+            last_error: state.last_error.as_deref().cloned(),
         }
     }
 
@@ -305,7 +309,7 @@ impl fmt::Debug for CachedSource {
         let entry = self.shared.current.load();
         f.debug_struct("CachedSource")
             .field("source", &self.shared.source)
-            .field("settings", &self.shared.settings)
+            .field("settings", self.shared.settings())
             .field(
                 "cached_expiry",
                 &entry.as_ref().map(|e| match e.credentials.expiry() {
@@ -347,7 +351,7 @@ impl CredentialSource for CachedSource {
     /// This cache's own re-check interval, so a cache wrapped in another one is read again as
     /// often as it refreshes itself.
     fn recheck_interval(&self) -> Option<Duration> {
-        self.shared.settings.recheck
+        self.shared.settings().recheck
     }
 
     #[inline]
@@ -405,12 +409,14 @@ struct State {
     flight: Option<Flight>,
     flights_started: u64,
     failures: u32,
-    last_error: Option<CredentialError>,
+    /// Boxed: rarely set, and the cache is kept per data source.
+    last_error: Option<Box<CredentialError>>,
 }
 
 struct Shared {
     source: Arc<dyn CredentialSource>,
-    settings: Settings,
+    /// `None`: the defaults ([`DEFAULT_SETTINGS`]).
+    settings: Option<Box<Settings>>,
     /// Written only while `state` is locked, read without it.
     current: ArcSwapOption<Entry>,
     state: Mutex<State>,
@@ -431,6 +437,10 @@ type RefreshFuture = Pin<Box<dyn Future<Output = ()> + Send>>;
 const MAX_ABANDONED: usize = 3;
 
 impl Shared {
+    fn settings(&self) -> &Settings {
+        self.settings.as_deref().unwrap_or(&DEFAULT_SETTINGS)
+    }
+
     fn lock(&self) -> MutexGuard<'_, State> {
         // Every critical section leaves the state consistent before anything can panic in it.
         self.state.lock().unwrap_or_else(|e| e.into_inner())
@@ -530,7 +540,7 @@ impl Shared {
         // The deadline is fixed now, not when the task first runs. The guard exists before the
         // future is first polled, so even a refresh dropped unpolled (its runtime shutting
         // down) frees the slot and answers the waiters.
-        let timer = cx.clock().sleep(self.settings.load_timeout);
+        let timer = cx.clock().sleep(self.settings().load_timeout);
         let flight = FlightGuard {
             shared: Arc::clone(self),
             cx: cx.clone(),
@@ -583,7 +593,7 @@ impl Shared {
             Err(err) => err,
         };
         state.failures = state.failures.saturating_add(1);
-        state.last_error = Some(err.clone());
+        state.last_error = Some(Box::new(err.clone()));
         let failures = state.failures;
         let entry = self.current.load_full();
         let Some(entry) = entry.filter(|e| e.is_valid(now)) else {
@@ -610,7 +620,7 @@ impl Shared {
     }
 
     fn entry_for(&self, cx: &Context, credentials: Credentials, now: SystemTime) -> Entry {
-        let recheck_at = self.settings.recheck.map(|every| now + every);
+        let recheck_at = self.settings().recheck.map(|every| now + every);
         let Some(expiry) = credentials.expiry() else {
             return Entry {
                 credentials,
@@ -619,8 +629,11 @@ impl Shared {
             };
         };
         let lifetime = expiry.duration_since(now).unwrap_or_default();
-        let (advisory, mandatory) =
-            scaled_windows(self.settings.advisory, self.settings.mandatory, lifetime);
+        let (advisory, mandatory) = scaled_windows(
+            self.settings().advisory,
+            self.settings().mandatory,
+            lifetime,
+        );
         let jitter = cx.jitter((advisory - mandatory) / 4);
         let advisory_at = expiry.checked_sub(advisory).unwrap_or(now) + jitter;
         let wait_from = expiry.checked_sub(mandatory).unwrap_or(now);
@@ -639,10 +652,10 @@ impl Shared {
     fn backoff(&self, cx: &Context, failures: u32) -> Duration {
         let exponent = failures.saturating_sub(1).min(31);
         let full = self
-            .settings
+            .settings()
             .backoff_initial
             .saturating_mul(1 << exponent)
-            .min(self.settings.backoff_max);
+            .min(self.settings().backoff_max);
         full / 2 + cx.jitter(full - full / 2)
     }
 }
@@ -697,7 +710,7 @@ impl FlightGuard {
             Err(CredentialError::timed_out(
                 shared.source.name(),
                 "no credentials within the cache's load timeout",
-                shared.settings.load_timeout,
+                shared.settings().load_timeout,
             ))
         });
         self.complete(result);

@@ -202,7 +202,8 @@ pub struct AssumedRole {
 #[derive(Debug, Clone, Default)]
 pub struct StsClient {
     endpoint: EndpointConfig,
-    settings: Option<HttpSettings>,
+    /// Boxed: usually unset, and a server may keep one client per data source.
+    settings: Option<Box<HttpSettings>>,
 }
 
 impl StsClient {
@@ -245,7 +246,7 @@ impl StsClient {
 
     /// Time-outs, attempts and the body cap ([`HttpSettings::sts`] by default).
     pub fn http_settings(mut self, settings: HttpSettings) -> Self {
-        self.settings = Some(settings);
+        self.settings = Some(Box::new(settings));
         self
     }
 
@@ -383,7 +384,11 @@ impl StsClient {
                     })
                 })?;
         }
-        let settings = self.settings.clone().unwrap_or_else(HttpSettings::sts);
+        let settings = self
+            .settings
+            .as_deref()
+            .cloned()
+            .unwrap_or_else(HttpSettings::sts);
         tracing::debug!(operation = %op, endpoint = %shown, role_arn = role_arn.unwrap_or("-"), signed = signer.is_some(), "calling STS");
         let response = HttpClient::from_context(cx)
             .send(cx, request, &settings, classify)
