@@ -4,26 +4,14 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use awsauth_core::{
-    CachedSource, CredentialSource, CredentialSourceExt, ErrorKind, Status, cache, only,
-};
+use awsauth_core::{CredentialSource, CredentialSourceExt, ErrorKind, Status, cache, only};
 
 use awsauth_core::{Context, CredentialError, Credentials, async_trait};
 
-use super::upstream::{Answer, Upstream, manual_context};
+use super::upstream::{Answer, Upstream, manual_context, settle, until_calls};
 
 const MIN: Duration = Duration::from_secs(60);
 const HOUR: Duration = Duration::from_secs(3600);
-
-async fn settle(cached: &CachedSource) {
-    for _ in 0..10_000 {
-        if !cached.status().refreshing {
-            return;
-        }
-        tokio::task::yield_now().await;
-    }
-    panic!("the refresh never finished");
-}
 
 #[tokio::test]
 async fn resolve_serves_the_cached_credentials_through_arc_box_and_only() {
@@ -69,12 +57,7 @@ async fn resolve_in_the_advisory_window_starts_the_refresh_like_provide() {
     clock.advance(50 * MIN);
     // Still served at once, and the background refresh has been started.
     assert!(shared.resolve(&cx).await.unwrap().ptr_eq(&first));
-    for _ in 0..10_000 {
-        if upstream.calls() == 2 {
-            break;
-        }
-        tokio::task::yield_now().await;
-    }
+    until_calls(&upstream, 2).await;
     assert_eq!(upstream.calls(), 2, "the advisory read started one refresh");
     settle(&cached).await;
 

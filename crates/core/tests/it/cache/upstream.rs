@@ -8,7 +8,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use awsauth_core::{
-    Clock, Context, CredentialError, CredentialSource, Credentials, ManualClock, async_trait,
+    CachedSource, Clock, Context, CredentialError, CredentialSource, Credentials, ManualClock,
+    async_trait,
 };
 use tokio::sync::watch;
 
@@ -173,4 +174,29 @@ pub(super) fn manual_context(seed: u64) -> (ManualClock, Context) {
         .random(awsauth_core::SeededRandom::new(seed))
         .build();
     (clock, cx)
+}
+
+/// Lets spawned refreshes run until none is in flight (a step count, not a time limit).
+pub(super) async fn settle(cache: &CachedSource) {
+    for _ in 0..10_000 {
+        if !cache.status().refreshing {
+            return;
+        }
+        tokio::task::yield_now().await;
+    }
+    panic!("the refresh never finished");
+}
+
+/// Lets spawned tasks run until the upstream has been called `n` times.
+pub(super) async fn until_calls(upstream: &Upstream, n: usize) {
+    for _ in 0..10_000 {
+        if upstream.calls() >= n {
+            return;
+        }
+        tokio::task::yield_now().await;
+    }
+    panic!(
+        "the upstream was called {} times, not {n}",
+        upstream.calls()
+    );
 }

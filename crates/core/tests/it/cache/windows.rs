@@ -12,36 +12,11 @@ use awsauth_core::{
 };
 
 use super::logs::Logs;
-use super::upstream::{Answer, SECRET, Upstream, manual_context};
+use super::upstream::{Answer, SECRET, Upstream, manual_context, settle, until_calls};
 
 const SEC: Duration = Duration::from_secs(1);
 const MIN: Duration = Duration::from_secs(60);
 const HOUR: Duration = Duration::from_secs(3600);
-
-/// Lets spawned refreshes run until none is in flight (a step count, not a time limit).
-async fn settle(cache: &CachedSource) {
-    for _ in 0..10_000 {
-        if !cache.status().refreshing {
-            return;
-        }
-        tokio::task::yield_now().await;
-    }
-    panic!("the refresh never finished");
-}
-
-/// Lets spawned tasks run until the upstream has been called `n` times.
-async fn until_calls(upstream: &Upstream, n: usize) {
-    for _ in 0..10_000 {
-        if upstream.calls() >= n {
-            return;
-        }
-        tokio::task::yield_now().await;
-    }
-    panic!(
-        "the upstream was called {} times, not {n}",
-        upstream.calls()
-    );
-}
 
 fn since(later: SystemTime, earlier: SystemTime) -> Duration {
     later.duration_since(earlier).unwrap()
