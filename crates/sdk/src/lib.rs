@@ -2,8 +2,9 @@
 //!
 //! The bridge between awsauth and the AWS SDK for Rust, in both directions:
 //!
-//! - [`SdkCredentials`] makes any awsauth [`CredentialSource`] an SDK credentials provider, so
-//!   it plugs into every `aws-sdk-*` client (`credentials_provider(SdkCredentials::new(..))`).
+//! - [`SdkCredentials`] makes any awsauth
+//!   [`CredentialSource`](awsauth_core::CredentialSource) an SDK credentials provider, so it
+//!   plugs into every `aws-sdk-*` client (`credentials_provider(SdkCredentials::new(..))`).
 //! - [`FromSdk`] makes any aws-config provider — its `DefaultCredentialsChain`, SSO,
 //!   `credential_process` — an awsauth source, with `CredentialsNotLoaded` mapped to
 //!   [`NotConfigured`](awsauth_core::CredentialError::NotConfigured) so fallback keeps working.
