@@ -77,8 +77,26 @@ pub fn percentile(sorted: &[Duration], p: f64) -> Option<Duration> {
 /// Prints one `AWSAUTH-BENCH {json}` line (the protocol `cargo xtask bench` reads; see
 /// `xtask/src/bench.rs`) for a time measured against a peer: medians in nanoseconds.
 pub fn report_time(measure: &str, awsauth_ns: f64, peer_ns: Option<f64>, goal: &str, holds: bool) {
-    let peer = peer_ns.map_or_else(String::new, |ns| {
-        format!(",\"peer_ns\":{ns:.1},\"peer_name\":\"aws-config\"")
+    report_time_against(
+        measure,
+        awsauth_ns,
+        peer_ns.map(|ns| (ns, "aws-config")),
+        goal,
+        holds,
+    );
+}
+
+/// Like [`report_time`], with a peer that is not aws-config (the same operation under other
+/// conditions, say), named by `peer`'s second half.
+pub fn report_time_against(
+    measure: &str,
+    awsauth_ns: f64,
+    peer: Option<(f64, &str)>,
+    goal: &str,
+    holds: bool,
+) {
+    let peer = peer.map_or_else(String::new, |(ns, name)| {
+        format!(",\"peer_ns\":{ns:.1},\"peer_name\":{}", json_string(name))
     });
     println!(
         "AWSAUTH-BENCH {{\"measure\":{},\"awsauth_ns\":{awsauth_ns:.1}{peer},\"goal\":{},\"holds\":{holds}}}",
