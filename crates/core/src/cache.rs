@@ -61,6 +61,15 @@
 //! expiring credentials too: whichever comes first, re-check or advisory window, starts the
 //! refresh.
 //!
+//! # Reading
+//!
+//! Three ways, all answering the same credentials: [`CachedSource::current`] (synchronous, for
+//! a signer that already holds the time);
+//! [`resolve`](crate::CredentialSourceExt::resolve) (async, through any wrapper or an
+//! `Arc<dyn CredentialSource>`, with no allocation when fresh); and
+//! [`provide`](CredentialSource::provide) (what the trait requires; `#[async_trait]` boxes its
+//! future).
+//!
 //! # Runtime
 //!
 //! Refreshes run as tokio tasks, so a refresh outlives a caller that gives up waiting. Outside a
