@@ -344,7 +344,7 @@ impl CredentialSource for CachedSource {
     {
         let now = cx.now();
         match self.current(now) {
-            Some(credentials) => Box::pin(std::future::ready(Ok(credentials))),
+            Some(credentials) => Box::pin(Hit(Some(credentials))),
             None => Box::pin(self.shared.slow_path(cx, now)),
         }
     }
@@ -366,6 +366,21 @@ impl CredentialSource for CachedSource {
     #[inline]
     fn current(&self, now: SystemTime) -> Option<Credentials> {
         CachedSource::current(self, now)
+    }
+}
+
+/// The future of a hit: only the credentials (one word), so the box `provide` must return is
+/// the smallest allocation there is.
+struct Hit(Option<Credentials>);
+
+impl Future for Hit {
+    type Output = Outcome;
+
+    fn poll(mut self: Pin<&mut Self>, _: &mut std::task::Context<'_>) -> Poll<Outcome> {
+        Poll::Ready(Ok(self
+            .0
+            .take()
+            .expect("a cache hit's future polled after it completed")))
     }
 }
 
