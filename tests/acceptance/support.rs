@@ -253,6 +253,13 @@ where
             "scenario {name}: secret {secret:?} is too short to search for without false hits"
         );
     }
+    // Every callsite stays of interest to a global no-op subscriber, so none can cache "never"
+    // while a parallel scenario registers it: a leak scan must not miss a line.
+    static LISTEN_EVERYWHERE: std::sync::Once = std::sync::Once::new();
+    LISTEN_EVERYWHERE.call_once(|| {
+        let _ = tracing::subscriber::set_global_default(tracing_subscriber::registry());
+    });
+    tracing::callsite::rebuild_interest_cache();
     let capture = Capture::default();
     let dispatch = capture.dispatch();
     let on_start = dispatch.clone();

@@ -355,6 +355,12 @@ fn logs_of(f: impl FnOnce()) -> String {
         .with_max_level(tracing::Level::WARN)
         .with_writer(move || SharedWriter(Arc::clone(&sink)))
         .finish();
+    // Every callsite stays of interest to a global no-op subscriber, so none can cache "never"
+    // while a parallel test registers it (that would hide a line from this capture).
+    static LISTEN_EVERYWHERE: std::sync::Once = std::sync::Once::new();
+    LISTEN_EVERYWHERE.call_once(|| {
+        let _ = tracing::subscriber::set_global_default(tracing_subscriber::registry());
+    });
     tracing::subscriber::with_default(subscriber, || {
         // Callsites first hit by a parallel test while no subscriber listened may have cached
         // "never"; recompute so this capture sees its warnings.

@@ -139,6 +139,12 @@ impl Captured {
             .with_ansi(false)
             .with_writer(move || sink.clone())
             .finish();
+        // Every callsite stays of interest to a global no-op subscriber, so none can cache "never"
+        // while a parallel test registers it (that would hide a line from this capture).
+        static LISTEN_EVERYWHERE: std::sync::Once = std::sync::Once::new();
+        LISTEN_EVERYWHERE.call_once(|| {
+            let _ = tracing::subscriber::set_global_default(tracing_subscriber::registry());
+        });
         let guard = tracing::subscriber::set_default(subscriber);
         // Callsites first hit while no subscriber listened cache "never"; with tests running in
         // parallel that race can hide a log line from this capture, so recompute interest.

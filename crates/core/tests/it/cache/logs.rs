@@ -17,8 +17,14 @@ impl Logs {
     /// Records every event on this thread until the guard is dropped (use a current-thread
     /// runtime so spawned tasks run on it too).
     pub(super) fn capture() -> (Self, DefaultGuard) {
+        // Every callsite stays of interest to a global subscriber that drops everything, so
+        // none can cache "never" while a parallel test registers it (that would hide a line).
+        static LISTEN_EVERYWHERE: std::sync::Once = std::sync::Once::new();
+        LISTEN_EVERYWHERE.call_once(|| {
+            let _ = tracing::subscriber::set_global_default(Capture(None));
+        });
         let logs = Self::default();
-        let guard = tracing::subscriber::set_default(Capture(logs.clone()));
+        let guard = tracing::subscriber::set_default(Capture(Some(logs.clone())));
         // Callsites first hit while no subscriber listened cache "never"; with tests running in
         // parallel that race can hide a log line from this capture, so recompute interest.
         tracing::callsite::rebuild_interest_cache();
@@ -30,7 +36,8 @@ impl Logs {
     }
 }
 
-struct Capture(Logs);
+/// Records into the logs, or (`None`) drops every event.
+struct Capture(Option<Logs>);
 
 struct Line<'a>(&'a mut String);
 
@@ -54,9 +61,12 @@ impl Subscriber for Capture {
     fn record_follows_from(&self, _: &Id, _: &Id) {}
 
     fn event(&self, event: &Event<'_>) {
+        let Some(logs) = &self.0 else {
+            return;
+        };
         let mut line = event.metadata().level().to_string();
         event.record(&mut Line(&mut line));
-        (self.0).0.lock().unwrap().push(line);
+        logs.0.lock().unwrap().push(line);
     }
 
     fn enter(&self, _: &Id) {}
