@@ -4,7 +4,10 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use awsauth_core::{Context, CredentialError};
-use awsauth_imds::{PROFILE_ENDPOINT_KEY, PROFILE_ENDPOINT_MODE_KEY};
+use awsauth_imds::{
+    ImdsClient, ImdsClientBuilder, PROFILE_ENDPOINT_KEY, PROFILE_ENDPOINT_MODE_KEY,
+    PROFILE_NUM_ATTEMPTS_KEY, PROFILE_TIMEOUT_KEY,
+};
 use awsauth_profile::{FileLocations, LoadedProfiles, ProfileCache, selected_profile};
 
 /// The profile key giving a profile's region.
@@ -28,6 +31,27 @@ pub(crate) struct ProfileSettings {
     pub(crate) region: Option<String>,
     pub(crate) imds_endpoint: Option<String>,
     pub(crate) imds_endpoint_mode: Option<String>,
+    pub(crate) imds_timeout: Option<String>,
+    pub(crate) imds_num_attempts: Option<String>,
+}
+
+impl ProfileSettings {
+    /// `builder` with this profile's IMDS endpoint and retry settings added (they rank below
+    /// the environment variables and below what `builder` set in code).
+    pub(crate) fn imds_client(&self, builder: ImdsClientBuilder) -> ImdsClient {
+        builder
+            .profile_settings(
+                self.profile.clone(),
+                self.imds_endpoint.clone(),
+                self.imds_endpoint_mode.clone(),
+            )
+            .profile_retry_settings(
+                self.profile.clone(),
+                self.imds_timeout.clone(),
+                self.imds_num_attempts.clone(),
+            )
+            .build()
+    }
 }
 
 impl ProfileFiles {
@@ -53,7 +77,8 @@ impl ProfileFiles {
         self.cache.load(cx, &self.locations(cx))
     }
 
-    /// The selected profile's `region` and IMDS endpoint settings, when the profile exists.
+    /// The selected profile's `region` and IMDS endpoint and retry settings, when the profile
+    /// exists.
     pub(crate) fn settings_in(&self, cx: &Context, loaded: &LoadedProfiles) -> ProfileSettings {
         let profile = self.selected(cx);
         let section = loaded.set().profile(&profile);
@@ -62,6 +87,8 @@ impl ProfileFiles {
             region: get(REGION_KEY),
             imds_endpoint: get(PROFILE_ENDPOINT_KEY),
             imds_endpoint_mode: get(PROFILE_ENDPOINT_MODE_KEY),
+            imds_timeout: get(PROFILE_TIMEOUT_KEY),
+            imds_num_attempts: get(PROFILE_NUM_ATTEMPTS_KEY),
             profile,
         }
     }

@@ -13,11 +13,13 @@ use crate::files::{ProfileFiles, ProfileSettings};
 
 /// The instance role's credentials from IMDS ([`ImdsSource`]), with the endpoint settings of
 /// the selected profile (`ec2_metadata_service_endpoint`, `ec2_metadata_service_endpoint_mode`)
-/// as the SDKs apply them: below `AWS_EC2_METADATA_SERVICE_ENDPOINT(_MODE)`, above the default.
+/// as the SDKs apply them: below `AWS_EC2_METADATA_SERVICE_ENDPOINT(_MODE)`, above the default;
+/// and its retry settings (`metadata_service_timeout`, `metadata_service_num_attempts`) as the
+/// AWS CLI does: below `AWS_METADATA_SERVICE_TIMEOUT` / `AWS_METADATA_SERVICE_NUM_ATTEMPTS`.
 ///
 /// The profile is read at call time (cached until its file changes). The underlying
 /// [`ImdsSource`] — its session token, learned role and last good credentials (static
-/// stability) — is kept as long as those two settings stay the same.
+/// stability) — is kept as long as those settings stay the same.
 ///
 /// This is the IMDS link of [`default_chain`](crate::default_chain) and the source behind
 /// Grafana's `ec2_iam_role` auth type.
@@ -88,15 +90,7 @@ impl ProfileAwareImds {
         {
             return Arc::clone(source);
         }
-        let client = self
-            .client
-            .clone()
-            .profile_settings(
-                settings.profile.clone(),
-                settings.imds_endpoint.clone(),
-                settings.imds_endpoint_mode.clone(),
-            )
-            .build();
+        let client = settings.imds_client(self.client.clone());
         let source = Arc::new(ImdsSource::builder().client(client).build());
         *built = Some((settings, Arc::clone(&source)));
         source

@@ -274,13 +274,7 @@ fn execute(key: &BuildKey, sts: &StsOptions) -> Arc<dyn CredentialSource> {
             let inner: Arc<dyn CredentialSource> = match step.name {
                 NamedSource::Environment => Arc::new(EnvSource::new()),
                 NamedSource::Ec2InstanceMetadata => {
-                    let client = ImdsClient::builder()
-                        .profile_settings(
-                            settings.profile.clone(),
-                            settings.imds_endpoint.clone(),
-                            settings.imds_endpoint_mode.clone(),
-                        )
-                        .build();
+                    let client = settings.imds_client(ImdsClient::builder());
                     Arc::new(ImdsSource::builder().client(client).build())
                 }
                 NamedSource::EcsContainer => Arc::new(ContainerSource::new()),

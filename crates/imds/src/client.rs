@@ -16,6 +16,7 @@ use crate::SOURCE_NAME;
 use crate::endpoint::{
     DISABLED_ENV, EndpointConfig, EndpointMode, ProfileSettings, ResolvedEndpoint, disabled,
 };
+use crate::retries::{ProfileRetries, Retries};
 
 /// The token path.
 pub(crate) const TOKEN_PATH: &str = "/latest/api/token";
@@ -68,6 +69,7 @@ struct CachedToken {
 struct Inner {
     endpoint: EndpointConfig,
     settings: HttpSettings,
+    retries: Retries,
     token_ttl: Duration,
     allow_v1_fallback: bool,
     /// An async mutex: concurrent callers wait for one token request instead of each sending
@@ -133,6 +135,7 @@ impl ImdsClient {
         ImdsClientBuilder {
             endpoint: EndpointConfig::default(),
             settings: HttpSettings::metadata(),
+            retries: Retries::default(),
             token_ttl: MAX_TOKEN_TTL,
             allow_v1_fallback: false,
         }
@@ -145,9 +148,21 @@ impl ImdsClient {
         self.inner.endpoint.resolve(cx)
     }
 
-    /// The HTTP settings every request uses.
+    /// The HTTP settings set in code (or the defaults), before `AWS_METADATA_SERVICE_TIMEOUT`,
+    /// `AWS_METADATA_SERVICE_NUM_ATTEMPTS` or the profile adjust them; see
+    /// [`settings_in`](Self::settings_in).
     pub fn settings(&self) -> &HttpSettings {
         &self.inner.settings
+    }
+
+    /// The HTTP settings requests use in `cx`: [`settings`](Self::settings) adjusted by the
+    /// environment and the profile. A value there that is not a usable number is an
+    /// [`InvalidConfiguration`](CredentialError::InvalidConfiguration) naming it.
+    pub fn settings_in(&self, cx: &Context) -> Result<HttpSettings, CredentialError> {
+        self.inner
+            .retries
+            .apply(cx, &self.inner.settings)
+            .map(std::borrow::Cow::into_owned)
     }
 
     /// Whether a failed token request falls back to IMDSv1 (off unless enabled).
@@ -199,14 +214,19 @@ impl ImdsClient {
             )));
         }
         let endpoint = self.resolve_endpoint(cx)?;
-        let token = self.token(cx, &endpoint).await?;
-        let mut response = self.get_once(cx, &endpoint, path, token.as_ref()).await?;
+        let settings = self.inner.retries.apply(cx, &self.inner.settings)?;
+        let token = self.token(cx, &endpoint, &settings).await?;
+        let mut response = self
+            .get_once(cx, &endpoint, &settings, path, token.as_ref())
+            .await?;
         if response.status == StatusCode::UNAUTHORIZED {
             if let Some(rejected) = token {
                 tracing::debug!(endpoint = %endpoint.url(), path, "IMDS rejected the session token; fetching a new one");
                 self.forget_token(&rejected).await;
-                let fresh = self.token(cx, &endpoint).await?;
-                response = self.get_once(cx, &endpoint, path, fresh.as_ref()).await?;
+                let fresh = self.token(cx, &endpoint, &settings).await?;
+                response = self
+                    .get_once(cx, &endpoint, &settings, path, fresh.as_ref())
+                    .await?;
             }
             if response.status == StatusCode::UNAUTHORIZED {
                 let hint = if self.inner.allow_v1_fallback {
@@ -236,6 +256,7 @@ impl ImdsClient {
         &self,
         cx: &Context,
         endpoint: &ResolvedEndpoint,
+        settings: &HttpSettings,
         path: &str,
         token: Option<&SecretString>,
     ) -> Result<HttpResponse, Failure> {
@@ -254,7 +275,7 @@ impl ImdsClient {
             request = request.header(HeaderName::from_static(TOKEN_HEADER), value);
         }
         HttpClient::from_context(cx)
-            .send(cx, request, &self.inner.settings, default_classifier)
+            .send(cx, request, settings, default_classifier)
             .await
             .map_err(|e| http_failure(e, endpoint))
     }
@@ -265,6 +286,7 @@ impl ImdsClient {
         &self,
         cx: &Context,
         endpoint: &ResolvedEndpoint,
+        settings: &HttpSettings,
     ) -> Result<Option<SecretString>, Failure> {
         let mut cached = self.inner.token.lock().await;
         if let Some(token) = cached.as_ref()
@@ -280,7 +302,7 @@ impl ImdsClient {
             HeaderValue::from(ttl.as_secs()),
         );
         let outcome = HttpClient::from_context(cx)
-            .send(cx, request, &self.inner.settings, default_classifier)
+            .send(cx, request, settings, default_classifier)
             .await;
         let token_url = format!("{}{TOKEN_PATH}", endpoint.url());
         let response = match outcome {
@@ -439,6 +461,7 @@ impl Fetched {
 pub struct ImdsClientBuilder {
     endpoint: EndpointConfig,
     settings: HttpSettings,
+    retries: Retries,
     token_ttl: Duration,
     allow_v1_fallback: bool,
 }
@@ -476,21 +499,45 @@ impl ImdsClientBuilder {
         self
     }
 
-    /// All HTTP settings at once (defaults: [`HttpSettings::metadata`]).
+    /// The profile's `metadata_service_timeout` and `metadata_service_num_attempts` values, as
+    /// read by whoever parses profiles; `profile` is the profile's name (for error messages).
+    /// They rank below `AWS_METADATA_SERVICE_TIMEOUT` / `AWS_METADATA_SERVICE_NUM_ATTEMPTS` and
+    /// above the client's defaults; a value set in code beats all of them.
+    pub fn profile_retry_settings(
+        mut self,
+        profile: impl Into<String>,
+        timeout: Option<String>,
+        num_attempts: Option<String>,
+    ) -> Self {
+        self.retries.profile = Some(ProfileRetries {
+            profile: profile.into(),
+            timeout,
+            num_attempts,
+        });
+        self
+    }
+
+    /// All HTTP settings at once (defaults: [`HttpSettings::metadata`]). The time-outs and
+    /// attempts given here are not adjusted by the environment or the profile.
     pub fn http_settings(mut self, settings: HttpSettings) -> Self {
         self.settings = settings;
+        self.retries.explicit_timeout = true;
+        self.retries.explicit_attempts = true;
         self
     }
 
-    /// Time allowed to connect (default 1 s).
+    /// Time allowed to connect (default 1 s, or `AWS_METADATA_SERVICE_TIMEOUT`; this wins).
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.settings.connect_timeout = timeout;
+        self.retries.explicit_timeout = true;
         self
     }
 
-    /// Time allowed for one attempt, body included (default 1 s).
+    /// Time allowed for one attempt, body included (default 1 s, or
+    /// `AWS_METADATA_SERVICE_TIMEOUT`; this wins).
     pub fn attempt_timeout(mut self, timeout: Duration) -> Self {
         self.settings.attempt_timeout = timeout;
+        self.retries.explicit_timeout = true;
         self
     }
 
@@ -500,9 +547,11 @@ impl ImdsClientBuilder {
         self
     }
 
-    /// Attempts per request (default 3; at least 1).
+    /// Attempts per request (default 3, or `AWS_METADATA_SERVICE_NUM_ATTEMPTS`; this wins; at
+    /// least 1).
     pub fn max_attempts(mut self, attempts: u32) -> Self {
         self.settings.max_attempts = attempts.max(1);
+        self.retries.explicit_attempts = true;
         self
     }
 
@@ -528,6 +577,7 @@ impl ImdsClientBuilder {
             inner: Arc::new(Inner {
                 endpoint: self.endpoint,
                 settings: self.settings,
+                retries: self.retries,
                 token_ttl: self.token_ttl,
                 allow_v1_fallback: self.allow_v1_fallback,
                 token: Mutex::new(None),

@@ -307,9 +307,13 @@ impl CredentialSource for ImdsSource {
         } else if let Some(role) = self.role.as_deref().filter(|r| !parse::is_role_name(r)) {
             Explanation::new(SOURCE_NAME, Status::Invalid, invalid_role(role).message())
         } else {
-            match self.client.resolve_endpoint(cx) {
+            match self
+                .client
+                .resolve_endpoint(cx)
+                .and_then(|endpoint| Ok((endpoint, self.client.settings_in(cx)?)))
+            {
                 Err(err) => Explanation::new(SOURCE_NAME, Status::Invalid, err.message()),
-                Ok(endpoint) => {
+                Ok((endpoint, _)) => {
                     let role = match &self.role {
                         Some(role) => format!("the configured role `{role}`"),
                         None => "the role attached to the instance".to_owned(),

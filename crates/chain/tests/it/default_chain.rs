@@ -2,6 +2,7 @@
 
 use awsauth_chain::{DefaultChain, StsOptions, default_chain};
 use awsauth_core::{Context, CredentialSource, ErrorKind, MemFs, Status};
+use awsauth_testkit::Fault;
 
 use crate::support::*;
 
@@ -171,6 +172,31 @@ async fn the_imds_link_reads_the_profiles_endpoint() {
     assert_eq!(
         creds.provenance().to_string(),
         "imds:role/awsauth-demo-role"
+    );
+}
+
+#[tokio::test]
+async fn the_imds_link_tries_as_often_as_the_profile_says() {
+    let imds = imds(None).await;
+    // Every request answers 503 for a while: how many arrive is how many attempts were made.
+    imds.inject(Fault::Status(503), 100);
+    let fs = files();
+    fs.insert(
+        CONFIG,
+        format!(
+            "[profile box]\nec2_metadata_service_endpoint = {}\nmetadata_service_num_attempts = 1\n",
+            imds.endpoint()
+        ),
+    );
+    let cx = cx(&[("AWS_PROFILE", "box")], &fs);
+    default_chain(StsOptions::new())
+        .provide(&cx)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        imds.received_requests(),
+        1,
+        "one attempt, as the profile says"
     );
 }
 

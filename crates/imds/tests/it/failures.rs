@@ -10,22 +10,6 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use crate::support::*;
 
-async fn with_credentials_response(response: ResponseTemplate) -> MockServer {
-    let server = MockServer::start().await;
-    mount_token(&server).await;
-    Mock::given(method("GET"))
-        .and(path(EXTENDED))
-        .respond_with(ResponseTemplate::new(200).set_body_string(ROLE))
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path(format!("{EXTENDED}{ROLE}")))
-        .respond_with(response)
-        .mount(&server)
-        .await;
-    server
-}
-
 #[tokio::test]
 async fn no_role_is_not_configured() {
     let server = MockServer::start().await;
@@ -85,14 +69,7 @@ async fn disabled_by_the_environment_sends_nothing() {
 #[tokio::test]
 async fn a_slow_endpoint_is_cut_by_the_attempt_timeout() {
     let server = MockServer::start().await;
-    Mock::given(method("PUT"))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_string(TOKEN)
-                .set_delay(Duration::from_secs(30)),
-        )
-        .mount(&server)
-        .await;
+    mount_slow_token(&server).await;
     let settings = HttpSettings {
         attempt_timeout: Duration::from_millis(200),
         max_attempts: 2,

@@ -4,6 +4,7 @@
 mod endpoint;
 mod failures;
 mod happy;
+mod retries;
 mod stability;
 mod support;
 mod token;

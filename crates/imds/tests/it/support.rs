@@ -188,3 +188,32 @@ impl Write for Logs {
 pub fn now() -> SystemTime {
     SystemTime::now()
 }
+
+/// A token, a role listing, and `response` for the role's credentials.
+pub async fn with_credentials_response(response: ResponseTemplate) -> MockServer {
+    let server = MockServer::start().await;
+    mount_token(&server).await;
+    Mock::given(method("GET"))
+        .and(path(EXTENDED))
+        .respond_with(ResponseTemplate::new(200).set_body_string(ROLE))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(format!("{EXTENDED}{ROLE}")))
+        .respond_with(response)
+        .mount(&server)
+        .await;
+    server
+}
+
+/// A token endpoint that answers only after 30 seconds.
+pub async fn mount_slow_token(server: &MockServer) {
+    Mock::given(method("PUT"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_string(TOKEN)
+                .set_delay(Duration::from_secs(30)),
+        )
+        .mount(server)
+        .await;
+}
