@@ -1,10 +1,10 @@
 //! [`Transport`] (one attempt) and the hyper + rustls implementation.
 
-use std::collections::HashMap;
+use std::cell::RefCell;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Weak};
 use std::task::{Context as TaskContext, Poll};
 use std::time::Duration;
 
@@ -38,12 +38,33 @@ pub trait Transport: Send + Sync + fmt::Debug {
 type HyperClient = Client<HttpsConnector<ProxyConnector>, Full<Bytes>>;
 
 /// The default transport: hyper 1 over TCP, rustls (ring) with the Mozilla roots plus the
-/// platform's, HTTP/1.1, pooled connections. One client per (connect time-out, proxy) pair is
-/// built on first use and reused.
+/// platform's, HTTP/1.1, pooled connections.
+///
+/// One client (one connection pool) per (connect time-out, proxy) pair **per thread** is built
+/// on first use and reused. A pooled connection is driven by a task of the runtime that opened
+/// it, so a pool shared by two runtimes can hand one of them a connection that is dead (that
+/// runtime was dropped) or never driven (that runtime is idle) — a test per runtime, or a
+/// current-thread runtime used now and then beside the server's. A thread serves one runtime
+/// at a time (a worker thread belongs to its runtime for life), so per-thread pools never mix
+/// runtimes.
 pub struct HyperTransport {
     proxy: Option<ProxyConfig>,
     tls: Arc<rustls::ClientConfig>,
-    clients: Mutex<HashMap<(Duration, bool), HyperClient>>,
+    /// Names this transport's clients in each thread's cache; they are dropped from a cache
+    /// once the transport is gone.
+    owner: Arc<()>,
+}
+
+/// One thread's clients, of every [`HyperTransport`].
+struct CachedClient {
+    owner: Weak<()>,
+    connect_timeout: Duration,
+    proxied: bool,
+    client: HyperClient,
+}
+
+thread_local! {
+    static CLIENTS: RefCell<Vec<CachedClient>> = const { RefCell::new(Vec::new()) };
 }
 
 impl fmt::Debug for HyperTransport {
@@ -60,34 +81,54 @@ impl HyperTransport {
         Self {
             proxy,
             tls: Arc::new(tls_config()),
-            clients: Mutex::new(HashMap::new()),
+            owner: Arc::new(()),
         }
     }
 
+    /// This thread's client for these settings (see the type's documentation).
     fn client(&self, connect_timeout: Duration, proxied: bool) -> HyperClient {
-        let mut clients = self.clients.lock().unwrap_or_else(|e| e.into_inner());
-        clients
-            .entry((connect_timeout, proxied))
-            .or_insert_with(|| {
-                let mut http = HttpConnector::new();
-                http.enforce_http(false);
-                http.set_connect_timeout(Some(connect_timeout));
-                http.set_nodelay(true);
-                let connector = ProxyConnector {
-                    http,
-                    proxy: if proxied { self.proxy.clone() } else { None },
-                };
-                let https = hyper_rustls::HttpsConnectorBuilder::new()
-                    .with_tls_config((*self.tls).clone())
-                    .https_or_http()
-                    .enable_http1()
-                    .wrap_connector(connector);
-                Client::builder(TokioExecutor::new())
-                    .pool_idle_timeout(Duration::from_secs(30))
-                    .pool_max_idle_per_host(8)
-                    .build(https)
-            })
-            .clone()
+        let mine = Arc::as_ptr(&self.owner);
+        let cached = CLIENTS.try_with(|clients| {
+            let mut clients = clients.borrow_mut();
+            clients.retain(|c| c.owner.strong_count() > 0);
+            if let Some(c) = clients.iter().find(|c| {
+                std::ptr::eq(c.owner.as_ptr(), mine)
+                    && c.connect_timeout == connect_timeout
+                    && c.proxied == proxied
+            }) {
+                return c.client.clone();
+            }
+            let client = self.build_client(connect_timeout, proxied);
+            clients.push(CachedClient {
+                owner: Arc::downgrade(&self.owner),
+                connect_timeout,
+                proxied,
+                client: client.clone(),
+            });
+            client
+        });
+        // The thread is being torn down: a client of its own, unpooled in effect.
+        cached.unwrap_or_else(|_| self.build_client(connect_timeout, proxied))
+    }
+
+    fn build_client(&self, connect_timeout: Duration, proxied: bool) -> HyperClient {
+        let mut http = HttpConnector::new();
+        http.enforce_http(false);
+        http.set_connect_timeout(Some(connect_timeout));
+        http.set_nodelay(true);
+        let connector = ProxyConnector {
+            http,
+            proxy: if proxied { self.proxy.clone() } else { None },
+        };
+        let https = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_tls_config((*self.tls).clone())
+            .https_or_http()
+            .enable_http1()
+            .wrap_connector(connector);
+        Client::builder(TokioExecutor::new())
+            .pool_idle_timeout(Duration::from_secs(30))
+            .pool_max_idle_per_host(8)
+            .build(https)
     }
 }
 

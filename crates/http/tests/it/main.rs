@@ -307,3 +307,42 @@ async fn a_connect_that_hangs_is_unreachable_not_an_attempt_timeout() {
         .unwrap_err();
     assert!(err.is_unreachable(), "{err}");
 }
+
+/// A pooled connection is driven by a task of the runtime that opened it. When that runtime is
+/// alive but idle (not being driven), another runtime on another thread must open its own
+/// connection rather than send its request down one nobody drives.
+#[test]
+fn a_connection_pooled_by_an_idle_runtime_is_not_handed_to_another() {
+    let current_thread = || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+    };
+    let idle = current_thread();
+    let server = idle.block_on(async {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(200).set_body_string("ok"))
+            .mount(&server)
+            .await;
+        server
+    });
+    let url = format!("{}/x", server.uri());
+    let client = HttpClient::new(awsauth_http::HyperTransport::new(None));
+    let first = idle
+        .block_on(client.send_once(&cx(), get(&url), &fast()))
+        .unwrap();
+    assert_eq!(first.status.as_u16(), 200);
+    // `idle` keeps its pooled connection and is not driven from here on.
+    let second = std::thread::spawn({
+        let (client, url) = (client.clone(), url.clone());
+        move || current_thread().block_on(client.send_once(&cx(), get(&url), &fast()))
+    })
+    .join()
+    .unwrap();
+    let second = second.expect("the second runtime got a connection it can drive");
+    assert_eq!(second.status.as_u16(), 200);
+    drop(server);
+    drop(idle);
+}
