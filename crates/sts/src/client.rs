@@ -1,8 +1,8 @@
 //! [`StsClient`]: the three STS operations over the shared HTTP client.
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
-use awsauth_core::{Context, Credentials, Provenance, REDACTED, SecretString};
+use awsauth_core::{Context, Credentials, Provenance, REDACTED, SecretString, timefmt};
 use awsauth_http::{
     Bytes, HeaderValue, HttpClient, HttpError, HttpRequest, HttpResponse, HttpSettings, Method,
     Retry, default_classifier,
@@ -289,7 +289,7 @@ impl StsClient {
             .provenance
             .clone()
             .unwrap_or_else(|| Provenance::new(format!("assume-role:{}", input.role_arn)));
-        assumed(op, arn, &endpoint, &response, provenance)
+        assumed(op, arn, &endpoint, &response, provenance, cx.now())
     }
 
     /// `AssumeRoleWithWebIdentity` (unsigned). Validates `input` first; nothing is sent when it
@@ -320,7 +320,7 @@ impl StsClient {
             .provenance
             .clone()
             .unwrap_or_else(|| Provenance::new(format!("web-identity:{}", input.role_arn)));
-        assumed(op, arn, &endpoint, &response, provenance)
+        assumed(op, arn, &endpoint, &response, provenance, cx.now())
     }
 
     /// `GetCallerIdentity`, signed with `credentials`: who these credentials are.
@@ -445,6 +445,7 @@ fn assumed(
     endpoint: &ResolvedEndpoint,
     response: &HttpResponse,
     provenance: Provenance,
+    now: SystemTime,
 ) -> Result<AssumedRole, StsError> {
     let parsed = xml::parse_credentials(op, &response.body).map_err(|e| {
         StsError::new(
@@ -456,6 +457,17 @@ fn assumed(
         .at(endpoint.to_string())
         .for_role(role_arn)
     })?;
+    if parsed.expiration <= now {
+        return Err(StsError::new(
+            op,
+            StsErrorKind::ExpiredOnArrival {
+                expiration: timefmt::rfc3339(parsed.expiration),
+                now: timefmt::rfc3339(now),
+            },
+        )
+        .at(endpoint.to_string())
+        .for_role(role_arn));
+    }
     let credentials = Credentials::builder(parsed.access_key_id, parsed.secret_access_key)
         .session_token(parsed.session_token)
         .expiry(parsed.expiration)

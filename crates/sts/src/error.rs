@@ -212,6 +212,15 @@ pub enum StsErrorKind {
         /// What is missing or wrong (never the body itself).
         detail: String,
     },
+    /// STS issued credentials whose expiry is already past by this machine's clock: the
+    /// clock is most likely wrong (web identity requests are not signed, so nothing else
+    /// catches a clock that runs hours ahead).
+    ExpiredOnArrival {
+        /// The credentials' expiry (RFC 3339).
+        expiration: String,
+        /// The time here when they arrived (RFC 3339).
+        now: String,
+    },
 }
 
 /// An STS failure: the operation, the endpoint, the role (where there is one) and what went wrong.
@@ -280,6 +289,10 @@ impl fmt::Display for StsError {
             StsErrorKind::MalformedResponse { detail } => {
                 write!(f, ": unexpected response: {detail}")
             }
+            StsErrorKind::ExpiredOnArrival { expiration, now } => write!(
+                f,
+                ": the credentials issued expired at {expiration}, and it is {now} here; is the system clock right?"
+            ),
         }
     }
 }
@@ -388,6 +401,8 @@ impl StsError {
                     | HttpErrorKind::AttemptTimeout
                     | HttpErrorKind::TotalTimeout
             ),
+            // The clock may be corrected (NTP) before the next try.
+            StsErrorKind::ExpiredOnArrival { .. } => true,
             StsErrorKind::InvalidInput { .. }
             | StsErrorKind::InvalidEndpoint { .. }
             | StsErrorKind::MalformedResponse { .. } => false,

@@ -33,15 +33,15 @@ async fn requests(server: &MockServer) -> usize {
 
 #[tokio::test]
 async fn expiration_with_and_without_fractional_seconds() {
-    let hour = SystemTime::UNIX_EPOCH + Duration::from_secs(1_704_070_800);
+    let hour = SystemTime::UNIX_EPOCH + Duration::from_secs(4_859_744_400);
     for (text, expected) in [
-        ("2024-01-01T01:00:00Z", hour),
+        ("2124-01-01T01:00:00Z", hour),
         (
-            "2024-01-01T01:00:00.123456Z",
+            "2124-01-01T01:00:00.123456Z",
             hour + Duration::from_micros(123_456),
         ),
-        ("2024-01-01T01:00:00.5Z", hour + Duration::from_millis(500)),
-        ("2024-01-01T02:00:00+01:00", hour),
+        ("2124-01-01T01:00:00.5Z", hour + Duration::from_millis(500)),
+        ("2124-01-01T02:00:00+01:00", hour),
     ] {
         let server = answering(
             ResponseTemplate::new(200).set_body_string(credentials_xml("AssumeRole", text)),
@@ -61,7 +61,7 @@ async fn xml_variants_are_read() {
  <AssumeRoleResult>
   <SourceIdentity>me</SourceIdentity>
   <Credentials>
-   <Expiration>2024-01-01T01:00:00Z</Expiration>
+   <Expiration>2124-01-01T01:00:00Z</Expiration>
    <SessionToken>tok&amp;en</SessionToken>
    <SecretAccessKey>se&#x2F;cret</SecretAccessKey>
    <AccessKeyId>
@@ -87,10 +87,10 @@ async fn xml_variants_are_read() {
 
 #[tokio::test]
 async fn incomplete_or_malformed_success_bodies_are_provider_failures() {
-    let without_token = credentials_xml("AssumeRole", "2024-01-01T01:00:00Z")
+    let without_token = credentials_xml("AssumeRole", "2124-01-01T01:00:00Z")
         .replace(&format!("<SessionToken>{ISSUED_TOKEN}</SessionToken>"), "");
     let bad_expiry = credentials_xml("AssumeRole", "tomorrow");
-    let truncated = credentials_xml("AssumeRole", "2024-01-01T01:00:00Z")[..300].to_owned();
+    let truncated = credentials_xml("AssumeRole", "2124-01-01T01:00:00Z")[..300].to_owned();
     for (body, expect) in [
         (without_token, "SessionToken"),
         (bad_expiry, "Expiration"),
@@ -289,7 +289,7 @@ async fn a_hanging_server_is_cut_by_the_time_outs() {
 #[tokio::test]
 async fn an_oversized_body_is_refused() {
     let padding = "x".repeat(20 * 1024);
-    let body = credentials_xml("AssumeRole", "2024-01-01T01:00:00Z").replace(
+    let body = credentials_xml("AssumeRole", "2124-01-01T01:00:00Z").replace(
         "<PackedPolicySize>",
         &format!("<Padding>{padding}</Padding><PackedPolicySize>"),
     );
@@ -323,4 +323,28 @@ async fn a_closed_port_is_a_retryable_provider_failure() {
         cred.to_string().contains(&format!("127.0.0.1:{port}")),
         "{cred}"
     );
+}
+
+#[tokio::test]
+async fn credentials_already_expired_here_point_at_the_clock() {
+    let server = answering(
+        ResponseTemplate::new(200)
+            .set_body_string(credentials_xml("AssumeRole", "2020-01-01T00:00:00Z")),
+    )
+    .await;
+    let err = assume(&server).await.unwrap_err();
+    assert!(
+        matches!(err.kind(), StsErrorKind::ExpiredOnArrival { .. }),
+        "{err}"
+    );
+    let text = err.to_string();
+    assert!(
+        text.contains("the credentials issued expired at 2020-01-01T00:00:00Z, and it is "),
+        "{text}"
+    );
+    assert!(text.contains("is the system clock right?"), "{text}");
+    assert!(!text.contains(ISSUED_SECRET) && !text.contains(ISSUED_TOKEN));
+    let cred = err.into_credential_error("assume-role");
+    assert_eq!(cred.kind(), ErrorKind::ProviderFailed);
+    assert!(cred.is_retryable(), "a clock can be corrected");
 }

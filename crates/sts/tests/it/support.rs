@@ -77,7 +77,7 @@ pub(crate) fn credentials_xml(operation: &str, expiration: &str) -> String {
 pub(crate) fn ok(operation: &str) -> ResponseTemplate {
     ResponseTemplate::new(200)
         .insert_header("content-type", "text/xml")
-        .set_body_string(credentials_xml(operation, "2024-01-01T01:00:00Z"))
+        .set_body_string(credentials_xml(operation, "2124-01-01T01:00:00Z"))
 }
 
 pub(crate) fn error_xml(code: &str, message: &str) -> String {

@@ -38,7 +38,7 @@ proptest! {
         which in 0usize..2,
     ) {
         let valid = if which == 0 {
-            credentials_xml("AssumeRole", "2024-01-01T01:00:00.123456Z")
+            credentials_xml("AssumeRole", "2124-01-01T01:00:00.123456Z")
         } else {
             error_xml("Throttling", "Rate exceeded")
         };
