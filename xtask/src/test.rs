@@ -4,6 +4,12 @@
 use crate::cmd::{self, Args};
 use crate::moto;
 
+/// The property tests' seed when `PROPTEST_RNG_SEED` is not set: the suite CI runs draws the
+/// same cases every time, so a run fails because of the change it tests, never because of the
+/// draw. Exploring other draws is what `PROPTEST_RNG_SEED=<n>`, plain `cargo test` (a fresh
+/// seed per run) and `cargo xtask fuzz` are for.
+const DEFAULT_PROPTEST_SEED: &str = "20261126";
+
 const TEST_USAGE: &str = "cargo xtask test [--no-interop] [-- <cargo test args>]";
 const INTEROP_USAGE: &str = "cargo xtask interop [-- <cargo test args>]";
 
@@ -20,14 +26,25 @@ pub(crate) fn test(args: &[String]) -> Result<(), String> {
 pub(crate) fn run_tests(no_interop: bool, passthrough: &[String]) -> Result<(), String> {
     let mut cargo_args = vec!["test".to_owned(), "--workspace".to_owned()];
     cargo_args.extend(passthrough.iter().cloned());
+    let seed = std::env::var("PROPTEST_RNG_SEED")
+        .ok()
+        .filter(|s| !s.trim().is_empty())
+        .unwrap_or_else(|| DEFAULT_PROPTEST_SEED.to_owned());
+    eprintln!("xtask: property tests draw with PROPTEST_RNG_SEED={seed}");
     if no_interop {
         eprintln!("xtask: --no-interop: the interop tests will report themselves as skipped");
-        return cmd::cargo(&cargo_args, &[]);
+        return cmd::cargo(&cargo_args, &[("PROPTEST_RNG_SEED", seed.as_str())]);
     }
     let server = moto::Server::start()?;
     let endpoint = server.endpoint();
     eprintln!("xtask: moto STS at {endpoint}");
-    cmd::cargo(&cargo_args, &[("AWSAUTH_MOTO_ENDPOINT", endpoint.as_str())])
+    cmd::cargo(
+        &cargo_args,
+        &[
+            ("AWSAUTH_MOTO_ENDPOINT", endpoint.as_str()),
+            ("PROPTEST_RNG_SEED", seed.as_str()),
+        ],
+    )
     // `server` is dropped here, which stops moto whether the tests passed or not.
 }
 

@@ -710,7 +710,7 @@ impl<'a> Planner<'a> {
                         &format!(
                             "sets duration_seconds = {} ({}); it must be a whole number of \
                              seconds from {} to {}",
-                            p.value(),
+                            shown(p.value()),
                             self.set.file_of(p),
                             DURATION_RANGE.start(),
                             DURATION_RANGE.end()
@@ -742,8 +742,9 @@ impl<'a> Planner<'a> {
             Err(self.invalid(
                 profile,
                 &format!(
-                    "sets role_session_name = {name}; STS accepts 2 to 64 characters of \
-                     letters, digits and + = , . @ _ -"
+                    "sets role_session_name = {}; STS accepts 2 to 64 characters of \
+                     letters, digits and + = , . @ _ -",
+                    shown(name)
                 ),
             ))
         }
@@ -758,8 +759,9 @@ impl<'a> Planner<'a> {
             None => Err(self.invalid(
                 profile,
                 &format!(
-                    "sets credential_source = {value}; it must be Environment, \
-                     Ec2InstanceMetadata or EcsContainer"
+                    "sets credential_source = {}; it must be Environment, \
+                     Ec2InstanceMetadata or EcsContainer",
+                    shown(value)
                 ),
             )),
         }
@@ -800,10 +802,30 @@ fn check_role_arn<'a>(
         Err(planner.invalid(
             profile,
             &format!(
-                "sets role_arn = {role_arn}, which is not a role ARN \
-                 (arn:aws:iam::<account>:role/<name>)"
+                "sets role_arn = {}, which is not a role ARN \
+                 (arn:aws:iam::<account>:role/<name>)",
+                shown(role_arn)
             ),
         ))
+    }
+}
+
+/// A value as an error message may quote it: its first line only, at most 100 characters. The
+/// lines after it are continuation lines, which may be other properties run together with
+/// this one (an indented `aws_secret_access_key = …` under `role_arn`, say) and are never
+/// shown.
+fn shown(value: &str) -> String {
+    const MAX_CHARS: usize = 100;
+    let mut lines = value.lines();
+    let first = lines.next().unwrap_or_default();
+    let mut text: String = first.chars().take(MAX_CHARS).collect();
+    if first.chars().count() > MAX_CHARS {
+        text.push('…');
+    }
+    match lines.count() {
+        0 => text,
+        1 => format!("{text} (and 1 continuation line, not shown)"),
+        n => format!("{text} (and {n} continuation lines, not shown)"),
     }
 }
 

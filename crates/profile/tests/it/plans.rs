@@ -337,3 +337,26 @@ fn display_reads_as_a_recipe() {
         "static keys of profile \"base\" -> assume role arn:aws:iam::1:role/r (profile \"r\")"
     );
 }
+
+/// An indented line under a property continues its value: a secret indented by mistake under
+/// `role_arn` becomes part of the role ARN. Errors quote only the value's first line.
+#[test]
+fn errors_quote_a_values_first_line_never_its_continuation_lines() {
+    let config = format!(
+        "[profile dev]\nrole_arn = not-an-arn\n  aws_secret_access_key = {SECRET}\nsource_profile = base\n\
+         [profile other]\nrole_arn = arn:aws:iam::123456789012:role/r\ncredential_source = Ec2\n  {SECRET}\n"
+    );
+    let set = set(&config, &keys("base"));
+    let err = set.plan("dev").unwrap_err().to_string();
+    assert!(
+        err.contains("sets role_arn = not-an-arn (and 1 continuation line, not shown), which is not a role ARN"),
+        "{err}"
+    );
+    assert!(!err.contains(SECRET), "{err}");
+    let err = set.plan("other").unwrap_err().to_string();
+    assert!(
+        err.contains("sets credential_source = Ec2 (and 1 continuation line, not shown)"),
+        "{err}"
+    );
+    assert!(!err.contains(SECRET), "{err}");
+}
