@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use awsauth_core::{
     Context, CredentialError, CredentialSource, Credentials, Explanation, Status, async_trait,
+    timefmt,
 };
 use awsauth_http::{
     HttpClient, HttpErrorKind, HttpRequest, HttpSettings, Method, StatusCode, default_classifier,
@@ -127,6 +128,22 @@ impl CredentialSource for ContainerSource {
     async fn provide(&self, cx: &Context) -> Result<Credentials, CredentialError> {
         let target = Target::resolve(cx, &self.ecs_base)?;
         let credentials = self.fetch(cx, &target).await?;
+        let now = cx.now();
+        if let Some(expiry) = credentials
+            .expiry()
+            .filter(|_| credentials.is_expired_at(now))
+        {
+            return Err(CredentialError::provider_failed(
+                SOURCE_NAME,
+                format!(
+                    "the credentials from {} expired at {}, and it is {} here; is the system clock right?",
+                    target.variable,
+                    timefmt::rfc3339(expiry),
+                    timefmt::rfc3339(now)
+                ),
+            )
+            .retryable(true));
+        }
         tracing::debug!(provenance = %credentials.provenance(), access_key_id = credentials.access_key_id(), "container credentials resolved");
         Ok(credentials)
     }

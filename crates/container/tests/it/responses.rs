@@ -125,3 +125,21 @@ async fn a_slow_agent_is_cut_by_the_attempt_timeout() {
     assert_eq!(err.kind(), ErrorKind::TimedOut, "{err}");
     assert_eq!(server.received_requests().await.unwrap().len(), 2);
 }
+
+#[tokio::test]
+async fn credentials_already_expired_here_point_at_the_clock() {
+    let mut expired = document();
+    expired["Expiration"] = "2020-01-01T00:00:00Z".into();
+    let (_server, uri) = answering(ResponseTemplate::new(200).set_body_json(expired)).await;
+    let err = source().provide(&cx(&[(FULL, &uri)])).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::ProviderFailed, "{err}");
+    let text = err.to_string();
+    assert!(
+        text.contains(&format!(
+            "the credentials from {FULL} expired at 2020-01-01T00:00:00Z, and it is "
+        )),
+        "{text}"
+    );
+    assert!(text.contains("is the system clock right?"), "{text}");
+    assert!(!text.contains(SECRET) && !text.contains(SESSION), "{text}");
+}

@@ -49,7 +49,7 @@ pub fn document() -> serde_json::Value {
         "AccessKeyId": "ASIACONTAINER",
         "SecretAccessKey": SECRET,
         "Token": SESSION,
-        "Expiration": "2030-01-01T00:00:00Z",
+        "Expiration": "2124-01-01T00:00:00Z",
         "AccountId": "123456789012",
     })
 }
