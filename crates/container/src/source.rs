@@ -77,8 +77,7 @@ impl ContainerSource {
         }
         let endpoint = request.endpoint();
         let variable = target.variable;
-        let response = HttpClient::from_context(cx)
-            .send(cx, request, &self.settings, default_classifier)
+        let response = HttpClient::send_in(cx, request, &self.settings, default_classifier)
             .await
             .map_err(|err| match err.kind() {
                 HttpErrorKind::AttemptTimeout | HttpErrorKind::TotalTimeout => {

@@ -357,6 +357,10 @@ impl CredentialSource for CachedSource {
         self.shared.source.explain(cx)
     }
 
+    fn plan(&self, cx: &Context) -> Result<crate::Plan, CredentialError> {
+        self.shared.source.plan(cx)
+    }
+
     /// This cache's own re-check interval, so a cache wrapped in another one is read again as
     /// often as it refreshes itself.
     fn recheck_interval(&self) -> Option<Duration> {

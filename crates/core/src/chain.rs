@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
-use crate::{Context, CredentialError, CredentialSource, Credentials, Explanation};
+use crate::{Context, CredentialError, CredentialSource, Credentials, Explanation, Plan};
 
 /// Tries its sources in order and returns the first credentials.
 ///
@@ -98,6 +98,28 @@ impl CredentialSource for Chain {
         Err(CredentialError::NotConfigured {
             source_name: self.name.clone(),
             reason,
+            attempts,
+        })
+    }
+
+    /// The plan of the link that would answer: the first whose plan is not "not configured".
+    /// When none has one, "not configured" with every link's reason, as `provide` would say.
+    fn plan(&self, cx: &Context) -> Result<Plan, CredentialError> {
+        let mut attempts = Vec::new();
+        for link in &self.links {
+            match link.plan(cx) {
+                Err(err) if err.is_not_configured() => attempts.extend(err.attempts()),
+                other => return other,
+            }
+        }
+        let reason = if attempts.is_empty() {
+            "the chain has no sources"
+        } else {
+            "no source had credentials"
+        };
+        Err(CredentialError::NotConfigured {
+            source_name: self.name.clone(),
+            reason: reason.to_owned(),
             attempts,
         })
     }

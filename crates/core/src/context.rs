@@ -2,10 +2,16 @@
 //!
 //! Sources read environment variables, files, the clock and randomness only through the
 //! context, so a test can hand them a [`MapEnv`], a [`MemFs`] and a [`ManualClock`] and get the
-//! same answer every run. Crates above `core` add their own services (the HTTP client, for one)
-//! as typed [extensions](Context::with_extension), which keeps `core` free of any HTTP crate.
+//! same answer every run.
+//!
+//! Two services `core` cannot implement without an HTTP or process crate have named slots of
+//! their own: [HTTP](Context::http) and [process spawning](Context::processes). Each slot is
+//! *closed* in a [`Context::builder`] context (a source that needs it fails with an error that
+//! says so), *system* in [`Context::system`] (the crate that owns the service uses the real one),
+//! or holds a client the caller [installed](ContextBuilder::http). No slot ever falls back to a
+//! process-wide global on its own.
 
-use std::any::{Any, TypeId};
+use std::any::Any;
 use std::collections::HashMap;
 use std::fmt;
 use std::future::Future;
@@ -25,6 +31,7 @@ pub trait Env: Send + Sync + fmt::Debug {
 
 /// What a source needs to know about a file without reading it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub struct FileMeta {
     /// Size in bytes.
     pub len: u64,
@@ -34,15 +41,117 @@ pub struct FileMeta {
     pub inode: Option<u64>,
     /// Permission bits (Unix), for the "credentials file writable by others" check.
     pub mode: Option<u32>,
+    /// The owner's user id (Unix), for "a file of keys must belong to this server's user".
+    pub uid: Option<u32>,
+    /// True for a regular file (not a directory, device or FIFO).
+    pub is_file: bool,
 }
 
-/// Read-only file access.
+impl FileMeta {
+    /// Metadata of a regular file of `len` bytes; everything else unknown.
+    pub fn file(len: u64) -> Self {
+        Self {
+            len,
+            is_file: true,
+            ..Self::default()
+        }
+    }
+}
+
+/// A file read whole by [`Fs::read_limited`]: its bytes (zeroized on drop, since they may be
+/// credentials) and the metadata of the handle they were read from.
+#[derive(Clone)]
+pub struct FileContents {
+    /// The bytes.
+    pub bytes: zeroize::Zeroizing<Vec<u8>>,
+    /// `fstat` of the open handle: the same file the bytes came from.
+    pub meta: FileMeta,
+}
+
+impl fmt::Debug for FileContents {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FileContents")
+            .field("len", &self.bytes.len())
+            .field("meta", &self.meta)
+            .finish()
+    }
+}
+
+/// File access.
+///
+/// Reads go through [`read_limited`](Self::read_limited), which opens a file once, takes its
+/// metadata from the open handle and never holds more than the limit in memory — a token file
+/// pointing at `/dev/zero` costs `limit` bytes, not the process. Writes go through
+/// [`write_atomic`](Self::write_atomic), so a reader (or a crash) never sees half a file.
 pub trait Fs: Send + Sync + fmt::Debug {
-    /// The whole file. Credential files are small; callers bound the size with
-    /// [`metadata`](Self::metadata) first where it matters.
+    /// The whole file. Prefer [`read_limited`](Self::read_limited): this one has no bound.
     fn read(&self, path: &Path) -> io::Result<Vec<u8>>;
+
     /// The file's metadata (follows symlinks, like `std::fs::metadata`).
     fn metadata(&self, path: &Path) -> io::Result<FileMeta>;
+
+    /// The whole file, opened once, if it is a regular file of at most `limit` bytes. A larger
+    /// file is an error of kind [`io::ErrorKind::FileTooLarge`]; a directory or device is one of
+    /// kind [`io::ErrorKind::InvalidInput`]. The metadata returned is the open handle's.
+    ///
+    /// The default reads [`metadata`](Self::metadata) and then [`read`](Self::read) (two looks
+    /// at the path); real file systems override it with one open handle.
+    fn read_limited(&self, path: &Path, limit: u64) -> io::Result<FileContents> {
+        let meta = self.metadata(path)?;
+        check_limited(&meta, limit)?;
+        let bytes = self.read(path)?;
+        if bytes.len() as u64 > limit {
+            return Err(too_large(limit));
+        }
+        Ok(FileContents {
+            bytes: zeroize::Zeroizing::new(bytes),
+            meta,
+        })
+    }
+
+    /// Replaces the file at `path` with `data` atomically: a temporary file in the same
+    /// directory, written, synced, given permission bits `mode` and renamed over `path`, so a
+    /// concurrent reader sees the old file or the new one and a crash leaves no half-written
+    /// file. Missing parent directories are created (mode `0o700`).
+    ///
+    /// The default refuses: a file system is read-only unless it says otherwise.
+    fn write_atomic(&self, path: &Path, data: &[u8], mode: u32) -> io::Result<()> {
+        let _ = (data, mode);
+        Err(io::Error::new(
+            io::ErrorKind::Unsupported,
+            format!(
+                "{} cannot be written: this file system is read-only",
+                path.display()
+            ),
+        ))
+    }
+
+    /// The user id this process runs as (Unix), the owner expected of the files of keys it
+    /// trusts. `None` where it cannot be told.
+    fn current_uid(&self) -> Option<u32> {
+        None
+    }
+}
+
+/// The checks [`Fs::read_limited`] makes on a file's metadata before reading it.
+pub fn check_limited(meta: &FileMeta, limit: u64) -> io::Result<()> {
+    if !meta.is_file {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "not a regular file",
+        ));
+    }
+    if meta.len > limit {
+        return Err(too_large(limit));
+    }
+    Ok(())
+}
+
+fn too_large(limit: u64) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::FileTooLarge,
+        format!("larger than {limit} bytes"),
+    )
 }
 
 /// A boxed future that resolves after a delay, as returned by [`Clock::sleep`].
@@ -76,7 +185,8 @@ pub struct Context {
     fs: Arc<dyn Fs>,
     clock: Arc<dyn Clock>,
     random: Arc<dyn Random>,
-    extensions: Arc<HashMap<TypeId, Arc<dyn Any + Send + Sync>>>,
+    http: Slot,
+    processes: Slot,
 }
 
 impl fmt::Debug for Context {
@@ -85,14 +195,65 @@ impl fmt::Debug for Context {
             .field("env", &self.env)
             .field("fs", &self.fs)
             .field("clock", &self.clock)
-            .field("extensions", &self.extensions.len())
+            .field("http", &self.http)
+            .field("processes", &self.processes)
             .finish_non_exhaustive()
     }
 }
 
+/// What a service slot of a [`Context`] holds.
+#[derive(Clone, Default)]
+enum Slot {
+    /// Nothing: whoever needs the service fails, saying so.
+    #[default]
+    Closed,
+    /// The real service of the operating system, built by the crate that owns it.
+    System,
+    /// A service the caller installed (a fake, a client with its own settings).
+    Installed(Arc<dyn Any + Send + Sync>),
+}
+
+impl fmt::Debug for Slot {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Closed => "closed",
+            Self::System => "system",
+            Self::Installed(_) => "installed",
+        })
+    }
+}
+
+impl Slot {
+    fn access<T: Any>(&self) -> Service<'_, T> {
+        match self {
+            Self::Closed => Service::Closed,
+            Self::System => Service::System,
+            Self::Installed(value) => match value.downcast_ref::<T>() {
+                Some(value) => Service::Installed(value),
+                // Something else was installed: for a caller asking for `T`, the slot holds
+                // nothing it can use, and it must not reach for the system service instead.
+                None => Service::Closed,
+            },
+        }
+    }
+}
+
+/// What a [`Context`] offers for one of its service slots ([`Context::http`],
+/// [`Context::processes`]), as seen by the crate that owns the service type `T`.
+#[derive(Debug)]
+pub enum Service<'a, T> {
+    /// No service: the caller must fail with an error that says the context has none.
+    Closed,
+    /// Use the real service of the operating system ([`Context::system`]).
+    System,
+    /// Use this one.
+    Installed(&'a T),
+}
+
 impl Context {
     /// A builder that starts from an empty environment, an empty file system, a
-    /// [`ManualClock`] at 2024-01-01T00:00:00Z and seeded randomness: fully deterministic.
+    /// [`ManualClock`] at 2024-01-01T00:00:00Z, seeded randomness, no HTTP and no process
+    /// spawning: fully deterministic, and closed to the outside world until a slot is filled.
     pub fn builder() -> ContextBuilder {
         ContextBuilder {
             cx: Self {
@@ -100,7 +261,8 @@ impl Context {
                 fs: Arc::new(MemFs::default()),
                 clock: Arc::new(ManualClock::default()),
                 random: Arc::new(SeededRandom::new(0x5eed)),
-                extensions: Arc::default(),
+                http: Slot::Closed,
+                processes: Slot::Closed,
             },
         }
     }
@@ -159,19 +321,54 @@ impl Context {
         Duration::from_nanos(self.random.next_u64() % (nanos + 1).max(1))
     }
 
-    /// The extension of type `T`, if one was added.
-    pub fn extension<T: Any + Send + Sync>(&self) -> Option<&T> {
-        self.extensions
-            .get(&TypeId::of::<T>())
-            .and_then(|value| value.downcast_ref::<T>())
+    /// The HTTP slot, as seen by the crate whose client type is `T` (`awsauth-http`'s
+    /// `HttpClient`): closed, the system's network, or an installed client.
+    pub fn http<T: Any>(&self) -> Service<'_, T> {
+        self.http.access()
     }
 
-    /// A copy of this context with `value` as its extension of type `T` (replacing any).
-    pub fn with_extension<T: Any + Send + Sync>(&self, value: T) -> Self {
-        let mut extensions = (*self.extensions).clone();
-        extensions.insert(TypeId::of::<T>(), Arc::new(value));
+    /// The process-spawning slot, as seen by the crate whose runner type is `T`: closed, the
+    /// system's processes, or an installed runner.
+    pub fn processes<T: Any>(&self) -> Service<'_, T> {
+        self.processes.access()
+    }
+
+    /// A copy with `client` in the HTTP slot.
+    pub fn with_http<T: Any + Send + Sync>(&self, client: T) -> Self {
         Self {
-            extensions: Arc::new(extensions),
+            http: Slot::Installed(Arc::new(client)),
+            ..self.clone()
+        }
+    }
+
+    /// A copy with `runner` in the process-spawning slot.
+    pub fn with_processes<T: Any + Send + Sync>(&self, runner: T) -> Self {
+        Self {
+            processes: Slot::Installed(Arc::new(runner)),
+            ..self.clone()
+        }
+    }
+
+    /// A copy whose HTTP slot is the system's network.
+    pub fn with_system_http(&self) -> Self {
+        Self {
+            http: Slot::System,
+            ..self.clone()
+        }
+    }
+
+    /// A copy whose process-spawning slot is the system's.
+    pub fn with_system_processes(&self) -> Self {
+        Self {
+            processes: Slot::System,
+            ..self.clone()
+        }
+    }
+
+    /// A copy that can spawn no process (a server that forbids `credential_process`, say).
+    pub fn without_processes(&self) -> Self {
+        Self {
+            processes: Slot::Closed,
             ..self.clone()
         }
     }
@@ -238,9 +435,27 @@ impl ContextBuilder {
         self
     }
 
-    /// Adds an extension.
-    pub fn extension<T: Any + Send + Sync>(mut self, value: T) -> Self {
-        self.cx = self.cx.with_extension(value);
+    /// Installs an HTTP client (of the type the HTTP crate reads: `awsauth_http::HttpClient`).
+    pub fn http<T: Any + Send + Sync>(mut self, client: T) -> Self {
+        self.cx.http = Slot::Installed(Arc::new(client));
+        self
+    }
+
+    /// Lets HTTP use the system's network, as [`Context::system`] does.
+    pub fn system_http(mut self) -> Self {
+        self.cx.http = Slot::System;
+        self
+    }
+
+    /// Installs a process runner (of the type the process crate reads).
+    pub fn processes<T: Any + Send + Sync>(mut self, runner: T) -> Self {
+        self.cx.processes = Slot::Installed(Arc::new(runner));
+        self
+    }
+
+    /// Lets sources spawn real processes, as [`Context::system`] does.
+    pub fn system_processes(mut self) -> Self {
+        self.cx.processes = Slot::System;
         self
     }
 
@@ -330,7 +545,11 @@ struct MemFiles {
     by_path: HashMap<PathBuf, MemFile>,
     writes: u64,
     reads: u64,
+    read_only: bool,
 }
+
+/// The user id [`MemFs`] reports as the process's, and gives its files unless told otherwise.
+pub const MEMFS_UID: u32 = 1000;
 
 impl MemFs {
     /// An empty file system.
@@ -350,6 +569,17 @@ impl MemFs {
         data: impl AsRef<[u8]>,
         mode: u32,
     ) -> &Self {
+        self.insert_with_owner(path, data, mode, MEMFS_UID)
+    }
+
+    /// Writes a file with the given permission bits and owner.
+    pub fn insert_with_owner(
+        &self,
+        path: impl Into<PathBuf>,
+        data: impl AsRef<[u8]>,
+        mode: u32,
+        uid: u32,
+    ) -> &Self {
         let mut files = self.lock();
         files.writes += 1;
         let serial = files.writes;
@@ -359,9 +589,31 @@ impl MemFs {
             modified: Some(SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000 + serial)),
             inode: Some(serial),
             mode: Some(mode),
+            uid: Some(uid),
+            is_file: true,
         };
         files.by_path.insert(path.into(), MemFile { data, meta });
         self
+    }
+
+    /// The contents of a file, as a test reads back what a source wrote.
+    pub fn contents(&self, path: impl AsRef<Path>) -> Option<Vec<u8>> {
+        self.lock()
+            .by_path
+            .get(path.as_ref())
+            .map(|file| file.data.to_vec())
+    }
+
+    /// Makes [`Fs::write_atomic`] fail with `PermissionDenied` (or work again), as a read-only
+    /// home directory does.
+    pub fn set_read_only(&self, read_only: bool) -> &Self {
+        self.lock().read_only = read_only;
+        self
+    }
+
+    /// How many files were written, by [`insert`](Self::insert) or [`Fs::write_atomic`].
+    pub fn writes(&self) -> u64 {
+        self.lock().writes
     }
 
     /// Removes a file.
@@ -399,6 +651,41 @@ impl Fs for MemFs {
 
     fn metadata(&self, path: &Path) -> io::Result<FileMeta> {
         Ok(self.get(path)?.meta)
+    }
+
+    /// One lookup: the bytes and the metadata of the same version of the file.
+    fn read_limited(&self, path: &Path, limit: u64) -> io::Result<FileContents> {
+        let file = {
+            let mut files = self.lock();
+            files.reads += 1;
+            files.by_path.get(path).cloned()
+        }
+        .ok_or_else(|| {
+            io::Error::new(
+                io::ErrorKind::NotFound,
+                format!("no such file: {}", path.display()),
+            )
+        })?;
+        check_limited(&file.meta, limit)?;
+        Ok(FileContents {
+            bytes: zeroize::Zeroizing::new(file.data.to_vec()),
+            meta: file.meta,
+        })
+    }
+
+    fn write_atomic(&self, path: &Path, data: &[u8], mode: u32) -> io::Result<()> {
+        if self.lock().read_only {
+            return Err(io::Error::new(
+                io::ErrorKind::PermissionDenied,
+                format!("{} cannot be written: read-only", path.display()),
+            ));
+        }
+        self.insert_with_mode(path, data, mode);
+        Ok(())
+    }
+
+    fn current_uid(&self) -> Option<u32> {
+        Some(MEMFS_UID)
     }
 }
 
@@ -512,13 +799,58 @@ mod tests {
     }
 
     #[test]
-    fn extensions_are_typed_and_copy_on_write() {
+    fn service_slots_are_closed_unless_filled_and_typed() {
         #[derive(Debug, PartialEq)]
-        struct Marker(u8);
+        struct Client(u8);
         let base = Context::builder().build();
-        let with = base.with_extension(Marker(7));
-        assert_eq!(with.extension::<Marker>(), Some(&Marker(7)));
-        assert_eq!(base.extension::<Marker>(), None);
+        assert!(matches!(base.http::<Client>(), Service::Closed));
+        assert!(matches!(base.processes::<Client>(), Service::Closed));
+
+        let with = base.with_http(Client(7));
+        assert!(matches!(
+            with.http::<Client>(),
+            Service::Installed(Client(7))
+        ));
+        // Copy on write: the original context is still closed.
+        assert!(matches!(base.http::<Client>(), Service::Closed));
+        // A slot holding another type is closed for this one, never "system".
+        assert!(matches!(with.http::<u32>(), Service::Closed));
+        assert!(matches!(with.processes::<Client>(), Service::Closed));
+
+        let system = base.with_system_http().with_system_processes();
+        assert!(matches!(system.http::<Client>(), Service::System));
+        assert!(matches!(
+            system.without_processes().processes::<Client>(),
+            Service::Closed
+        ));
+        assert!(format!("{system:?}").contains("http: system"), "{system:?}");
+    }
+
+    #[test]
+    fn memfs_reads_are_bounded_and_writes_replace_whole_files() {
+        let fs = MemFs::new();
+        fs.insert("/a", "0123456789");
+        assert_eq!(
+            &*fs.read_limited(Path::new("/a"), 10).unwrap().bytes,
+            b"0123456789"
+        );
+        assert_eq!(
+            fs.read_limited(Path::new("/a"), 9).unwrap_err().kind(),
+            io::ErrorKind::FileTooLarge
+        );
+        fs.write_atomic(Path::new("/a"), b"new", 0o600).unwrap();
+        let read = fs.read_limited(Path::new("/a"), 10).unwrap();
+        assert_eq!(&*read.bytes, b"new");
+        assert_eq!(read.meta.mode, Some(0o600));
+        assert_eq!(read.meta.uid, fs.current_uid());
+        fs.set_read_only(true);
+        assert_eq!(
+            fs.write_atomic(Path::new("/a"), b"x", 0o600)
+                .unwrap_err()
+                .kind(),
+            io::ErrorKind::PermissionDenied
+        );
+        assert_eq!(fs.contents("/a").unwrap(), b"new");
     }
 
     #[test]

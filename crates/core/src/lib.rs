@@ -10,7 +10,10 @@
 //!   variant is the only one a [`Chain`] falls through on.
 //! - Combinators: [`Chain`] (fallback), [`only`] (no fallback), [`CachedSource`] (caching with
 //!   refresh ahead of expiry; see [`mod@cache`]).
-//! - [`Context`]: the injected environment, files, clock and randomness.
+//! - [`Plan`] and [`Step`]: what a source would run, as data, for `explain`
+//!   ([`CredentialSource::plan`]).
+//! - [`Context`]: the injected environment, files, clock and randomness, and the HTTP and
+//!   process-spawning slots (closed unless filled).
 //!
 //! This crate performs no I/O of its own (the OS adapters behind [`Context::system`] are the
 //! single exception, in one module) and depends on no HTTP or AWS crate.
@@ -22,6 +25,7 @@ mod context;
 mod credentials;
 mod error;
 mod only;
+mod plan;
 mod secret;
 mod source;
 mod system;
@@ -30,12 +34,13 @@ pub mod timefmt;
 pub use cache::{CacheBuilder, CacheStatus, CachedSource, cache};
 pub use chain::Chain;
 pub use context::{
-    Clock, Context, ContextBuilder, Env, FileMeta, Fs, ManualClock, MapEnv, MemFs, Random,
-    SeededRandom, Sleep,
+    Clock, Context, ContextBuilder, Env, FileContents, FileMeta, Fs, MEMFS_UID, ManualClock,
+    MapEnv, MemFs, Random, SeededRandom, Service, Sleep, check_limited,
 };
 pub use credentials::{Credentials, CredentialsBuilder, Provenance};
 pub use error::{Attempt, CredentialError, ErrorKind};
 pub use only::{NoFallback, only};
+pub use plan::{Plan, Step};
 pub use secret::{REDACTED, SecretString};
 pub use source::{CredentialSource, CredentialSourceExt, Explanation, Resolve, Status};
 pub use system::{SystemClock, SystemEnv, SystemFs, SystemRandom};

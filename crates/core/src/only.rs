@@ -4,7 +4,7 @@ use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
 
-use crate::{Context, CredentialError, CredentialSource, Credentials, Explanation, Status};
+use crate::{Context, CredentialError, CredentialSource, Credentials, Explanation, Plan, Status};
 
 /// Wraps `source` so that "not configured" becomes an error instead of a reason to fall back.
 ///
@@ -53,12 +53,10 @@ impl<S: CredentialSource> NoFallback<S> {
             .clone()
             .unwrap_or_else(|| format!("source `{}`", self.source.name()))
     }
-}
 
-#[async_trait]
-impl<S: CredentialSource> CredentialSource for NoFallback<S> {
-    async fn provide(&self, cx: &Context) -> Result<Credentials, CredentialError> {
-        match self.source.provide(cx).await {
+    /// "Not configured" becomes "selected but …": the one rule, for credentials and plans.
+    fn no_fallback<T>(&self, outcome: Result<T, CredentialError>) -> Result<T, CredentialError> {
+        match outcome {
             Err(err) if err.is_not_configured() => Err(CredentialError::InvalidConfiguration {
                 source_name: err.source_name().to_owned(),
                 message: format!(
@@ -69,6 +67,17 @@ impl<S: CredentialSource> CredentialSource for NoFallback<S> {
             }),
             other => other,
         }
+    }
+}
+
+#[async_trait]
+impl<S: CredentialSource> CredentialSource for NoFallback<S> {
+    async fn provide(&self, cx: &Context) -> Result<Credentials, CredentialError> {
+        self.no_fallback(self.source.provide(cx).await)
+    }
+
+    fn plan(&self, cx: &Context) -> Result<Plan, CredentialError> {
+        self.no_fallback(self.source.plan(cx))
     }
 
     fn name(&self) -> &str {

@@ -9,7 +9,7 @@ use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
 
-use crate::{Context, CredentialError, Credentials};
+use crate::{Context, CredentialError, Credentials, Plan, Step};
 
 /// Anything that can produce [`Credentials`]: environment variables, a profile, IMDS, STS, or a
 /// combinator over other sources.
@@ -54,6 +54,20 @@ pub trait CredentialSource: Send + Sync + fmt::Debug {
             Status::Unknown,
             "this source cannot tell without trying",
         )]
+    }
+
+    /// The steps this source would run in `cx` — as data, known without the network: nothing is
+    /// fetched, spawned or refreshed. The answer follows the fallback contract of
+    /// [`provide`](Self::provide): [`NotConfigured`](CredentialError::NotConfigured) where a
+    /// chain would move on, another error where it would stop (a malformed profile), and a
+    /// plan otherwise — also where only trying can tell whether it works (IMDS).
+    ///
+    /// The default is a single [`Step::Source`] naming this source.
+    fn plan(&self, cx: &Context) -> Result<Plan, CredentialError> {
+        let _ = cx;
+        Ok(Plan::new(Step::Source {
+            name: self.name().to_owned(),
+        }))
     }
 
     /// How often a [cache](crate::CachedSource) should ask this source again even though its
@@ -230,6 +244,10 @@ impl<T: CredentialSource + ?Sized> CredentialSource for Arc<T> {
         (**self).explain(cx)
     }
 
+    fn plan(&self, cx: &Context) -> Result<Plan, CredentialError> {
+        (**self).plan(cx)
+    }
+
     fn recheck_interval(&self) -> Option<Duration> {
         (**self).recheck_interval()
     }
@@ -262,6 +280,10 @@ impl<T: CredentialSource + ?Sized> CredentialSource for Box<T> {
 
     fn explain(&self, cx: &Context) -> Vec<Explanation> {
         (**self).explain(cx)
+    }
+
+    fn plan(&self, cx: &Context) -> Result<Plan, CredentialError> {
+        (**self).plan(cx)
     }
 
     fn recheck_interval(&self) -> Option<Duration> {

@@ -7,7 +7,7 @@ use std::pin::pin;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::task::Poll;
 
-use awsauth_core::{Context, Sleep};
+use awsauth_core::{Context, Service, Sleep};
 
 use crate::{
     HttpError, HttpErrorKind, HttpRequest, HttpResponse, HttpSettings, HyperTransport, ProxyConfig,
@@ -42,11 +42,21 @@ pub fn default_classifier(outcome: &Result<HttpResponse, HttpError>) -> Retry {
 
 /// A cheap, cloneable handle over a [`Transport`].
 ///
+/// It reaches sources through the [`Context`]'s HTTP slot: [`Context::system`] means "the real
+/// network" (a shared hyper client per proxy setting), [`install`](Self::install) puts a client
+/// of the caller's in, and a context built with [`Context::builder`] has none — every request
+/// through it fails with [`HttpErrorKind::NoClient`] instead of reaching the network.
+///
 /// ```
 /// use awsauth_core::Context;
-/// use awsauth_http::{HttpClient, HyperTransport};
-/// let cx = HttpClient::new(HyperTransport::new(None)).install(&Context::builder().build());
-/// let _client = HttpClient::from_context(&cx);
+/// use awsauth_http::{HttpClient, HttpErrorKind, HyperTransport};
+/// let closed = Context::builder().build();
+/// let err = HttpClient::from_context(&closed).unwrap_err();
+/// assert_eq!(err.kind(), HttpErrorKind::NoClient);
+///
+/// let cx = HttpClient::new(HyperTransport::new(None)).install(&closed);
+/// assert!(HttpClient::from_context(&cx).is_ok());
+/// assert!(HttpClient::from_context(&Context::system()).is_ok());
 /// ```
 #[derive(Clone)]
 pub struct HttpClient {
@@ -72,18 +82,34 @@ impl HttpClient {
         Self { transport }
     }
 
-    /// A copy of `cx` carrying this client.
-    pub fn install(self, cx: &Context) -> Context {
-        cx.with_extension(self)
+    /// The real hyper transport without a proxy: what tests against loopback fakes install.
+    pub fn hyper() -> Self {
+        Self::new(HyperTransport::new(None))
     }
 
-    /// The client installed in `cx`, or else the shared default hyper client for the proxy
-    /// settings of `cx`'s environment (built once per distinct proxy setting, so connections are
-    /// reused across calls).
-    pub fn from_context(cx: &Context) -> Self {
-        if let Some(client) = cx.extension::<HttpClient>() {
-            return client.clone();
+    /// A copy of `cx` with this client in its HTTP slot.
+    pub fn install(self, cx: &Context) -> Context {
+        cx.with_http(self)
+    }
+
+    /// The client of `cx`'s HTTP slot: the installed one; for [`Context::system`], the shared
+    /// hyper client for the proxy settings of `cx`'s environment (built once per distinct proxy
+    /// setting, so connections are reused across calls); for a context without HTTP, a
+    /// [`NoClient`](HttpErrorKind::NoClient) error.
+    pub fn from_context(cx: &Context) -> Result<Self, HttpError> {
+        match cx.http::<HttpClient>() {
+            Service::Installed(client) => Ok(client.clone()),
+            Service::System => Ok(Self::system(cx)),
+            Service::Closed => Err(HttpError::new(
+                HttpErrorKind::NoClient,
+                "-",
+                "the context was built without one; use Context::system(), or install a client \
+                 with HttpClient::install",
+            )),
         }
+    }
+
+    fn system(cx: &Context) -> Self {
         static DEFAULTS: OnceLock<Mutex<HashMap<String, HttpClient>>> = OnceLock::new();
         let proxy = ProxyConfig::from_context(cx);
         let key = proxy
@@ -128,6 +154,19 @@ impl HttpClient {
             )
             .after(limit)),
         }
+    }
+
+    /// [`send`](Self::send) through the client of `cx`'s HTTP slot; a context without one
+    /// answers [`NoClient`](HttpErrorKind::NoClient) naming the request's endpoint.
+    pub async fn send_in(
+        cx: &Context,
+        request: HttpRequest,
+        settings: &HttpSettings,
+        classify: impl Fn(&Result<HttpResponse, HttpError>) -> Retry + Send + Sync,
+    ) -> Result<HttpResponse, HttpError> {
+        let client = Self::from_context(cx)
+            .map_err(|e| HttpError::new(e.kind(), request.endpoint(), e.message()))?;
+        client.send(cx, request, settings, classify).await
     }
 
     /// The whole operation: up to `settings.max_attempts` attempts while `classify` says

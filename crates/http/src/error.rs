@@ -19,6 +19,9 @@ pub enum HttpErrorKind {
     TotalTimeout,
     /// The response body was larger than allowed; it was not buffered.
     BodyTooLarge,
+    /// The [`Context`](awsauth_core::Context) has no HTTP client: it was built with
+    /// `Context::builder()` and none was installed. Never retried, never "not configured".
+    NoClient,
 }
 
 /// An HTTP failure. The message names the endpoint (scheme, host, port and path; never the
@@ -94,6 +97,7 @@ impl HttpError {
             HttpErrorKind::AttemptTimeout => "no answer in time from",
             HttpErrorKind::TotalTimeout => "gave up on",
             HttpErrorKind::BodyTooLarge => "oversized response from",
+            HttpErrorKind::NoClient => "no HTTP client in this context for",
         }
     }
 }

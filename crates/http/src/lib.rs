@@ -10,9 +10,12 @@
 //! - [`HttpClient::send`]: one logical operation — attempts with exponential backoff and full
 //!   jitter; the caller classifies what is retryable.
 //!
-//! The client reaches sources through the [`Context`](awsauth_core::Context): put one in with
-//! [`HttpClient::install`], read it with [`HttpClient::from_context`] (which falls back to a
-//! shared default client). Tests swap in their own [`Transport`] the same way.
+//! The client reaches sources through the [`Context`](awsauth_core::Context)'s HTTP slot: put
+//! one in with [`HttpClient::install`], read it with [`HttpClient::from_context`].
+//! `Context::system()` means the shared default hyper client; a context built with
+//! `Context::builder()` has no client, and every request through it fails with
+//! [`HttpErrorKind::NoClient`] — never a silent global. Tests install their own [`Transport`]
+//! (or [`HttpClient::hyper`] against loopback fakes).
 #![forbid(unsafe_code)]
 
 mod client;

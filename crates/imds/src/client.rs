@@ -274,8 +274,7 @@ impl ImdsClient {
             value.set_sensitive(true);
             request = request.header(HeaderName::from_static(TOKEN_HEADER), value);
         }
-        HttpClient::from_context(cx)
-            .send(cx, request, settings, default_classifier)
+        HttpClient::send_in(cx, request, settings, default_classifier)
             .await
             .map_err(|e| http_failure(e, endpoint))
     }
@@ -301,9 +300,7 @@ impl ImdsClient {
             HeaderName::from_static(TTL_HEADER),
             HeaderValue::from(ttl.as_secs()),
         );
-        let outcome = HttpClient::from_context(cx)
-            .send(cx, request, settings, default_classifier)
-            .await;
+        let outcome = HttpClient::send_in(cx, request, settings, default_classifier).await;
         let token_url = format!("{}{TOKEN_PATH}", endpoint.url());
         let response = match outcome {
             Ok(response) => response,

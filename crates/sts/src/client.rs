@@ -390,8 +390,7 @@ impl StsClient {
             .cloned()
             .unwrap_or_else(HttpSettings::sts);
         tracing::debug!(operation = %op, endpoint = %shown, role_arn = role_arn.unwrap_or("-"), signed = signer.is_some(), "calling STS");
-        let response = HttpClient::from_context(cx)
-            .send(cx, request, &settings, classify)
+        let response = HttpClient::send_in(cx, request, &settings, classify)
             .await
             .map_err(|e| fail(StsErrorKind::Http(e)))?;
         let status = response.status.as_u16();

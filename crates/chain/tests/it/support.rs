@@ -1,5 +1,6 @@
 //! Shared fixtures: contexts over `MapEnv` + `MemFs`, the fakes, a container agent.
 
+use awsauth_http::HttpClient;
 use std::sync::Arc;
 
 use awsauth_core::{Context, MapEnv, MemFs, SystemClock};
@@ -28,6 +29,7 @@ pub fn cx(vars: &[(&str, &str)], fs: &MemFs) -> Context {
         .clock(Arc::new(SystemClock))
         .env(env)
         .fs(fs.clone())
+        .http(HttpClient::hyper())
         .build()
 }
 

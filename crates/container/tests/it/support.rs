@@ -1,5 +1,6 @@
 //! Shared fixtures.
 
+use awsauth_http::HttpClient;
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -25,6 +26,7 @@ pub fn cx_with_fs(vars: &[(&str, &str)], fs: MemFs) -> Context {
                 .collect::<MapEnv>(),
         )
         .fs(fs)
+        .http(HttpClient::hyper())
         .build()
 }
 

@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use awsauth_core::{
-    Attempt, Chain, Context, CredentialError, CredentialSource, Credentials, ErrorKind,
+    Attempt, Chain, Context, CredentialError, CredentialSource, Credentials, ErrorKind, Plan, Step,
     async_trait, only,
 };
 use proptest::prelude::*;
@@ -38,11 +38,28 @@ struct Leaf {
 impl CredentialSource for Leaf {
     async fn provide(&self, _cx: &Context) -> Result<Credentials, CredentialError> {
         self.calls.fetch_add(1, Ordering::SeqCst);
+        self.answer().map(|name| {
+            Credentials::builder("AKID", "secret")
+                .provenance(name)
+                .build()
+        })
+    }
+
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The same answer as `provide`, without being called: a plan of one step naming the leaf.
+    fn plan(&self, _cx: &Context) -> Result<Plan, CredentialError> {
+        self.answer().map(|name| Plan::new(Step::Source { name }))
+    }
+}
+
+impl Leaf {
+    fn answer(&self) -> Result<String, CredentialError> {
         let name = self.name.clone();
         match self.answer {
-            Answer::Ok => Ok(Credentials::builder("AKID", "secret")
-                .provenance(name)
-                .build()),
+            Answer::Ok => Ok(name),
             Answer::NotConfigured => Err(CredentialError::not_configured(
                 name.clone(),
                 format!("{name} has nothing"),
@@ -55,10 +72,6 @@ impl CredentialSource for Leaf {
                 Duration::from_secs(1),
             )),
         }
-    }
-
-    fn name(&self) -> &str {
-        &self.name
     }
 }
 
@@ -228,6 +241,29 @@ proptest! {
         let mut expected = Vec::new();
         model(&tree, &mut 0, &mut expected);
         prop_assert_eq!(calls, expected);
+    }
+
+    /// A plan is the provide decision made without calling anything: the same kind, the same
+    /// attempts, and for success the leaf that would answer — never another one.
+    #[test]
+    fn plan_points_at_the_source_provide_uses(tree in tree()) {
+        let mut calls = Vec::new();
+        let source = build(&tree, &mut 0, &mut calls);
+        let plan = source.plan(&Context::builder().build());
+        prop_assert!(calls.iter().all(|c| c.load(Ordering::SeqCst) == 0), "plan called provide");
+        let (actual, _) = run(&tree);
+        match (&plan, &actual) {
+            (Ok(plan), Ok(creds)) => prop_assert_eq!(
+                plan.steps(),
+                &[Step::Source { name: creds.provenance().to_string() }][..]
+            ),
+            (Err(p), Err(a)) => {
+                prop_assert_eq!(p.kind(), a.kind());
+                prop_assert_eq!(p.source_name(), a.source_name());
+                prop_assert_eq!(p.attempts(), a.attempts());
+            }
+            _ => prop_assert!(false, "plan {:?} but provide {:?}", plan, actual),
+        }
     }
 
     /// `only` never lets "not configured" escape, so it can never fall through to a later source.

@@ -4,6 +4,7 @@
 //! (`AWS_ENDPOINT_URL_STS`, `AWS_EC2_METADATA_SERVICE_ENDPOINT`,
 //! `AWS_CONTAINER_CREDENTIALS_FULL_URI`), as they would in a deployment.
 
+use awsauth_http::HttpClient;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -30,6 +31,7 @@ fn context(vars: &[(&str, &str)], fs: &MemFs) -> Context {
         .clock(Arc::new(SystemClock))
         .env(env)
         .fs(fs.clone())
+        .http(HttpClient::hyper())
         .build()
 }
 

@@ -14,7 +14,10 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 
 /// Real time (servers really are slow), no env: tests never depend on the caller's proxy vars.
 fn cx() -> Context {
-    Context::builder().clock(Arc::new(SystemClock)).build()
+    Context::builder()
+        .clock(Arc::new(SystemClock))
+        .http(HttpClient::hyper())
+        .build()
 }
 
 fn fast() -> HttpSettings {
@@ -45,7 +48,7 @@ async fn reads_status_headers_and_body() {
         )
         .mount(&server)
         .await;
-    let client = HttpClient::from_context(&cx());
+    let client = HttpClient::hyper();
     let response = client
         .send(
             &cx(),
@@ -72,7 +75,7 @@ async fn server_errors_are_retried_until_success() {
         .respond_with(ResponseTemplate::new(200).set_body_string("ok"))
         .mount(&server)
         .await;
-    let response = HttpClient::from_context(&cx())
+    let response = HttpClient::hyper()
         .send(&cx(), get(&server.uri()), &fast(), default_classifier)
         .await
         .unwrap();
@@ -87,7 +90,7 @@ async fn attempts_are_bounded_and_the_last_outcome_is_returned() {
         .respond_with(ResponseTemplate::new(503))
         .mount(&server)
         .await;
-    let response = HttpClient::from_context(&cx())
+    let response = HttpClient::hyper()
         .send(&cx(), get(&server.uri()), &fast(), default_classifier)
         .await
         .unwrap();
@@ -102,7 +105,7 @@ async fn the_caller_decides_what_is_final() {
         .respond_with(ResponseTemplate::new(500))
         .mount(&server)
         .await;
-    let response = HttpClient::from_context(&cx())
+    let response = HttpClient::hyper()
         .send(&cx(), get(&server.uri()), &fast(), |_: &_| Retry::No)
         .await
         .unwrap();
@@ -122,7 +125,7 @@ async fn a_slow_server_is_cut_by_the_attempt_timeout() {
         ..fast()
     };
     let started = Instant::now();
-    let err = HttpClient::from_context(&cx())
+    let err = HttpClient::hyper()
         .send(&cx(), get(&server.uri()), &settings, default_classifier)
         .await
         .unwrap_err();
@@ -145,7 +148,7 @@ async fn the_total_timeout_bounds_retries() {
         total_timeout: Duration::from_millis(200),
         ..fast()
     };
-    let err = HttpClient::from_context(&cx())
+    let err = HttpClient::hyper()
         .send(&cx(), get(&server.uri()), &settings, default_classifier)
         .await
         .unwrap_err();
@@ -162,7 +165,7 @@ async fn refused_connections_are_unreachable() {
         max_attempts: 1,
         ..fast()
     };
-    let err = HttpClient::from_context(&cx())
+    let err = HttpClient::hyper()
         .send(
             &cx(),
             get(&format!("http://127.0.0.1:{port}/x?secret=1")),
@@ -187,7 +190,7 @@ async fn declared_oversized_bodies_are_refused() {
         .respond_with(ResponseTemplate::new(200).set_body_string("x".repeat(1025)))
         .mount(&server)
         .await;
-    let err = HttpClient::from_context(&cx())
+    let err = HttpClient::hyper()
         .send(&cx(), get(&server.uri()), &fast(), default_classifier)
         .await
         .unwrap_err();
@@ -227,7 +230,7 @@ async fn endless_chunked_bodies_stop_at_the_cap() {
         attempt_timeout: Duration::from_secs(20),
         ..fast()
     };
-    let err = HttpClient::from_context(&cx())
+    let err = HttpClient::hyper()
         .send(
             &cx(),
             get(&format!("http://{addr}/")),
@@ -257,7 +260,7 @@ async fn a_connection_reset_mid_body_is_an_io_error() {
         max_attempts: 2,
         ..fast()
     };
-    let err = HttpClient::from_context(&cx())
+    let err = HttpClient::hyper()
         .send(
             &cx(),
             get(&format!("http://{addr}/")),

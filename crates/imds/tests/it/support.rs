@@ -1,5 +1,6 @@
 //! Shared fixtures: a scripted IMDS on wiremock, contexts, log capture.
 
+use awsauth_http::HttpClient;
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
@@ -23,6 +24,7 @@ pub fn cx(env: MapEnv) -> Context {
     Context::builder()
         .clock(Arc::new(SystemClock))
         .env(env)
+        .http(HttpClient::hyper())
         .build()
 }
 

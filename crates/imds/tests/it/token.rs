@@ -1,5 +1,6 @@
 //! The IMDSv2 session token: reuse, refresh before its TTL ends, a fresh one after a 401.
 
+use awsauth_http::HttpClient;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -14,7 +15,10 @@ use crate::support::*;
 /// nothing here waits for one, since every mock answers at once).
 fn manual() -> (Arc<ManualClock>, Context) {
     let clock = Arc::new(ManualClock::default());
-    let cx = Context::builder().clock(clock.clone()).build();
+    let cx = Context::builder()
+        .clock(clock.clone())
+        .http(HttpClient::hyper())
+        .build();
     (clock, cx)
 }
 

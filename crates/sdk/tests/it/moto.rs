@@ -25,10 +25,13 @@ fn moto_endpoint() -> Option<String> {
 }
 
 async fn post(endpoint: &str, body: String, headers: http::HeaderMap) -> String {
-    let cx = Context::builder().clock(Arc::new(SystemClock)).build();
+    let cx = Context::builder()
+        .clock(Arc::new(SystemClock))
+        .http(HttpClient::hyper())
+        .build();
     let mut request = HttpRequest::new(Method::POST, endpoint.parse().unwrap()).body(body);
     request.headers = headers;
-    let response = HttpClient::from_context(&cx)
+    let response = HttpClient::hyper()
         .send(&cx, request, &HttpSettings::sts(), |_: &_| Retry::No)
         .await
         .unwrap();

@@ -3,6 +3,7 @@
 //! source input). Without it the test prints a skip line and passes. These tests never turn
 //! moto's IAM auth mode on (the `awsauth-sts` interop suite does, and restores it).
 
+use awsauth_http::HttpClient;
 use std::sync::Arc;
 use std::time::SystemTime;
 
@@ -24,7 +25,10 @@ fn moto() -> Option<String> {
 #[tokio::test]
 async fn a_two_hop_role_chain_against_moto() {
     let Some(endpoint) = moto() else { return };
-    let cx = Context::builder().clock(Arc::new(SystemClock)).build();
+    let cx = Context::builder()
+        .clock(Arc::new(SystemClock))
+        .http(HttpClient::hyper())
+        .build();
     let first = AssumeRoleSource::new(CountingKeys::default(), ROLE)
         .endpoint_url(&endpoint)
         .external_id("interop-ext");

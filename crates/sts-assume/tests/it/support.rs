@@ -1,5 +1,6 @@
 //! Test doubles for base sources and canned STS answers.
 
+use awsauth_http::HttpClient;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -17,6 +18,7 @@ pub(crate) const BASE_SECRET: &str = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
 pub(crate) fn cx() -> Context {
     Context::builder()
         .clock(Arc::new(ManualClock::default()))
+        .http(HttpClient::hyper())
         .build()
 }
 

@@ -36,7 +36,10 @@ fn moto() -> Option<String> {
 }
 
 fn cx() -> Context {
-    Context::builder().clock(Arc::new(SystemClock)).build()
+    Context::builder()
+        .clock(Arc::new(SystemClock))
+        .http(HttpClient::hyper())
+        .build()
 }
 
 fn settings() -> HttpSettings {
@@ -167,7 +170,7 @@ async fn iam(endpoint: &str, params: &[(&str, &str)]) -> Result<String, String> 
     SigV4Signer::new("us-east-1", "iam", SystemTime::now())
         .sign(&mut request, &any_keys())
         .map_err(|e| e.to_string())?;
-    let response = HttpClient::from_context(&cx())
+    let response = HttpClient::hyper()
         .send(&cx(), request, &settings(), default_classifier)
         .await
         .map_err(|e| e.to_string())?;
@@ -200,7 +203,7 @@ async fn reset_auth(endpoint: &str, count: &str) -> Result<String, String> {
         HeaderValue::from_static("text/plain"),
     )
     .body(count.to_owned());
-    let response = HttpClient::from_context(&cx())
+    let response = HttpClient::hyper()
         .send(&cx(), request, &settings(), default_classifier)
         .await
         .map_err(|e| e.to_string())?;

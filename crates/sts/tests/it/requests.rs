@@ -253,3 +253,28 @@ async fn plain_http_to_a_remote_host_is_refused_before_sending() {
     assert!(err.is_configuration_error());
     assert!(err.to_string().contains("plain http is refused"), "{err}");
 }
+
+/// I/O is closed by default: a context built with `Context::builder()` and no HTTP client sends
+/// nothing, even to a server that would answer, and says why.
+#[tokio::test]
+async fn a_context_without_an_http_client_sends_nothing() {
+    let server = server_answering(ok("AssumeRole")).await;
+    let client = StsClient::new()
+        .endpoint_url(server.uri())
+        .region("eu-west-1");
+    let closed = awsauth_core::Context::builder().build();
+    let err = client
+        .assume_role(
+            &closed,
+            &base_with_token(),
+            &AssumeRoleInput::new(ROLE, "grafana-session"),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("no HTTP client in this context"),
+        "{err}"
+    );
+    assert!(!err.is_retryable(), "{err}");
+    assert!(server.received_requests().await.unwrap().is_empty());
+}

@@ -1,5 +1,6 @@
 //! Shared fixtures: contexts, settings, canned STS answers, form decoding.
 
+use awsauth_http::HttpClient;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -19,12 +20,16 @@ pub(crate) const ISSUED_TOKEN: &str = "FwoGZXIvYXdzEissuedTOKENdoNotLeak";
 pub(crate) fn manual_cx() -> Context {
     Context::builder()
         .clock(Arc::new(ManualClock::default()))
+        .http(HttpClient::hyper())
         .build()
 }
 
 /// Real time (backoff and time-outs really elapse), empty environment.
 pub(crate) fn real_cx() -> Context {
-    Context::builder().clock(Arc::new(SystemClock)).build()
+    Context::builder()
+        .clock(Arc::new(SystemClock))
+        .http(HttpClient::hyper())
+        .build()
 }
 
 /// Short time-outs and backoff so retry tests run quickly.

@@ -11,7 +11,10 @@ use awsauth_http::{HttpClient, HttpRequest, HttpResponse, HttpSettings, Method, 
 use awsauth_testkit::{FakeContainer, FakeImds, FakeSts, Fault, ImdsCredentials, RoleRule};
 
 fn cx() -> Context {
-    Context::builder().clock(Arc::new(SystemClock)).build()
+    Context::builder()
+        .clock(Arc::new(SystemClock))
+        .http(HttpClient::hyper())
+        .build()
 }
 
 fn settings() -> HttpSettings {
@@ -22,7 +25,7 @@ fn settings() -> HttpSettings {
 }
 
 async fn send(request: HttpRequest) -> HttpResponse {
-    HttpClient::from_context(&cx())
+    HttpClient::hyper()
         .send(&cx(), request, &settings(), |_: &_| Retry::No)
         .await
         .unwrap()
@@ -373,7 +376,7 @@ async fn imds_faults_reach_the_client() {
     imds.inject(Fault::Oversized(100_000), 1)
         .inject(Fault::ResetMidBody, 1)
         .inject(Fault::BlackHole, 1);
-    let client = HttpClient::from_context(&cx());
+    let client = HttpClient::hyper();
     let err = client
         .send(&cx(), get(), &settings(), |_: &_| Retry::No)
         .await

@@ -4,6 +4,7 @@
 //! `AssumeRoleWithWebIdentity` without verifying the token; what this proves is the wire format
 //! both ways.
 
+use awsauth_http::HttpClient;
 use std::sync::Arc;
 use std::time::SystemTime;
 
@@ -35,6 +36,7 @@ async fn exchanges_a_token_file_with_moto() {
         ]))
         .fs(token_fs(TOKEN))
         .clock(Arc::new(SystemClock))
+        .http(HttpClient::hyper())
         .build();
     let creds = WebIdentitySource::from_env().provide(&cx).await.unwrap();
     assert!(creds.access_key_id().starts_with("ASIA"));

@@ -1,5 +1,6 @@
 //! Fixtures: contexts with a token file, a file system that refuses reads, a log capture.
 
+use awsauth_http::HttpClient;
 use std::io;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -24,6 +25,7 @@ pub(crate) fn cx(env: &[(&str, &str)], fs: impl Fs + 'static) -> Context {
         .env(env)
         .fs(fs)
         .clock(Arc::new(ManualClock::default()))
+        .http(HttpClient::hyper())
         .build()
 }
 
@@ -55,11 +57,9 @@ impl Fs for PermissionDenied {
     }
 
     fn metadata(&self, _path: &Path) -> io::Result<FileMeta> {
-        Ok(FileMeta {
-            len: 900,
-            mode: Some(0o600),
-            ..FileMeta::default()
-        })
+        let mut meta = FileMeta::file(900);
+        meta.mode = Some(0o600);
+        Ok(meta)
     }
 }
 

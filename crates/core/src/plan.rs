@@ -1,0 +1,336 @@
+//! [`Plan`]: the steps a source would run to produce credentials, as data.
+//!
+//! Every source says what it would do through [`CredentialSource::plan`](crate::CredentialSource::plan),
+//! without the network and without spawning anything; combinators compose the answers the way
+//! they compose credentials (a chain's plan is the plan of the link that would answer, assume
+//! role appends a hop). The CLI's `explain` prints exactly this value, as text or as JSON, so
+//! there is one decision of "what would run", made by the sources themselves.
+//!
+//! A plan never holds a secret: steps name profiles, files, variables, roles and programs.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::Serialize;
+
+/// The steps a source would run, base first: the first step yields base credentials, each
+/// following [`Step::AssumeRole`] uses the credentials of the steps before it.
+///
+/// Serializes as a JSON array of step objects, each tagged by `"step"`:
+///
+/// ```
+/// use awsauth_core::{Plan, Step};
+/// let plan = Plan::new(Step::static_keys_from("environment")).then(Step::assume_role(
+///     "arn:aws:iam::123456789012:role/reader",
+/// ));
+/// assert_eq!(
+///     serde_json::to_string(&plan).unwrap(),
+///     r#"[{"step":"static","source":"environment"},{"step":"assume_role","role_arn":"arn:aws:iam::123456789012:role/reader","external_id":null,"role_session_name":null,"duration_seconds":null,"region":null}]"#
+/// );
+/// assert_eq!(plan.to_string(), "static keys from environment -> assume role arn:aws:iam::123456789012:role/reader");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct Plan {
+    steps: Vec<Step>,
+}
+
+impl Plan {
+    /// A plan of one step.
+    pub fn new(base: Step) -> Self {
+        Self { steps: vec![base] }
+    }
+
+    /// A plan from steps, base first.
+    pub fn from_steps(steps: Vec<Step>) -> Self {
+        Self { steps }
+    }
+
+    /// This plan with `step` appended.
+    pub fn then(mut self, step: Step) -> Self {
+        self.steps.push(step);
+        self
+    }
+
+    /// The steps, base first.
+    pub fn steps(&self) -> &[Step] {
+        &self.steps
+    }
+
+    /// The steps, to take apart.
+    pub fn into_steps(self) -> Vec<Step> {
+        self.steps
+    }
+}
+
+impl From<Step> for Plan {
+    fn from(step: Step) -> Self {
+        Self::new(step)
+    }
+}
+
+impl fmt::Display for Plan {
+    /// The steps joined by ` -> `.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, step) in self.steps.iter().enumerate() {
+            if i > 0 {
+                f.write_str(" -> ")?;
+            }
+            write!(f, "{step}")?;
+        }
+        Ok(())
+    }
+}
+
+/// One step of a [`Plan`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "step", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Step {
+    /// Keys that are there already: in a profile, the environment, a data source's settings or a
+    /// key directory.
+    Static {
+        /// The profile holding them, for keys of a profile.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        profile: Option<String>,
+        /// Where else they come from (`environment`, `settings`, `key-directory:/path`).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        source: Option<String>,
+    },
+    /// A source named by a profile's `credential_source`, or picked by an auth type:
+    /// `Environment`, `Ec2InstanceMetadata`, `EcsContainer`.
+    NamedSource {
+        /// The source's name, as `credential_source` spells it.
+        name: String,
+    },
+    /// `AssumeRoleWithWebIdentity` with a token read from a file at each refresh.
+    WebIdentity {
+        /// The role.
+        role_arn: String,
+        /// The token file (the token itself is never in a plan).
+        token_file: String,
+        /// The role session name, if set.
+        role_session_name: Option<String>,
+    },
+    /// `AssumeRole` with the credentials of the steps before.
+    AssumeRole {
+        /// The role.
+        role_arn: String,
+        /// The external id sent, if any.
+        external_id: Option<String>,
+        /// The role session name, if set.
+        role_session_name: Option<String>,
+        /// The session length asked for, if set.
+        duration_seconds: Option<u64>,
+        /// The STS region, where the step decides it.
+        region: Option<String>,
+    },
+    /// IAM Identity Center: the role credentials of an SSO account and role, with a token from
+    /// the SSO token cache. Every `sso_*` setting the profile and its `[sso-session]` resolve
+    /// to, by its name in the config file.
+    Sso {
+        /// `sso_session`, `sso_start_url`, `sso_region`, `sso_account_id`, `sso_role_name`,
+        /// `sso_registration_scopes`, as resolved.
+        #[serde(flatten)]
+        settings: BTreeMap<String, String>,
+    },
+    /// An external program run by `credential_process`. Only the program's name is shown:
+    /// its arguments may hold secrets.
+    CredentialProcess {
+        /// The first word of the command line.
+        program: String,
+    },
+    /// Console sign-in credentials (`aws login`) of a `login_session`.
+    Login {
+        /// The session's ARN.
+        login_session: String,
+    },
+    /// A source that cannot say more about itself than its name.
+    Source {
+        /// The source's name.
+        name: String,
+    },
+}
+
+impl Step {
+    /// Static keys of a profile.
+    pub fn static_keys_of_profile(profile: impl Into<String>) -> Self {
+        Self::Static {
+            profile: Some(profile.into()),
+            source: None,
+        }
+    }
+
+    /// Static keys from somewhere other than a profile (`environment`, `settings`, …).
+    pub fn static_keys_from(source: impl Into<String>) -> Self {
+        Self::Static {
+            profile: None,
+            source: Some(source.into()),
+        }
+    }
+
+    /// A named source (`Ec2InstanceMetadata`, …).
+    pub fn named_source(name: impl Into<String>) -> Self {
+        Self::NamedSource { name: name.into() }
+    }
+
+    /// An AssumeRole hop with nothing but the role set.
+    pub fn assume_role(role_arn: impl Into<String>) -> Self {
+        Self::AssumeRole {
+            role_arn: role_arn.into(),
+            external_id: None,
+            role_session_name: None,
+            duration_seconds: None,
+            region: None,
+        }
+    }
+
+    /// The step's tag: `static`, `named_source`, `web_identity`, `assume_role`, `sso`,
+    /// `credential_process`, `login` or `source`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Static { .. } => "static",
+            Self::NamedSource { .. } => "named_source",
+            Self::WebIdentity { .. } => "web_identity",
+            Self::AssumeRole { .. } => "assume_role",
+            Self::Sso { .. } => "sso",
+            Self::CredentialProcess { .. } => "credential_process",
+            Self::Login { .. } => "login",
+            Self::Source { .. } => "source",
+        }
+    }
+}
+
+impl fmt::Display for Step {
+    /// One line for people: `static keys of profile "base"`, `assume role arn:… (external id x)`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Static { profile, source } => match (profile, source) {
+                (Some(profile), _) => write!(f, "static keys of profile \"{profile}\""),
+                (None, Some(source)) => write!(f, "static keys from {source}"),
+                (None, None) => f.write_str("static keys"),
+            },
+            Self::NamedSource { name } => write!(f, "{name} credentials"),
+            Self::WebIdentity {
+                role_arn,
+                token_file,
+                role_session_name,
+            } => {
+                write!(
+                    f,
+                    "web identity: assume {role_arn} with the token in {token_file}"
+                )?;
+                details(f, &[("session name", role_session_name.as_deref())])
+            }
+            Self::AssumeRole {
+                role_arn,
+                external_id,
+                role_session_name,
+                duration_seconds,
+                region,
+            } => {
+                write!(f, "assume role {role_arn}")?;
+                let duration = duration_seconds.map(|s| format!("{s}s"));
+                details(
+                    f,
+                    &[
+                        ("external id", external_id.as_deref()),
+                        ("session name", role_session_name.as_deref()),
+                        ("duration", duration.as_deref()),
+                        ("region", region.as_deref()),
+                    ],
+                )
+            }
+            Self::Sso { settings } => {
+                f.write_str("IAM Identity Center")?;
+                let get = |key: &str| settings.get(key).map(String::as_str);
+                details(
+                    f,
+                    &[
+                        ("account", get("sso_account_id")),
+                        ("role", get("sso_role_name")),
+                        ("session", get("sso_session")),
+                        ("start url", get("sso_start_url")),
+                        ("region", get("sso_region")),
+                    ],
+                )
+            }
+            Self::CredentialProcess { program } => {
+                write!(f, "credential_process: run {program} (arguments not shown)")
+            }
+            Self::Login { login_session } => write!(f, "console sign-in session {login_session}"),
+            Self::Source { name } => write!(f, "source {name}"),
+        }
+    }
+}
+
+fn details(f: &mut fmt::Formatter<'_>, fields: &[(&str, Option<&str>)]) -> fmt::Result {
+    let mut first = true;
+    for (label, value) in fields {
+        if let Some(value) = value {
+            f.write_str(if first { " (" } else { ", " })?;
+            write!(f, "{label} {value}")?;
+            first = false;
+        }
+    }
+    if !first {
+        f.write_str(")")?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn steps_serialize_with_their_tag_and_fields() {
+        let sso = Step::Sso {
+            settings: BTreeMap::from([
+                ("sso_account_id".to_owned(), "123456789012".to_owned()),
+                ("sso_session".to_owned(), "corp".to_owned()),
+            ]),
+        };
+        assert_eq!(
+            serde_json::to_value(&sso).unwrap(),
+            serde_json::json!({"step": "sso", "sso_account_id": "123456789012", "sso_session": "corp"})
+        );
+        let process = Step::CredentialProcess {
+            program: "vault-helper".into(),
+        };
+        assert_eq!(
+            serde_json::to_value(&process).unwrap(),
+            serde_json::json!({"step": "credential_process", "program": "vault-helper"})
+        );
+        assert_eq!(
+            serde_json::to_value(Step::static_keys_of_profile("base")).unwrap(),
+            serde_json::json!({"step": "static", "profile": "base"})
+        );
+        for step in [sso, process, Step::named_source("EcsContainer")] {
+            assert_eq!(
+                serde_json::to_value(&step).unwrap()["step"],
+                step.kind(),
+                "{step:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn display_shows_only_what_is_set() {
+        let hop = Step::AssumeRole {
+            role_arn: "arn:aws:iam::123456789012:role/r".into(),
+            external_id: Some("tenant-42".into()),
+            role_session_name: None,
+            duration_seconds: Some(900),
+            region: None,
+        };
+        assert_eq!(
+            hop.to_string(),
+            "assume role arn:aws:iam::123456789012:role/r (external id tenant-42, duration 900s)"
+        );
+        assert_eq!(
+            Step::assume_role("arn:aws:iam::1:role/x").to_string(),
+            "assume role arn:aws:iam::1:role/x"
+        );
+    }
+}
