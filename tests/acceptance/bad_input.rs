@@ -339,7 +339,10 @@ fn check_profile(input: &[u8]) -> Result<bool, TestCaseError> {
                     match set.plan(name) {
                         Ok(plan) => {
                             accepted = true;
-                            let shown = format!("{plan} {plan:?} {}", plan.to_json());
+                            let shown = format!(
+                                "{plan} {plan:?} {}",
+                                serde_json::to_string(&plan.describe()).unwrap()
+                            );
                             ensure(!clean || !shown.contains(MARKER), || {
                                 format!("plan {shown:?} shows a secret")
                             })?;

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use awsauth_container::ContainerSource;
 use awsauth_core::{
-    Chain, Context, CredentialError, CredentialSource, Credentials, Explanation, async_trait,
+    Chain, Context, CredentialError, CredentialSource, Credentials, Explanation, Plan, async_trait,
 };
 use awsauth_profile::ProfileCache;
 use awsauth_static::EnvSource;
@@ -79,6 +79,10 @@ impl CredentialSource for DefaultChain {
 
     fn explain(&self, cx: &Context) -> Vec<Explanation> {
         self.chain.explain(cx)
+    }
+
+    fn plan(&self, cx: &Context) -> Result<Plan, CredentialError> {
+        self.chain.plan(cx)
     }
 
     fn recheck_interval(&self) -> Option<Duration> {

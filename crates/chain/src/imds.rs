@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use awsauth_core::{
-    Context, CredentialError, CredentialSource, Credentials, Explanation, async_trait,
+    Context, CredentialError, CredentialSource, Credentials, Explanation, Plan, async_trait,
 };
 use awsauth_imds::{ImdsClient, ImdsClientBuilder, ImdsSource};
 use awsauth_profile::ProfileCache;
@@ -109,5 +109,9 @@ impl CredentialSource for ProfileAwareImds {
 
     fn explain(&self, cx: &Context) -> Vec<Explanation> {
         self.source(cx).explain(cx)
+    }
+
+    fn plan(&self, cx: &Context) -> Result<Plan, CredentialError> {
+        self.source(cx).plan(cx)
     }
 }

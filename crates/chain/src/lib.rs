@@ -8,8 +8,8 @@
 //!   slot per link ([`DefaultChainBuilder`]: set it or turn it off).
 //! - [`profile_chain`] / [`ProfileChain`]: a profile of the shared files executed fully —
 //!   static keys, `credential_source`, web identity, then each `role_arn` hop through STS —
-//!   read at call time so edits are picked up. [`profile_plan`] returns the plan itself (for
-//!   printing with [`Plan::to_json`](awsauth_profile::Plan::to_json)).
+//!   read at call time so edits are picked up. [`profile_plan`] returns the plan itself;
+//!   every source's [`plan`](awsauth_core::CredentialSource::plan) describes it for printing.
 //! - [`ProfileAwareImds`]: IMDS with the profile's `ec2_metadata_service_endpoint(_mode)`.
 //! - [`StsOptions`]: region, endpoint and FIPS for the STS calls these composites make.
 //! - With the `sdk` cargo feature (off by default): `sdk_default_chain()`, aws-config's own
@@ -52,4 +52,4 @@ pub use profile::{ProfileChain, profile_chain, profile_plan};
 pub use sdk::{SdkDefaultChain, sdk_default_chain};
 
 /// The profile crate's plan types, so users of [`profile_plan`] need no second dependency.
-pub use awsauth_profile::{Plan, PlanError, Step};
+pub use awsauth_profile::{PlanError, ProfilePlan, ProfileStep};

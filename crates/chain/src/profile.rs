@@ -1,4 +1,4 @@
-//! [`ProfileChain`]: a profile's [`Plan`] executed with the STS, web-identity, IMDS and
+//! [`ProfileChain`]: a profile's [`ProfilePlan`] executed with the STS, web-identity, IMDS and
 //! container sources.
 
 use std::path::PathBuf;
@@ -7,12 +7,12 @@ use std::time::Duration;
 
 use awsauth_container::ContainerSource;
 use awsauth_core::{
-    Context, CredentialError, CredentialSource, Credentials, Explanation, Provenance, Status,
+    Context, CredentialError, CredentialSource, Credentials, Explanation, Plan, Provenance, Status,
     async_trait,
 };
 use awsauth_imds::{ImdsClient, ImdsSource};
 use awsauth_profile::{
-    AssumeRoleStep, FileLocations, NamedSource, Plan, ProfileCache, StaticKeys, Step,
+    AssumeRoleStep, FileLocations, NamedSource, ProfileCache, ProfilePlan, ProfileStep, StaticKeys,
     WebIdentityStep,
 };
 use awsauth_static::EnvSource;
@@ -23,7 +23,7 @@ use awsauth_web_identity::WebIdentitySource;
 use crate::StsOptions;
 use crate::files::{ProfileFiles, ProfileSettings};
 
-/// A profile of the shared config and credentials files, executed fully: its [`Plan`] (static
+/// A profile of the shared config and credentials files, executed fully: its [`ProfilePlan`] (static
 /// keys, a `credential_source`, or a web identity token, then each `role_arn` hop) becomes
 /// nested sources — the base step's source, then one
 /// [`AssumeRoleSource`] per hop carrying that profile's `external_id`,
@@ -94,7 +94,7 @@ struct Built {
 
 #[derive(Debug, PartialEq, Eq)]
 struct BuildKey {
-    plan: Plan,
+    plan: ProfilePlan,
     settings: ProfileSettings,
     env_region: bool,
 }
@@ -110,19 +110,19 @@ pub fn profile_chain(name: Option<&str>, sts: StsOptions) -> ProfileChain {
 }
 
 /// The plan for profile `name` (else `AWS_PROFILE`, else `default`) in the default files of
-/// `cx` — what [`ProfileChain`] would execute — for printing (`Plan::to_json`, `Display`).
-/// Errors as [`ProfileChain::plan`].
+/// `cx` — what [`ProfileChain`] would execute, with its secrets (for printing, take
+/// [`ProfilePlan::describe`]). Errors as [`ProfileChain::profile_plan`].
 ///
 /// ```
 /// use awsauth_core::{Context, MapEnv, MemFs};
 /// let fs = MemFs::new();
 /// fs.insert("/home/u/.aws/config", "[profile ci]\nrole_arn = arn:aws:iam::123456789012:role/ci\ncredential_source = Ec2InstanceMetadata\n");
 /// let cx = Context::builder().env(MapEnv::from([("HOME", "/home/u"), ("AWS_PROFILE", "ci")])).fs(fs).build();
-/// let plan = awsauth_chain::profile_plan(&cx, None).unwrap();
-/// assert!(plan.to_json().starts_with(r#"[{"step":"named_source","name":"Ec2InstanceMetadata"}"#));
+/// let plan = awsauth_chain::profile_plan(&cx, None).unwrap().describe();
+/// assert_eq!(plan.to_string(), "Ec2InstanceMetadata credentials -> assume role arn:aws:iam::123456789012:role/ci");
 /// ```
-pub fn profile_plan(cx: &Context, name: Option<&str>) -> Result<Plan, CredentialError> {
-    profile_chain(name, StsOptions::new()).plan(cx)
+pub fn profile_plan(cx: &Context, name: Option<&str>) -> Result<ProfilePlan, CredentialError> {
+    profile_chain(name, StsOptions::new()).profile_plan(cx)
 }
 
 impl Default for ProfileChain {
@@ -204,11 +204,14 @@ impl ProfileChain {
     /// [`NotConfigured`](CredentialError::NotConfigured) when the files or the profile are
     /// missing or the profile holds no credentials, `InvalidConfiguration` when it is wrong,
     /// `ProviderFailed` when a file cannot be read.
-    pub fn plan(&self, cx: &Context) -> Result<Plan, CredentialError> {
+    pub fn profile_plan(&self, cx: &Context) -> Result<ProfilePlan, CredentialError> {
         self.plan_and_settings(cx).map(|(plan, _)| plan)
     }
 
-    fn plan_and_settings(&self, cx: &Context) -> Result<(Plan, ProfileSettings), CredentialError> {
+    fn plan_and_settings(
+        &self,
+        cx: &Context,
+    ) -> Result<(ProfilePlan, ProfileSettings), CredentialError> {
         let loaded = self.files.load(cx).map_err(|e| self.rename(e))?;
         let settings = self.files.settings_in(cx, &loaded);
         let plan = loaded
@@ -231,7 +234,10 @@ impl ProfileChain {
     }
 
     /// The sources for the plan in `cx`, built anew only when the plan or the settings changed.
-    fn executed(&self, cx: &Context) -> Result<(Plan, Arc<dyn CredentialSource>), CredentialError> {
+    fn executed(
+        &self,
+        cx: &Context,
+    ) -> Result<(ProfilePlan, Arc<dyn CredentialSource>), CredentialError> {
         let (plan, settings) = self.plan_and_settings(cx)?;
         let key = BuildKey {
             plan,
@@ -269,8 +275,8 @@ fn execute(key: &BuildKey, sts: &StsOptions) -> Arc<dyn CredentialSource> {
     };
     let mut steps = key.plan.steps().iter();
     let mut source: Arc<dyn CredentialSource> = match steps.next() {
-        Some(Step::Static(keys)) => Arc::new(StaticStep::new(keys)),
-        Some(Step::NamedSource(step)) => {
+        Some(ProfileStep::Static(keys)) => Arc::new(StaticStep::new(keys)),
+        Some(ProfileStep::NamedSource(step)) => {
             let inner: Arc<dyn CredentialSource> = match step.name {
                 NamedSource::Environment => Arc::new(EnvSource::new()),
                 NamedSource::Ec2InstanceMetadata => {
@@ -281,7 +287,7 @@ fn execute(key: &BuildKey, sts: &StsOptions) -> Arc<dyn CredentialSource> {
             };
             Arc::new(InProfile::new(&step.profile, inner))
         }
-        Some(Step::WebIdentity(step)) => {
+        Some(ProfileStep::WebIdentity(step)) => {
             let region = profile_region(step.region.as_deref());
             Arc::new(InProfile::new(
                 &step.profile,
@@ -293,7 +299,7 @@ fn execute(key: &BuildKey, sts: &StsOptions) -> Arc<dyn CredentialSource> {
         _ => Arc::new(EmptyPlan),
     };
     for step in steps {
-        if let Step::AssumeRole(hop) = step {
+        if let ProfileStep::AssumeRole(hop) = step {
             let region = profile_region(hop.region.as_deref());
             source = Arc::new(assume_role(source, hop, sts, region.as_deref()));
         }
@@ -346,6 +352,11 @@ impl CredentialSource for ProfileChain {
 
     fn name(&self) -> &str {
         &self.name
+    }
+
+    /// The profile's plan, without its secrets; errors as [`profile_plan`](Self::profile_plan).
+    fn plan(&self, cx: &Context) -> Result<Plan, CredentialError> {
+        self.profile_plan(cx).map(|plan| plan.describe())
     }
 
     /// One line for the profile and its plan, then the lines of the sources that execute it.

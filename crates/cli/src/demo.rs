@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 
 use crate::args::Format;
 use crate::error::CliError;
-use crate::factory::factory;
+use crate::factory::{KeysFrom, factory};
 use crate::output::redact_key_id;
 use crate::resolve::text_or_json;
 
@@ -207,7 +207,7 @@ pub(crate) async fn demo(format: Format) -> Result<String, CliError> {
     let policy = AuthSettings::new()
         .allow(AuthTypeSet::all().iter())
         .assume_role_enabled(true);
-    let factory = factory();
+    let factory = factory(KeysFrom::Settings);
 
     let mut rows = Vec::new();
     for scenario in scenarios(&token_file) {

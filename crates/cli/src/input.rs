@@ -1,11 +1,12 @@
 //! From flags, the settings file and the environment to a data source's settings and the server's
 //! policy — the two things `datasource::build_session` takes.
 
-use awsauth::datasource::{AuthSettings, AuthType, DatasourceSettings};
-use awsauth::{Context, SecretString};
+use awsauth::Context;
+use awsauth::datasource::{AuthSettings, AuthType, DatasourceSettings, Session, build_session};
 
 use crate::args::SourceArgs;
 use crate::error::CliError;
+use crate::factory::{KeysFrom, factory};
 
 /// A settings file larger than this is not a data source definition.
 const MAX_SETTINGS_FILE: u64 = 1024 * 1024;
@@ -15,13 +16,14 @@ const MAX_SETTINGS_FILE: u64 = 1024 * 1024;
 pub(crate) struct Input {
     pub(crate) settings: DatasourceSettings,
     pub(crate) policy: AuthSettings,
-    /// Where `keys` took its key pair from, for `explain`: `settings` or `environment`.
-    pub(crate) keys_from: Option<&'static str>,
+    /// Where the `keys` auth type takes its key pair from: the settings file's
+    /// `secureJsonData` when there is a file (exactly the server's view), else the standard
+    /// environment variables.
+    pub(crate) keys_from: KeysFrom,
 }
 
 impl Input {
-    /// Reads the settings file (if any), applies the flags on top, fills `keys` from the
-    /// standard environment variables when the settings have none, and builds the policy from
+    /// Reads the settings file (if any), applies the flags on top, and builds the policy from
     /// the `AWS_AUTH_*` variables overridden by the policy flags.
     pub(crate) fn gather(args: &SourceArgs, cx: &Context) -> Result<Self, CliError> {
         let mut settings = match &args.settings {
@@ -55,22 +57,11 @@ impl Input {
         set(&mut settings.region, &args.region);
         set(&mut settings.endpoint, &args.endpoint);
 
-        let mut keys_from = None;
-        if settings.auth_type == AuthType::Keys {
-            if settings.access_key.is_none() && settings.secret_key.is_none() {
-                settings.access_key = cx.env_nonblank("AWS_ACCESS_KEY_ID");
-                settings.secret_key = cx
-                    .env_nonblank("AWS_SECRET_ACCESS_KEY")
-                    .map(SecretString::from);
-                settings.session_token =
-                    cx.env_nonblank("AWS_SESSION_TOKEN").map(SecretString::from);
-                if settings.access_key.is_some() || settings.secret_key.is_some() {
-                    keys_from = Some("environment");
-                }
-            } else {
-                keys_from = Some("settings");
-            }
-        }
+        let keys_from = if from_file {
+            KeysFrom::Settings
+        } else {
+            KeysFrom::Environment
+        };
 
         let mut policy = AuthSettings::from_env(cx)?;
         if let Some(allowed) = args.allowed_auth_providers {
@@ -90,6 +81,16 @@ impl Input {
             policy,
             keys_from,
         })
+    }
+
+    /// The data source's session, built exactly as a server builds it (the policy gate first;
+    /// no network).
+    pub(crate) fn session(&self) -> Result<Session, CliError> {
+        Ok(build_session(
+            &self.settings,
+            &self.policy,
+            &*factory(self.keys_from),
+        )?)
     }
 }
 
@@ -148,8 +149,10 @@ mod tests {
         assert_eq!(err.kind, crate::error::Kind::Usage);
     }
 
+    /// With a settings file the keys are its `secureJsonData`'s only (the server's view); the
+    /// environment is read for keys only when there is no settings file.
     #[test]
-    fn keys_come_from_the_settings_file_before_the_environment() {
+    fn keys_come_from_the_settings_file_or_else_the_environment() {
         let fs = MemFs::new();
         fs.insert(
             "/ds.json",
@@ -167,15 +170,15 @@ mod tests {
         let input = Input::gather(&args, &cx(&env, fs)).unwrap();
         assert_eq!(input.settings.access_key.as_deref(), Some("AKIDFILE"));
         assert_eq!(input.settings.resolved_region(), Some("us-west-2"));
-        assert_eq!(input.keys_from, Some("settings"));
+        assert_eq!(input.keys_from, KeysFrom::Settings);
 
         let args = SourceArgs {
             auth_type: Some(AuthType::Keys),
             ..SourceArgs::default()
         };
         let input = Input::gather(&args, &cx(&env, MemFs::new())).unwrap();
-        assert_eq!(input.settings.access_key.as_deref(), Some("AKIDENV"));
-        assert_eq!(input.keys_from, Some("environment"));
+        assert_eq!(input.settings.access_key, None);
+        assert_eq!(input.keys_from, KeysFrom::Environment);
     }
 
     #[test]

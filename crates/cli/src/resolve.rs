@@ -3,14 +3,13 @@
 
 use std::io::IsTerminal;
 
-use awsauth::datasource::{AuthType, Session, build_session};
+use awsauth::datasource::Session;
 use awsauth::sts::StsClient;
 use awsauth::{Context, CredentialSource, Credentials};
 use serde_json::json;
 
 use crate::args::{Format, ResolveArgs, SourceArgs};
 use crate::error::CliError;
-use crate::factory::factory;
 use crate::input::Input;
 use crate::output::{self, Extra};
 
@@ -19,17 +18,8 @@ pub(crate) async fn credentials(
     input: &Input,
     cx: &Context,
 ) -> Result<(Session, Credentials), CliError> {
-    let session = build_session(&input.settings, &input.policy, &*factory())?;
-    let creds = session.provide(cx).await.map_err(|err| {
-        let mut err = CliError::from(err);
-        if input.settings.auth_type == AuthType::Keys && input.keys_from.is_none() {
-            err.message = format!(
-                "{} — put accessKey and secretKey in the --settings file's secureJsonData, or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY",
-                err.message.split(" (`awsauth explain`").next().unwrap_or_default()
-            );
-        }
-        err
-    })?;
+    let session = input.session()?;
+    let creds = session.provide(cx).await?;
     tracing::debug!(
         access_key_id = creds.access_key_id(),
         source = %creds.provenance(),

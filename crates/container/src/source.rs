@@ -3,8 +3,8 @@
 use std::time::Duration;
 
 use awsauth_core::{
-    Context, CredentialError, CredentialSource, Credentials, Explanation, Status, async_trait,
-    timefmt,
+    Context, CredentialError, CredentialSource, Credentials, Explanation, Plan, Status, Step,
+    async_trait, timefmt,
 };
 use awsauth_http::{
     HttpClient, HttpErrorKind, HttpRequest, HttpSettings, Method, StatusCode, default_classifier,
@@ -149,6 +149,12 @@ impl CredentialSource for ContainerSource {
 
     fn name(&self) -> &str {
         SOURCE_NAME
+    }
+
+    /// The container endpoint, when its variables are set and valid.
+    fn plan(&self, cx: &Context) -> Result<Plan, CredentialError> {
+        Target::resolve(cx, &self.ecs_base)?;
+        Ok(Plan::new(Step::named_source("EcsContainer")))
     }
 
     fn explain(&self, cx: &Context) -> Vec<Explanation> {

@@ -15,7 +15,7 @@ use std::time::{Duration, SystemTime};
 
 use awsauth_core::{
     CachedSource, Chain, Context, CredentialError, CredentialSource, Credentials, Explanation,
-    SecretString, Status, async_trait, only,
+    Plan, SecretString, Status, Step, async_trait, only,
 };
 use awsauth_static::StaticSource;
 
@@ -219,6 +219,10 @@ impl CredentialSource for Session {
 
     fn explain(&self, cx: &Context) -> Vec<Explanation> {
         self.source.explain(cx)
+    }
+
+    fn plan(&self, cx: &Context) -> Result<Plan, CredentialError> {
+        self.source.plan(cx)
     }
 
     fn current(&self, now: SystemTime) -> Option<Credentials> {
@@ -473,6 +477,19 @@ impl CredentialSource for KeyDirectorySource {
         &self.name
     }
 
+    /// The keys of the directory, when both files are there (read to tell, as `provide` would).
+    fn plan(&self, cx: &Context) -> Result<Plan, CredentialError> {
+        let key = self.read(cx, "access-key-id")?;
+        let secret = self.read(cx, "secret-access-key")?.map(SecretString::from);
+        StaticSource::from_parts(key, secret)
+            .named(self.name.clone())
+            .field_names(
+                self.dir.join("access-key-id").display().to_string(),
+                self.dir.join("secret-access-key").display().to_string(),
+            )
+            .plan(cx)
+    }
+
     fn explain(&self, cx: &Context) -> Vec<Explanation> {
         let exists = |f: &str| cx.fs().metadata(&self.dir.join(f)).is_ok();
         let (status, reason) = match (exists("access-key-id"), exists("secret-access-key")) {
@@ -553,6 +570,11 @@ impl CredentialSource for KeysSource {
 
     fn name(&self) -> &str {
         Self::NAME
+    }
+
+    fn plan(&self, _cx: &Context) -> Result<Plan, CredentialError> {
+        self.pair()
+            .map(|_| Plan::new(Step::static_keys_from("settings")))
     }
 
     fn explain(&self, _cx: &Context) -> Vec<Explanation> {

@@ -4,8 +4,8 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use awsauth_core::{
-    Context, CredentialError, CredentialSource, Credentials, Explanation, Status, async_trait,
-    timefmt,
+    Context, CredentialError, CredentialSource, Credentials, Explanation, Plan, Status, Step,
+    async_trait, timefmt,
 };
 
 use crate::SOURCE_NAME;
@@ -295,6 +295,23 @@ impl CredentialSource for ImdsSource {
 
     fn name(&self) -> &str {
         SOURCE_NAME
+    }
+
+    /// The instance role, unless IMDS is disabled or configured wrongly; only trying tells
+    /// whether this is EC2.
+    fn plan(&self, cx: &Context) -> Result<Plan, CredentialError> {
+        if disabled(cx) {
+            return Err(CredentialError::not_configured(
+                SOURCE_NAME,
+                format!("{DISABLED_ENV} is set to true"),
+            ));
+        }
+        if let Some(role) = self.role.as_deref().filter(|r| !parse::is_role_name(r)) {
+            return Err(invalid_role(role));
+        }
+        self.client.resolve_endpoint(cx)?;
+        self.client.settings_in(cx)?;
+        Ok(Plan::new(Step::named_source("Ec2InstanceMetadata")))
     }
 
     fn explain(&self, cx: &Context) -> Vec<Explanation> {

@@ -11,14 +11,15 @@
 //!   `AWS_PROFILE`.
 //! - [`load`] and [`ProfileCache`]: reading through the injected file system, refusing a
 //!   credentials file writable by others, re-reading only when a file changes.
-//! - [`ProfileSet::plan`]: a profile turned into a [`Plan`] — static keys, a named source or
-//!   a web identity, then the roles to assume — for a higher crate to execute. No STS or IMDS
-//!   call happens here.
+//! - [`ProfileSet::plan`]: a profile turned into a [`ProfilePlan`] — static keys, a named
+//!   source or a web identity, then the roles to assume — for a higher crate to execute, and
+//!   [`ProfilePlan::describe`]d as the secret-free [`awsauth_core::Plan`] `explain` prints. No
+//!   STS or IMDS call happens here.
 //! - [`ProfileSource`]: a [`CredentialSource`](awsauth_core::CredentialSource) for profiles
 //!   whose plan is static keys.
 //!
 //! ```
-//! use awsauth_profile::{FileKind, ProfileSet, Step};
+//! use awsauth_profile::{FileKind, ProfileSet, ProfileStep};
 //! let mut set = ProfileSet::parse(FileKind::Config, "/home/u/.aws/config", "
 //! [profile ci]
 //! role_arn = arn:aws:iam::123456789012:role/ci
@@ -27,7 +28,7 @@
 //! ").unwrap();
 //! let plan = set.plan("ci").unwrap();
 //! assert_eq!(plan.to_string(), "credential_source Ec2InstanceMetadata -> assume role arn:aws:iam::123456789012:role/ci (profile \"ci\")");
-//! assert!(matches!(&plan.steps()[1], Step::AssumeRole(r) if r.duration_seconds == Some(3600)));
+//! assert!(matches!(&plan.steps()[1], ProfileStep::AssumeRole(r) if r.duration_seconds == Some(3600)));
 //! ```
 #![forbid(unsafe_code)]
 
@@ -46,7 +47,7 @@ pub use location::{
 pub use model::{FileKind, Origin, ProfileSet, Property, Section};
 pub use parse::{ParseError, Problem};
 pub use plan::{
-    AssumeRoleStep, NamedSource, NamedSourceStep, Plan, PlanError, StaticKeys, Step,
+    AssumeRoleStep, NamedSource, NamedSourceStep, PlanError, ProfilePlan, ProfileStep, StaticKeys,
     WebIdentityStep,
 };
 pub use source::ProfileSource;

@@ -9,7 +9,7 @@ use awsauth_core::{Context, CredentialError, FileMeta};
 
 use crate::location::FileLocations;
 use crate::model::{FileKind, ProfileSet};
-use crate::plan::{Plan, PlanError};
+use crate::plan::{PlanError, ProfilePlan};
 
 /// Larger files are refused rather than read: a shared config file is a few kilobytes.
 pub const MAX_FILE_SIZE: u64 = 16 * 1024 * 1024;
@@ -46,7 +46,7 @@ impl LoadedProfiles {
     }
 
     /// The plan for `profile`; when no file exists the error says where they were looked for.
-    pub fn plan(&self, profile: &str) -> Result<Plan, PlanError> {
+    pub fn plan(&self, profile: &str) -> Result<ProfilePlan, PlanError> {
         if self.no_files() {
             return Err(PlanError::ProfileNotFound {
                 profile: profile.to_owned(),

@@ -4,12 +4,13 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use awsauth_core::{
-    Context, CredentialError, CredentialSource, Credentials, Explanation, Status, async_trait,
+    Context, CredentialError, CredentialSource, Credentials, Explanation, Plan, Status, Step,
+    async_trait,
 };
 
 use crate::load::{LoadedProfiles, ProfileCache, SOURCE_NAME};
 use crate::location::{self, FileLocations};
-use crate::plan::{Plan, Step};
+use crate::plan::{ProfilePlan, ProfileStep};
 
 /// Credentials from a profile of the shared files — Grafana's **Credentials file** auth type,
 /// and the profile link of the default chain.
@@ -18,9 +19,9 @@ use crate::plan::{Plan, Step};
 /// `default`. The files are `AWS_CONFIG_FILE` / `AWS_SHARED_CREDENTIALS_FILE`, else
 /// `~/.aws/config` / `~/.aws/credentials`, unless set here. They are re-read when they change.
 ///
-/// This source delivers profiles whose [plan](Plan) is static keys. A role profile needs STS
+/// This source delivers profiles whose [plan](ProfilePlan) is static keys. A role profile needs STS
 /// and is refused with `InvalidConfiguration` (a chain must not silently use another identity);
-/// `awsauth-chain` executes such plans, using [`plan`](Self::plan).
+/// `awsauth-chain` executes such plans, using [`profile_plan`](Self::profile_plan).
 ///
 /// A missing file or profile is `NotConfigured`; wrap the source in
 /// [`only`](awsauth_core::only) for the no-fallback behaviour:
@@ -99,7 +100,7 @@ impl ProfileSource {
 
     /// The plan for the selected profile: `NotConfigured` when the files or the profile are
     /// missing or the profile has no credentials, `InvalidConfiguration` when it is wrong.
-    pub fn plan(&self, cx: &Context) -> Result<Plan, CredentialError> {
+    pub fn profile_plan(&self, cx: &Context) -> Result<ProfilePlan, CredentialError> {
         let loaded = self.load(cx)?;
         loaded
             .plan(&self.selected_profile(cx))
@@ -107,14 +108,18 @@ impl ProfileSource {
     }
 
     fn static_credentials(&self, cx: &Context) -> Result<(Credentials, String), CredentialError> {
-        let plan = self.plan(cx)?;
+        let plan = self.profile_plan(cx)?;
         if let Some(keys) = plan.as_static() {
             return Ok((keys.credentials(), keys.file.display().to_string()));
         }
-        let needs = match plan.steps().iter().find(|s| !matches!(s, Step::Static(_))) {
-            Some(Step::AssumeRole(_)) => "an assume-role step",
-            Some(Step::WebIdentity(_)) => "a web identity step",
-            Some(Step::NamedSource(_)) => "a credential_source step",
+        let needs = match plan
+            .steps()
+            .iter()
+            .find(|s| !matches!(s, ProfileStep::Static(_)))
+        {
+            Some(ProfileStep::AssumeRole(_)) => "an assume-role step",
+            Some(ProfileStep::WebIdentity(_)) => "a web identity step",
+            Some(ProfileStep::NamedSource(_)) => "a credential_source step",
             _ => "more than static keys",
         };
         Err(CredentialError::invalid_configuration(
@@ -136,6 +141,13 @@ impl CredentialSource for ProfileSource {
 
     fn name(&self) -> &str {
         SOURCE_NAME
+    }
+
+    fn plan(&self, cx: &Context) -> Result<Plan, CredentialError> {
+        self.static_credentials(cx)?;
+        Ok(Plan::new(Step::static_keys_of_profile(
+            self.selected_profile(cx),
+        )))
     }
 
     fn explain(&self, cx: &Context) -> Vec<Explanation> {

@@ -1,8 +1,10 @@
 //! [`EnvSource`]: the standard AWS environment variables.
 
+use std::borrow::Cow;
+
 use awsauth_core::{
-    Context, CredentialError, CredentialSource, Credentials, Explanation, SecretString, Status,
-    async_trait,
+    Context, CredentialError, CredentialSource, Credentials, Explanation, Plan, SecretString,
+    Status, Step, async_trait,
 };
 
 use crate::complete_pair;
@@ -25,20 +27,35 @@ const ACCOUNT_ID: &str = "AWS_ACCOUNT_ID";
 /// assert!(err.to_string().contains("AWS_SECRET_ACCESS_KEY"));
 /// # });
 /// ```
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct EnvSource {
-    _private: (),
+    name: Cow<'static, str>,
+}
+
+impl Default for EnvSource {
+    fn default() -> Self {
+        Self {
+            name: Cow::Borrowed("env"),
+        }
+    }
 }
 
 impl EnvSource {
-    /// The source.
+    /// The source, named `env`.
     pub fn new() -> Self {
         Self::default()
     }
 
-    fn pair(cx: &Context) -> Result<(String, SecretString), CredentialError> {
+    /// Renames the source (in errors, `explain` and provenance), as a `keys` auth type reading
+    /// the environment is named `keys`.
+    pub fn named(mut self, name: impl Into<Cow<'static, str>>) -> Self {
+        self.name = name.into();
+        self
+    }
+
+    fn pair(&self, cx: &Context) -> Result<(String, SecretString), CredentialError> {
         complete_pair(
-            "env",
+            &self.name,
             cx.env_nonblank(ACCESS_KEY_ID),
             cx.env_nonblank(SECRET_ACCESS_KEY).map(SecretString::from),
             ACCESS_KEY_ID,
@@ -50,20 +67,25 @@ impl EnvSource {
 #[async_trait]
 impl CredentialSource for EnvSource {
     async fn provide(&self, cx: &Context) -> Result<Credentials, CredentialError> {
-        let (key, secret) = Self::pair(cx)?;
+        let (key, secret) = self.pair(cx)?;
         Ok(Credentials::builder(key, secret)
             .maybe_session_token(cx.env_nonblank(SESSION_TOKEN).map(SecretString::from))
             .maybe_account_id(cx.env_nonblank(ACCOUNT_ID))
-            .provenance("env")
+            .provenance(self.name.to_string())
             .build())
     }
 
     fn name(&self) -> &str {
-        "env"
+        &self.name
+    }
+
+    fn plan(&self, cx: &Context) -> Result<Plan, CredentialError> {
+        self.pair(cx)
+            .map(|_| Plan::new(Step::static_keys_from("environment")))
     }
 
     fn explain(&self, cx: &Context) -> Vec<Explanation> {
-        let line = match Self::pair(cx) {
+        let line = match self.pair(cx) {
             Ok(_) => {
                 let token = if cx.env_nonblank(SESSION_TOKEN).is_some() {
                     " (with AWS_SESSION_TOKEN)"
@@ -71,15 +93,15 @@ impl CredentialSource for EnvSource {
                     ""
                 };
                 Explanation::new(
-                    "env",
+                    self.name.to_string(),
                     Status::Configured,
                     format!("{ACCESS_KEY_ID} and {SECRET_ACCESS_KEY} are set{token}"),
                 )
             }
             Err(err) if err.is_not_configured() => {
-                Explanation::new("env", Status::NotConfigured, err.message())
+                Explanation::new(self.name.to_string(), Status::NotConfigured, err.message())
             }
-            Err(err) => Explanation::new("env", Status::Invalid, err.message()),
+            Err(err) => Explanation::new(self.name.to_string(), Status::Invalid, err.message()),
         };
         vec![line]
     }

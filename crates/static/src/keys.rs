@@ -3,8 +3,8 @@
 use std::time::SystemTime;
 
 use awsauth_core::{
-    Context, CredentialError, CredentialSource, Credentials, Explanation, SecretString, Status,
-    async_trait,
+    Context, CredentialError, CredentialSource, Credentials, Explanation, Plan, SecretString,
+    Status, Step, async_trait,
 };
 
 use crate::complete_pair;
@@ -120,6 +120,11 @@ impl CredentialSource for StaticSource {
 
     fn name(&self) -> &str {
         &self.name
+    }
+
+    fn plan(&self, _cx: &Context) -> Result<Plan, CredentialError> {
+        self.pair()
+            .map(|_| Plan::new(Step::static_keys_from(self.name.clone())))
     }
 
     fn explain(&self, _cx: &Context) -> Vec<Explanation> {

@@ -5,7 +5,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use awsauth_core::{
-    Context, CredentialError, CredentialSource, Credentials, Explanation, Status, async_trait,
+    Context, CredentialError, CredentialSource, Credentials, Explanation, Plan, Status, Step,
+    async_trait,
 };
 use awsauth_http::HttpSettings;
 use awsauth_sts::{
@@ -224,6 +225,43 @@ impl CredentialSource for AssumeRoleSource {
 
     fn name(&self) -> &str {
         &self.name
+    }
+
+    /// The base's plan, then this hop — with the same checks `provide` makes before it calls
+    /// STS (the role, external id, session name and duration; the endpoint).
+    fn plan(&self, cx: &Context) -> Result<Plan, CredentialError> {
+        self.validate().map_err(|e| {
+            CredentialError::invalid_configuration(
+                &self.name,
+                format!("assuming {:?}: {e}", self.role_arn),
+            )
+        })?;
+        let endpoint = self.client.resolve_endpoint(cx).map_err(|e| {
+            CredentialError::invalid_configuration(
+                &self.name,
+                format!("assuming {}: STS endpoint: {e}", self.role_arn),
+            )
+        })?;
+        let base = match self.base.plan(cx) {
+            Err(err) if err.is_not_configured() => {
+                return Err(CredentialError::not_configured(
+                    &self.name,
+                    format!(
+                        "no base credentials to assume {} with ({})",
+                        self.role_arn,
+                        err.message()
+                    ),
+                ));
+            }
+            other => other?,
+        };
+        Ok(base.then(Step::AssumeRole {
+            role_arn: self.role_arn.clone(),
+            external_id: self.external_id.clone(),
+            role_session_name: self.session_name.clone(),
+            duration_seconds: Some(self.duration.as_secs()),
+            region: Some(endpoint.signing_region().to_owned()),
+        }))
     }
 
     fn explain(&self, cx: &Context) -> Vec<Explanation> {

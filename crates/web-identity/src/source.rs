@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use awsauth_core::{
-    Context, CredentialError, CredentialSource, Credentials, Explanation, SecretString, Status,
-    async_trait,
+    Context, CredentialError, CredentialSource, Credentials, Explanation, Plan, SecretString,
+    Status, Step, async_trait,
 };
 use awsauth_http::HttpSettings;
 use awsauth_sts::{
@@ -40,7 +40,7 @@ enum Settings {
 }
 
 /// What one call uses, with the names the user knows the fields by.
-struct Plan {
+struct Request {
     token_file: PathBuf,
     role_arn: String,
     session_name: Option<String>,
@@ -161,7 +161,7 @@ impl WebIdentitySource {
     }
 
     /// What this call would use, or why there is nothing / something is wrong.
-    fn plan(&self, cx: &Context) -> Result<Plan, CredentialError> {
+    fn request(&self, cx: &Context) -> Result<Request, CredentialError> {
         let (token_file, role_arn, session_name, labels) = match &self.settings {
             Settings::Env => {
                 let token_file = cx.env_nonblank(ENV_WEB_IDENTITY_TOKEN_FILE);
@@ -244,7 +244,7 @@ impl WebIdentitySource {
         if let Some(duration) = self.duration {
             validate_duration("duration", duration).map_err(invalid)?;
         }
-        Ok(Plan {
+        Ok(Request {
             token_file,
             role_arn,
             session_name: session_name.map(|(s, _)| s),
@@ -253,7 +253,7 @@ impl WebIdentitySource {
     }
 
     /// Reads the token; every failure names the file and the setting that named it.
-    fn read_token(&self, cx: &Context, plan: &Plan) -> Result<SecretString, CredentialError> {
+    fn read_token(&self, cx: &Context, plan: &Request) -> Result<SecretString, CredentialError> {
         let path = &plan.token_file;
         let where_ = format!(
             "the web identity token file {} (from {})",
@@ -315,7 +315,7 @@ impl WebIdentitySource {
         }
     }
 
-    fn session_name_for(&self, cx: &Context, plan: &Plan) -> String {
+    fn session_name_for(&self, cx: &Context, plan: &Request) -> String {
         plan.session_name
             .clone()
             .unwrap_or_else(|| default_session_name(cx))
@@ -330,7 +330,7 @@ fn shown(path: &Path) -> String {
 #[async_trait]
 impl CredentialSource for WebIdentitySource {
     async fn provide(&self, cx: &Context) -> Result<Credentials, CredentialError> {
-        let plan = self.plan(cx)?;
+        let plan = self.request(cx)?;
         let token = self.read_token(cx, &plan)?;
         let mut input = WebIdentityInput::new(
             plan.role_arn.clone(),
@@ -352,8 +352,20 @@ impl CredentialSource for WebIdentitySource {
         &self.name
     }
 
+    /// The exchange that would run; the token file is read (and dropped) to find out whether it
+    /// can be, as `provide` would.
+    fn plan(&self, cx: &Context) -> Result<Plan, CredentialError> {
+        let request = self.request(cx)?;
+        self.read_token(cx, &request)?;
+        Ok(Plan::new(Step::WebIdentity {
+            role_arn: request.role_arn.clone(),
+            token_file: shown(&request.token_file),
+            role_session_name: request.session_name.clone(),
+        }))
+    }
+
     fn explain(&self, cx: &Context) -> Vec<Explanation> {
-        let line = match self.plan(cx) {
+        let line = match self.request(cx) {
             Err(err) if err.is_not_configured() => {
                 Explanation::new(&self.name, Status::NotConfigured, err.message())
             }

@@ -362,7 +362,7 @@ fn profile_plan_is_the_plan_for_printing() {
     let plan = profile_plan(&cx, None).unwrap();
     assert_eq!(plan.profile(), "reader");
     assert_eq!(
-        plan.to_json(),
+        serde_json::to_string(&plan.describe()).unwrap(),
         format!(
             r#"[{{"step":"static","profile":"base"}},{{"step":"assume_role","role_arn":"{READER}","external_id":"tenant-42","role_session_name":"grafana-reader","duration_seconds":1800,"region":null}}]"#
         )

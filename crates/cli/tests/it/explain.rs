@@ -143,7 +143,8 @@ fn a_data_source_role_is_the_last_step() {
     assert_eq!(
         plan[1],
         serde_json::json!({"step": "assume_role", "role_arn": ROLE_ARN, "external_id": EXTERNAL_ID,
-                           "role_session_name": null, "duration_seconds": 1800})
+                           "role_session_name": null, "duration_seconds": 1800,
+                           "region": "us-east-1"})
     );
 }
 
@@ -159,7 +160,8 @@ fn ec2_iam_role_plans_the_instance_metadata_source() {
             "--format",
             "json",
         ],
-        &[],
+        // IMDS enabled (explain does not call it); the harness disables it otherwise.
+        &[("AWS_EC2_METADATA_DISABLED", "false")],
     );
     run.assert_code(0);
     assert_eq!(
@@ -216,4 +218,63 @@ fn not_allowed_is_reported_by_explain_as_well() {
     );
     run.assert_code(4);
     assert_eq!(run.json()["error"]["kind"], "not_allowed");
+}
+
+/// `explain` exits with the code `resolve` would have wherever that is known without the
+/// network: 3 when nothing is configured, 5 for a selected profile that does not exist.
+#[test]
+fn explain_exits_as_resolve_would_without_the_network() {
+    let home = Home::new();
+    let env = [("HOME", home.path().to_str().unwrap())];
+    let nothing = awsauth(&["explain", "--format", "json"], &env);
+    nothing.assert_code(3);
+    assert_eq!(nothing.json()["plan"], serde_json::json!([]));
+    assert!(
+        nothing.json()["plan_error"]
+            .as_str()
+            .unwrap()
+            .contains("no credentials found"),
+        "{}",
+        nothing.stdout
+    );
+    awsauth(&["resolve"], &env).assert_code(3);
+
+    let missing = awsauth(&["explain", "--profile", "nope"], &env);
+    missing.assert_code(5);
+    awsauth(&["resolve", "--profile", "nope"], &env).assert_code(5);
+}
+
+/// With a settings file, the keys are its `secureJsonData`'s only: keys in the environment are
+/// not a fallback (a server would never read them for a data source).
+#[test]
+fn a_settings_file_without_keys_does_not_take_them_from_the_environment() {
+    let home = Home::new();
+    let settings = home.write("ds.json", r#"{"jsonData":{"authType":"keys"}}"#);
+    let env = [
+        ("HOME", home.path().to_str().unwrap()),
+        ("AWS_ACCESS_KEY_ID", KEY_ID),
+        ("AWS_SECRET_ACCESS_KEY", SECRET),
+    ];
+    let settings = settings.to_str().unwrap();
+    let resolved = awsauth(&["resolve", "--settings", settings], &env);
+    resolved.assert_code(5).assert_no(&[SECRET, KEY_ID]);
+    assert!(
+        resolved
+            .stderr
+            .contains("accessKey and secretKey are not set"),
+        "{}",
+        resolved.stderr
+    );
+    awsauth(&["explain", "--settings", settings], &env).assert_code(5);
+
+    // Without a settings file the environment is where a local tool's keys come from, and the
+    // error names those variables.
+    let bare = awsauth(&["resolve", "--auth-type", "keys"], &[]);
+    bare.assert_code(5);
+    assert!(
+        bare.stderr
+            .contains("AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set"),
+        "{}",
+        bare.stderr
+    );
 }

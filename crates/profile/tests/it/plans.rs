@@ -1,7 +1,7 @@
 //! Plans for role profiles: chains, loops, self-reference, named sources, web identity, and
 //! the parameters carried into each step.
 
-use awsauth_profile::{FileKind, NamedSource, PlanError, ProfileSet, Step};
+use awsauth_profile::{FileKind, NamedSource, PlanError, ProfileSet, ProfileStep};
 
 use crate::SECRET;
 
@@ -19,7 +19,7 @@ fn keys(profile: &str) -> String {
     format!("[{profile}]\naws_access_key_id = AKID{profile}\naws_secret_access_key = {SECRET}\n")
 }
 
-fn kinds(steps: &[Step]) -> Vec<String> {
+fn kinds(steps: &[ProfileStep]) -> Vec<String> {
     steps
         .iter()
         .map(|s| format!("{}:{}", s.kind(), s.profile()))
@@ -43,7 +43,10 @@ fn static_profile_is_one_static_step_with_token_and_account() {
     assert_eq!(creds.account_id(), Some("123456789012"));
     assert_eq!(creds.provenance().to_string(), "profile:default");
     assert_eq!(keys.file.to_str(), Some(CREDS));
-    assert_eq!(plan.to_json(), r#"[{"step":"static","profile":"default"}]"#);
+    assert_eq!(
+        serde_json::to_string(&plan.describe()).unwrap(),
+        r#"[{"step":"static","profile":"default"}]"#
+    );
 }
 
 #[test]
@@ -64,7 +67,7 @@ fn source_profile_chain_of_any_length_in_order_with_parameters() {
             "assume_role:a"
         ]
     );
-    let Step::AssumeRole(a) = &plan.steps()[3] else {
+    let ProfileStep::AssumeRole(a) = &plan.steps()[3] else {
         panic!("{plan:?}")
     };
     assert_eq!(a.role_arn, "arn:aws:iam::111111111111:role/a");
@@ -73,10 +76,15 @@ fn source_profile_chain_of_any_length_in_order_with_parameters() {
     assert_eq!(a.duration_seconds, Some(1800));
     assert_eq!(a.region.as_deref(), Some("eu-west-1"));
     assert_eq!(
-        plan.steps()[3].to_json(),
+        serde_json::to_string(&plan.steps()[3].describe()).unwrap(),
         r#"{"step":"assume_role","role_arn":"arn:aws:iam::111111111111:role/a","external_id":"ext-a","role_session_name":"grafana-a","duration_seconds":1800,"region":"eu-west-1"}"#
     );
-    assert!(!plan.to_json().contains(SECRET) && !format!("{plan:?}").contains(SECRET));
+    assert!(
+        !serde_json::to_string(&plan.describe())
+            .unwrap()
+            .contains(SECRET)
+            && !format!("{plan:?}").contains(SECRET)
+    );
 }
 
 #[test]
@@ -153,9 +161,9 @@ fn credential_source_names_a_source() {
             "",
         );
         let plan = set.plan("r").unwrap();
-        assert!(matches!(&plan.steps()[0], Step::NamedSource(s) if s.name == expected));
+        assert!(matches!(&plan.steps()[0], ProfileStep::NamedSource(s) if s.name == expected));
         assert_eq!(
-            plan.steps()[0].to_json(),
+            serde_json::to_string(&plan.steps()[0].describe()).unwrap(),
             format!(r#"{{"step":"named_source","name":"{value}"}}"#)
         );
         assert_eq!(kinds(plan.steps()), ["named_source:r", "assume_role:r"]);
@@ -194,7 +202,7 @@ fn web_identity_in_a_profile_and_as_a_source() {
     );
     let plan = set.plan("wi").unwrap();
     assert_eq!(
-        plan.to_json(),
+        serde_json::to_string(&plan.describe()).unwrap(),
         r#"[{"step":"web_identity","role_arn":"arn:aws:iam::1:role/wi","token_file":"/var/run/secrets/token","role_session_name":"pod-1"}]"#
     );
     assert_eq!(

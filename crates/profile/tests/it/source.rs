@@ -312,7 +312,7 @@ async fn role_profiles_are_refused_with_a_pointer_to_the_chain_crate() {
         "{err}"
     );
     // The plan itself is available for the crate that can execute it.
-    let plan = source.plan(&cx(&fs, &[])).unwrap();
+    let plan = source.profile_plan(&cx(&fs, &[])).unwrap();
     assert_eq!(plan.steps().len(), 2);
 }
 
