@@ -1,5 +1,5 @@
-//! [`ProfileChain`]: a profile's [`ProfilePlan`] executed with the STS, web-identity, IMDS and
-//! container sources.
+//! [`ProfileChain`]: a profile's [`ProfilePlan`] executed with the STS, web-identity, IMDS,
+//! container, `credential_process` and console sign-in sources.
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -11,9 +11,10 @@ use awsauth_core::{
     async_trait,
 };
 use awsauth_imds::{ImdsClient, ImdsSource};
+use awsauth_process::ProcessSource;
 use awsauth_profile::{
-    AssumeRoleStep, FileLocations, NamedSource, ProfileCache, ProfilePlan, ProfileStep, StaticKeys,
-    WebIdentityStep,
+    AssumeRoleStep, FileLocations, NamedSource, ProcessStep, ProfileCache, ProfilePlan,
+    ProfileStep, StaticKeys, WebIdentityStep,
 };
 use awsauth_static::EnvSource;
 use awsauth_sts::{ENV_DEFAULT_REGION, ENV_REGION};
@@ -47,6 +48,10 @@ use crate::files::{ProfileFiles, ProfileSettings};
 ///   `profile:eks -> web-identity:arn:…`.
 /// - Role sessions last `duration_seconds`, else [`awsauth_sts_assume::DEFAULT_DURATION`]
 ///   (15 minutes, Grafana's default).
+/// - A `credential_process` step runs its program through the context's process slot
+///   ([`awsauth_process::ProcessSource`], killed after
+///   [`process_timeout`](Self::process_timeout)); its provenance reads
+///   `profile:dev -> process:<program>`.
 ///
 /// ```
 /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
@@ -82,6 +87,7 @@ pub struct ProfileChain {
     files: ProfileFiles,
     sts: StsOptions,
     recheck: Option<Duration>,
+    process_timeout: Duration,
     built: Mutex<Option<Built>>,
 }
 
@@ -140,6 +146,7 @@ impl ProfileChain {
             files: ProfileFiles::default(),
             sts: StsOptions::default(),
             recheck: None,
+            process_timeout: awsauth_process::DEFAULT_TIMEOUT,
             built: Mutex::new(None),
         }
     }
@@ -182,6 +189,14 @@ impl ProfileChain {
     /// edited in place). Off by default: every re-check of a role profile is an STS call.
     pub fn recheck_interval(mut self, interval: Duration) -> Self {
         self.recheck = Some(interval);
+        self
+    }
+
+    /// How long a `credential_process` program may run before it and its process group are
+    /// killed (default [`awsauth_process::DEFAULT_TIMEOUT`], 60 seconds; AWS defines no profile
+    /// key for it).
+    pub fn process_timeout(mut self, timeout: Duration) -> Self {
+        self.process_timeout = timeout;
         self
     }
 
@@ -251,7 +266,7 @@ impl ProfileChain {
         {
             return Ok((key.plan, Arc::clone(&current.source)));
         }
-        let source = execute(&key, &self.sts);
+        let source = execute(&key, &self.sts, self.process_timeout);
         let plan = key.plan.clone();
         *built = Some(Built {
             key,
@@ -262,7 +277,11 @@ impl ProfileChain {
 }
 
 /// Nests the sources of a plan: the base step, then one AssumeRole hop per step.
-fn execute(key: &BuildKey, sts: &StsOptions) -> Arc<dyn CredentialSource> {
+fn execute(
+    key: &BuildKey,
+    sts: &StsOptions,
+    process_timeout: Duration,
+) -> Arc<dyn CredentialSource> {
     let settings = &key.settings;
     // The environment's region beats a profile's `region` (as in the SDKs); an explicit one
     // beats both (StsOptions::client handles that).
@@ -294,6 +313,10 @@ fn execute(key: &BuildKey, sts: &StsOptions) -> Arc<dyn CredentialSource> {
                 Arc::new(web_identity(step, sts, region.as_deref())),
             ))
         }
+        Some(ProfileStep::CredentialProcess(step)) => Arc::new(InProfile::new(
+            &step.profile,
+            Arc::new(process(step, process_timeout)),
+        )),
         // A plan is never empty, and its first step is never a hop; answer "not configured"
         // rather than panic should that ever change.
         _ => Arc::new(EmptyPlan),
@@ -305,6 +328,13 @@ fn execute(key: &BuildKey, sts: &StsOptions) -> Arc<dyn CredentialSource> {
         }
     }
     source
+}
+
+fn process(step: &ProcessStep, timeout: Duration) -> ProcessSource {
+    ProcessSource::new(step.command_line().clone())
+        .profile(step.profile.clone())
+        .account_id(step.account_id.clone())
+        .timeout(timeout)
 }
 
 fn web_identity(

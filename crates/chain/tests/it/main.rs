@@ -3,5 +3,6 @@
 #![allow(clippy::unwrap_used, missing_docs, unreachable_pub)]
 
 mod default_chain;
+mod process_profiles;
 mod profile_chain;
 mod support;

@@ -1,5 +1,5 @@
 //! The steps of a [`ProfilePlan`](super::ProfilePlan): static keys, a named source, a web
-//! identity, an assume-role hop.
+//! identity, a `credential_process`, a console sign-in session, an assume-role hop.
 
 use std::fmt;
 use std::path::PathBuf;
@@ -16,17 +16,24 @@ pub enum ProfileStep {
     NamedSource(NamedSourceStep),
     /// `AssumeRoleWithWebIdentity` with a token read from a file.
     WebIdentity(WebIdentityStep),
+    /// An external program's credentials (`credential_process`).
+    CredentialProcess(ProcessStep),
+    /// Console sign-in credentials (`login_session`, written by `aws login`).
+    Login(LoginStep),
     /// `AssumeRole` with the previous step's credentials.
     AssumeRole(AssumeRoleStep),
 }
 
 impl ProfileStep {
-    /// `static`, `named_source`, `web_identity` or `assume_role`.
+    /// `static`, `named_source`, `web_identity`, `credential_process`, `login` or
+    /// `assume_role` (the tags of [`Step`]).
     pub fn kind(&self) -> &'static str {
         match self {
             Self::Static(_) => "static",
             Self::NamedSource(_) => "named_source",
             Self::WebIdentity(_) => "web_identity",
+            Self::CredentialProcess(_) => "credential_process",
+            Self::Login(_) => "login",
             Self::AssumeRole(_) => "assume_role",
         }
     }
@@ -37,6 +44,8 @@ impl ProfileStep {
             Self::Static(s) => &s.profile,
             Self::NamedSource(s) => &s.profile,
             Self::WebIdentity(s) => &s.profile,
+            Self::CredentialProcess(s) => &s.profile,
+            Self::Login(s) => &s.profile,
             Self::AssumeRole(s) => &s.profile,
         }
     }
@@ -50,6 +59,12 @@ impl ProfileStep {
                 role_arn: s.role_arn.clone(),
                 token_file: s.token_file.display().to_string(),
                 role_session_name: s.role_session_name.clone(),
+            },
+            Self::CredentialProcess(s) => Step::CredentialProcess {
+                program: s.program.clone(),
+            },
+            Self::Login(s) => Step::Login {
+                login_session: s.login_session.clone(),
             },
             Self::AssumeRole(s) => Step::AssumeRole {
                 role_arn: s.role_arn.clone(),
@@ -72,6 +87,16 @@ impl fmt::Display for ProfileStep {
                 "web identity {} with token file {}",
                 s.role_arn,
                 s.token_file.display()
+            ),
+            Self::CredentialProcess(s) => write!(
+                f,
+                "credential_process {} (arguments not shown; profile \"{}\")",
+                s.program, s.profile
+            ),
+            Self::Login(s) => write!(
+                f,
+                "console sign-in session {} (profile \"{}\")",
+                s.login_session, s.profile
             ),
             Self::AssumeRole(s) => {
                 write!(f, "assume role {} (profile \"{}\")", s.role_arn, s.profile)
@@ -197,5 +222,50 @@ pub struct AssumeRoleStep {
     /// `duration_seconds` (900–43200).
     pub duration_seconds: Option<u32>,
     /// `region`, for the STS endpoint.
+    pub region: Option<String>,
+}
+
+/// A [`Step::CredentialProcess`]: the profile's `credential_process` command line. Only the
+/// program's name prints; the whole line is a secret (people put tokens in it).
+#[derive(Clone, PartialEq, Eq)]
+pub struct ProcessStep {
+    /// The profile with `credential_process`.
+    pub profile: String,
+    /// The program: the command line's first word ([`awsauth_core::program_name`]).
+    pub program: String,
+    pub(super) command_line: SecretString,
+    /// `aws_account_id`, the account when the program's output has no `AccountId`.
+    pub account_id: Option<String>,
+}
+
+impl ProcessStep {
+    /// The whole command line, to run it.
+    pub fn command_line(&self) -> &SecretString {
+        &self.command_line
+    }
+}
+
+impl fmt::Debug for ProcessStep {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ProcessStep")
+            .field("profile", &self.profile)
+            .field("program", &self.program)
+            .field("command_line", &format_args!("{REDACTED}"))
+            .field("account_id", &self.account_id)
+            .finish()
+    }
+}
+
+/// A [`Step::Login`]: a profile's `login_session`, whose credentials `aws login` keeps in the
+/// login token cache.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoginStep {
+    /// The profile with `login_session`.
+    pub profile: String,
+    /// `login_session`: the ARN of the signed-in identity; the cache file is named by its
+    /// SHA-256.
+    pub login_session: String,
+    /// `region`: the sign-in service's region unless the cached token names its own
+    /// (`signInRegion`) or the environment sets one.
     pub region: Option<String>,
 }
