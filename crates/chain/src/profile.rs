@@ -384,9 +384,15 @@ impl CredentialSource for ProfileChain {
         &self.name
     }
 
-    /// The profile's plan, without its secrets; errors as [`profile_plan`](Self::profile_plan).
+    /// The profile's plan, without its secrets; errors as [`profile_plan`](Self::profile_plan),
+    /// and as the base step's source when the context refuses what it needs (a
+    /// `credential_process` in a context that cannot run programs). Runs nothing.
     fn plan(&self, cx: &Context) -> Result<Plan, CredentialError> {
-        self.profile_plan(cx).map(|plan| plan.describe())
+        let plan = self.profile_plan(cx)?;
+        if let Some(ProfileStep::CredentialProcess(step)) = plan.steps().first() {
+            process(step, self.process_timeout).plan(cx)?;
+        }
+        Ok(plan.describe())
     }
 
     /// One line for the profile and its plan, then the lines of the sources that execute it.
