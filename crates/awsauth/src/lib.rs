@@ -17,6 +17,7 @@
 //! | `container` *(default)* | [`container`] | [`ContainerSource`] (ECS task roles, EKS Pod Identity) |
 //! | `sts` *(default)* | [`sts`], [`sts_assume`] | the STS client, [`AssumeRoleSource`] |
 //! | `web-identity` *(default)* | [`web_identity`] | [`WebIdentitySource`] (EKS IAM roles for service accounts) |
+//! | `process` *(default)* | [`process`] | [`ProcessSource`] (`credential_process`, bounded, through the context's process slot) |
 //! | `chain` *(default)* | [`chain`] | [`default_chain`], [`profile_chain`] (profile plans executed: role chains, web identity, `credential_source`) |
 //! | `datasource` *(default)* | [`datasource`] | Grafana's auth types, settings, policy, sessions, SigV4 signing |
 //! | `sdk` | `sdk` | the aws-config bridge, both directions (pulls in aws-config) |
@@ -240,6 +241,13 @@ pub use awsauth_sts_assume::AssumeRoleSource;
 pub use awsauth_web_identity as web_identity;
 #[cfg(feature = "web-identity")]
 pub use awsauth_web_identity::WebIdentitySource;
+
+/// `credential_process`: an external program's credentials, bounded and through the
+/// context's process slot ([`awsauth_process`]).
+#[cfg(feature = "process")]
+pub use awsauth_process as process;
+#[cfg(feature = "process")]
+pub use awsauth_process::ProcessSource;
 
 /// The SDK default chain and full profile execution ([`awsauth_chain`]).
 #[cfg(feature = "chain")]

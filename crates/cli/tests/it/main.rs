@@ -5,6 +5,7 @@
 mod demo;
 mod explain;
 mod logs;
+mod process;
 mod profiles;
 mod resolve;
 mod whoami;
