@@ -18,6 +18,7 @@
 //! | `sts` *(default)* | [`sts`], [`sts_assume`] | the STS client, [`AssumeRoleSource`] |
 //! | `web-identity` *(default)* | [`web_identity`] | [`WebIdentitySource`] (EKS IAM roles for service accounts) |
 //! | `process` *(default)* | [`process`] | [`ProcessSource`] (`credential_process`, bounded, through the context's process slot) |
+//! | `login` *(default)* | [`login`] | [`LoginSource`] (console sign-in: `aws login` sessions, DPoP-bound renewal) |
 //! | `chain` *(default)* | [`chain`] | [`default_chain`], [`profile_chain`] (profile plans executed: role chains, web identity, `credential_source`) |
 //! | `datasource` *(default)* | [`datasource`] | Grafana's auth types, settings, policy, sessions, SigV4 signing |
 //! | `sdk` | `sdk` | the aws-config bridge, both directions (pulls in aws-config) |
@@ -210,7 +211,8 @@ pub use awsauth_profile::ProfileSource;
     feature = "imds",
     feature = "container",
     feature = "sts",
-    feature = "web-identity"
+    feature = "web-identity",
+    feature = "login"
 ))]
 pub use awsauth_http as http;
 
@@ -248,6 +250,12 @@ pub use awsauth_web_identity::WebIdentitySource;
 pub use awsauth_process as process;
 #[cfg(feature = "process")]
 pub use awsauth_process::ProcessSource;
+
+/// Console sign-in credentials, `aws login` sessions ([`awsauth_login`]).
+#[cfg(feature = "login")]
+pub use awsauth_login as login;
+#[cfg(feature = "login")]
+pub use awsauth_login::LoginSource;
 
 /// The SDK default chain and full profile execution ([`awsauth_chain`]).
 #[cfg(feature = "chain")]

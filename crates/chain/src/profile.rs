@@ -1,5 +1,5 @@
 //! [`ProfileChain`]: a profile's [`ProfilePlan`] executed with the STS, web-identity, IMDS,
-//! container, `credential_process` and console sign-in sources.
+//! container, `credential_process` and console sign-in (`login_session`) sources.
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -10,11 +10,13 @@ use awsauth_core::{
     Context, CredentialError, CredentialSource, Credentials, Explanation, Plan, Provenance, Status,
     async_trait,
 };
+use awsauth_http::endpoint::{EndpointSettings, ProfileEndpoint};
 use awsauth_imds::{ImdsClient, ImdsSource};
+use awsauth_login::LoginSource;
 use awsauth_process::ProcessSource;
 use awsauth_profile::{
-    AssumeRoleStep, FileLocations, NamedSource, ProcessStep, ProfileCache, ProfilePlan,
-    ProfileStep, StaticKeys, WebIdentityStep,
+    AssumeRoleStep, FileLocations, LoginStep, NamedSource, ProcessStep, ProfileCache, ProfilePlan,
+    ProfileStep, ServiceEndpointConfig, StaticKeys, WebIdentityStep,
 };
 use awsauth_static::EnvSource;
 use awsauth_sts::{ENV_DEFAULT_REGION, ENV_REGION};
@@ -52,6 +54,8 @@ use crate::files::{ProfileFiles, ProfileSettings};
 ///   ([`awsauth_process::ProcessSource`], killed after
 ///   [`process_timeout`](Self::process_timeout)); its provenance reads
 ///   `profile:dev -> process:<program>`.
+/// - A `login_session` step reads the `aws login` token cache and renews through the sign-in
+///   service ([`awsauth_login::LoginSource`]); provenance `profile:dev -> login:<session>`.
 ///
 /// ```
 /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
@@ -317,6 +321,9 @@ fn execute(
             &step.profile,
             Arc::new(process(step, process_timeout)),
         )),
+        Some(ProfileStep::Login(step)) => {
+            Arc::new(InProfile::new(&step.profile, Arc::new(login(step))))
+        }
         // A plan is never empty, and its first step is never a hop; answer "not configured"
         // rather than panic should that ever change.
         _ => Arc::new(EmptyPlan),
@@ -335,6 +342,28 @@ fn process(step: &ProcessStep, timeout: Duration) -> ProcessSource {
         .profile(step.profile.clone())
         .account_id(step.account_id.clone())
         .timeout(timeout)
+}
+
+fn login(step: &LoginStep) -> LoginSource {
+    let mut settings = EndpointSettings::default();
+    settings.profile = Some(profile_endpoint(&step.endpoint));
+    LoginSource::new(step.login_session.clone())
+        .profile(step.profile.clone())
+        .region(step.region.clone())
+        .endpoint_settings(settings)
+}
+
+/// The profile crate's reading of a profile's endpoint keys, as the HTTP crate's rules take it.
+fn profile_endpoint(config: &ServiceEndpointConfig) -> ProfileEndpoint {
+    let mut endpoint = ProfileEndpoint::new(config.profile.clone());
+    endpoint.services_section = config.services_section.clone();
+    endpoint.service_endpoint_url = config.service_endpoint_url.clone();
+    endpoint.endpoint_url = config.endpoint_url.clone();
+    endpoint.ignore_configured_endpoint_urls = config.ignore_configured_endpoint_urls.clone();
+    endpoint.use_fips_endpoint = config.use_fips_endpoint.clone();
+    endpoint.use_dualstack_endpoint = config.use_dualstack_endpoint.clone();
+    endpoint.problem = config.problem.clone();
+    endpoint
 }
 
 fn web_identity(

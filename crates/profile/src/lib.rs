@@ -32,6 +32,7 @@
 //! ```
 #![forbid(unsafe_code)]
 
+mod endpoints;
 mod load;
 mod location;
 mod model;
@@ -39,6 +40,7 @@ mod parse;
 mod plan;
 mod source;
 
+pub use endpoints::ServiceEndpointConfig;
 pub use load::{LoadedProfiles, MAX_FILE_SIZE, ProfileCache, load};
 pub use location::{
     CONFIG_FILE_VAR, CREDENTIALS_FILE_VAR, FileLocations, PROFILE_VAR, Platform, expand_home,

@@ -9,6 +9,8 @@
 //!   further calls (role chains).
 //! - [`FakeContainer`]: the container credential agent (ECS task roles, EKS Pod Identity), with
 //!   an optional required `Authorization` token.
+//! - [`FakeSignin`]: the sign-in service's token call (`aws login` sessions), verifying DPoP
+//!   proofs (ES256 signature, `htm`, `htu`, fresh `jti`) and rotating refresh tokens.
 //!
 //! All take [`Fault`]s: the next requests can be delayed, black-holed, answered with a status or
 //! an STS error code, reset mid-body, truncated, oversized or malformed. All count requests,
@@ -22,10 +24,12 @@ mod container;
 mod fault;
 mod imds;
 mod server;
+mod signin;
 mod sigv4;
 mod sts;
 
 pub use container::{CONTAINER_CREDENTIALS_PATH, FakeContainer};
 pub use fault::Fault;
 pub use imds::{FakeImds, ImdsCredentials};
+pub use signin::{FakeSignin, SIGNIN_CLIENT_ID, SigninCall};
 pub use sts::{FakeSts, RecordedCall, RoleRule};

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, missing_docs, unreachable_pub)]
 
 mod default_chain;
+mod login_profiles;
 mod process_profiles;
 mod profile_chain;
 mod support;

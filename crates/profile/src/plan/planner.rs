@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use awsauth_core::{SecretString, program_name};
 
 use super::{
-    AssumeRoleStep, NamedSource, NamedSourceStep, PlanError, ProcessStep, ProfilePlan, ProfileStep,
-    StaticKeys, WebIdentityStep,
+    AssumeRoleStep, LoginStep, NamedSource, NamedSourceStep, PlanError, ProcessStep, ProfilePlan,
+    ProfileStep, StaticKeys, WebIdentityStep,
 };
 use crate::model::{ProfileSet, Section};
 
@@ -214,12 +214,13 @@ impl<'a> Planner<'a> {
             ));
         }
         // aws-config's order: SSO, then login_session, then credential_process, then keys.
-        if get(profile, keys::LOGIN_SESSION).is_some() {
-            return Err(self.unsupported(
-                profile,
-                "login_session",
-                "uses login_session (`aws login`), which awsauth does not support".to_owned(),
-            ));
+        if let Some(session) = get(profile, keys::LOGIN_SESSION) {
+            return Ok(ProfileStep::Login(LoginStep {
+                profile: profile.name().to_owned(),
+                login_session: session.to_owned(),
+                region: get(profile, keys::REGION).map(str::to_owned),
+                endpoint: self.set.service_endpoint(profile.name(), "signin"),
+            }));
         }
         if let Some(command) = get(profile, keys::CREDENTIAL_PROCESS) {
             let program = program_name(command);

@@ -268,4 +268,7 @@ pub struct LoginStep {
     /// `region`: the sign-in service's region unless the cached token names its own
     /// (`signInRegion`) or the environment sets one.
     pub region: Option<String>,
+    /// What the profile says about the sign-in service's endpoint (`services`,
+    /// `endpoint_url`, FIPS / dual-stack), weighed against the environment when it is used.
+    pub endpoint: crate::ServiceEndpointConfig,
 }

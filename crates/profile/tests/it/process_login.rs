@@ -1,4 +1,4 @@
-//! Plans for `credential_process` profiles: where they rank among a
+//! Plans for `credential_process` and `login_session` profiles: where they rank among a
 //! profile's keys (aws-config's order), as the base of a role chain, and what a plan shows.
 
 use awsauth_profile::{FileKind, PlanError, ProfileSet, ProfileStep};
@@ -8,6 +8,8 @@ use crate::SECRET;
 fn set(config: &str) -> ProfileSet {
     ProfileSet::parse(FileKind::Config, "/home/u/.aws/config", config).unwrap()
 }
+
+const SESSION: &str = "arn:aws:iam::0123456789012:user/Admin";
 
 #[test]
 fn a_process_profile_plans_one_step_that_shows_only_the_program() {
@@ -36,13 +38,32 @@ fn a_process_profile_plans_one_step_that_shows_only_the_program() {
 }
 
 #[test]
-fn the_order_within_a_profile_is_aws_configs() {
-    // credential_process before static keys; a source profile's static
-    // keys still win over the rest once it is used as a source (as for every other kind).
-    let set = set(
-        "[profile proc_and_keys]\ncredential_process = helper\naws_access_key_id = AKID\naws_secret_access_key = s\n\
-         [profile role]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = proc_and_keys\n",
+fn a_login_profile_plans_its_session() {
+    let set = set(&format!(
+        "[profile signin]\nlogin_session = {SESSION}\nregion = us-west-2\n"
+    ));
+    let plan = set.plan("signin").unwrap();
+    let [ProfileStep::Login(step)] = plan.steps() else {
+        panic!("{plan:?}");
+    };
+    assert_eq!(step.login_session, SESSION);
+    assert_eq!(step.region.as_deref(), Some("us-west-2"));
+    assert_eq!(
+        serde_json::to_value(plan.describe()).unwrap(),
+        serde_json::json!([{"step": "login", "login_session": SESSION}])
     );
+}
+
+#[test]
+fn the_order_within_a_profile_is_aws_configs() {
+    // login_session, then credential_process, then static keys; a source profile's static
+    // keys still win over the rest once it is used as a source (as for every other kind).
+    let set = set(&format!(
+        "[profile all]\nlogin_session = {SESSION}\ncredential_process = helper\naws_access_key_id = AKID\naws_secret_access_key = s\n\
+         [profile proc_and_keys]\ncredential_process = helper\naws_access_key_id = AKID\naws_secret_access_key = s\n\
+         [profile role]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = proc_and_keys\n"
+    ));
+    assert_eq!(set.plan("all").unwrap().steps()[0].kind(), "login");
     assert_eq!(
         set.plan("proc_and_keys").unwrap().steps()[0].kind(),
         "credential_process"
@@ -51,10 +72,12 @@ fn the_order_within_a_profile_is_aws_configs() {
 }
 
 #[test]
-fn a_process_profile_is_the_base_of_role_chains() {
+fn both_are_bases_of_role_chains() {
     let set = set(&format!(
         "[profile proc]\ncredential_process = helper --secret {SECRET}\n\
+         [profile signin]\nlogin_session = {SESSION}\n\
          [profile via_proc]\nrole_arn = arn:aws:iam::123456789012:role/a\nsource_profile = proc\n\
+         [profile via_signin]\nrole_arn = arn:aws:iam::123456789012:role/b\nsource_profile = signin\n\
          [profile two_hops]\nrole_arn = arn:aws:iam::123456789012:role/c\nsource_profile = via_proc\n"
     ));
     let kinds = |name: &str| -> Vec<String> {
@@ -70,12 +93,22 @@ fn a_process_profile_is_the_base_of_role_chains() {
         ["credential_process:proc", "assume_role:via_proc"]
     );
     assert_eq!(
+        kinds("via_signin"),
+        ["login:signin", "assume_role:via_signin"]
+    );
+    assert_eq!(
         kinds("two_hops"),
         [
             "credential_process:proc",
             "assume_role:via_proc",
             "assume_role:two_hops"
         ]
+    );
+    assert_eq!(
+        set.plan("via_signin").unwrap().describe().to_string(),
+        format!(
+            "console sign-in session {SESSION} -> assume role arn:aws:iam::123456789012:role/b"
+        )
     );
 }
 
