@@ -27,4 +27,6 @@ mod source;
 
 pub use output::{ProcessOutputError, parse_output};
 pub use runner::{ExitStatus, ProcessRequest, ProcessRunner, RunError, RunOutput, RunProcess};
-pub use source::{DEFAULT_TIMEOUT, MAX_STDOUT, ProcessSource};
+pub use source::{
+    DEFAULT_TIMEOUT, ENV_PROCESS_DEPTH, MAX_PROCESS_DEPTH, MAX_STDOUT, ProcessSource,
+};

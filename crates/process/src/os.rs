@@ -41,6 +41,7 @@ fn command(request: &ProcessRequest) -> Command {
     if let Some(vars) = &request.env {
         command.env_clear().envs(vars.iter().map(|(k, v)| (k, v)));
     }
+    command.envs(request.extra_env.iter().map(|(k, v)| (k, v)));
     command
         .stdin(Stdio::null())
         .stdout(Stdio::piped())

@@ -17,6 +17,8 @@ pub struct ProcessRequest {
     /// The child's environment: `Some` is exactly these variables, `None` inherits this
     /// process's (see [`Env::child_env`](awsauth_core::Env::child_env)).
     pub env: Option<Vec<(String, String)>>,
+    /// Variables set for the child on top of [`env`](Self::env) (the nesting depth).
+    pub extra_env: Vec<(String, String)>,
     /// How long the child may run, by the context's clock.
     pub timeout: Duration,
     /// How many bytes of stdout are read at most; a child that prints more is killed.
@@ -34,6 +36,7 @@ impl ProcessRequest {
         Self {
             command_line,
             env: cx.env().child_env(),
+            extra_env: Vec::new(),
             timeout,
             stdout_limit,
         }
@@ -56,6 +59,7 @@ impl fmt::Debug for ProcessRequest {
             .field("program", &self.program())
             .field("arguments", &format_args!("** not shown **"))
             .field("env", &env)
+            .field("extra_env", &self.extra_env)
             .field("timeout", &self.timeout)
             .field("stdout_limit", &self.stdout_limit)
             .finish()

@@ -18,6 +18,15 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
 /// The most a program may print on stdout: 1 MiB (an answer is a few hundred bytes).
 pub const MAX_STDOUT: usize = 1024 * 1024;
 
+/// How deep `credential_process` programs run inside one another: set for every child (one
+/// more than in this process's environment). A profile whose program runs awsauth for a
+/// profile that runs the same program again would otherwise nest without end — each level in
+/// a process group of its own, out of reach of the outer time-out.
+pub const ENV_PROCESS_DEPTH: &str = "AWSAUTH_CREDENTIAL_PROCESS_DEPTH";
+
+/// Deeper than this, a `credential_process` is refused.
+pub const MAX_PROCESS_DEPTH: u32 = 3;
+
 /// Credentials printed by an external program, the `credential_process` of a profile.
 ///
 /// Each [`provide`](CredentialSource::provide) runs the command line once (put a
@@ -171,12 +180,28 @@ impl ProcessSource {
 impl CredentialSource for ProcessSource {
     async fn provide(&self, cx: &Context) -> Result<Credentials, CredentialError> {
         let runner = ProcessRunner::from_context(cx).map_err(|e| self.unavailable(&e))?;
-        let request = ProcessRequest::new(
+        let depth = cx
+            .env_nonblank(ENV_PROCESS_DEPTH)
+            .and_then(|d| d.parse::<u32>().ok())
+            .unwrap_or(0);
+        if depth >= MAX_PROCESS_DEPTH {
+            return Err(CredentialError::provider_failed(
+                &self.name,
+                format!(
+                    "{}: refused to run: credential_process programs are nested {depth} deep \
+                     ({ENV_PROCESS_DEPTH}); does the program run awsauth for a profile that \
+                     runs it again?",
+                    self.subject()
+                ),
+            ));
+        }
+        let mut request = ProcessRequest::new(
             cx,
             self.command_line.clone(),
             self.timeout,
             self.stdout_limit,
         );
+        request.extra_env = vec![(ENV_PROCESS_DEPTH.to_owned(), (depth + 1).to_string())];
         tracing::debug!(source = %self.name, program = %self.program, "running credential_process");
         let output = runner.run(cx, &request).await.map_err(|e| self.failed(e))?;
         if !output.status.success() {

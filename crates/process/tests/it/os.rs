@@ -219,3 +219,15 @@ async fn a_missing_program_is_named_without_its_arguments_in_errors_or_logs() {
     assert!(logs.contains("/no/such/helper"), "{logs}");
     assert!(!logs.contains(SECRET), "{logs}");
 }
+
+#[tokio::test]
+async fn a_profile_that_runs_itself_again_stops_at_the_nesting_limit() {
+    // The child sees the depth one higher than its parent; at the limit nothing runs.
+    let (cx, _clock) = os_cx(&[]);
+    let line = r#"printf '{"Version":1,"AccessKeyId":"DEPTH%s","SecretAccessKey":"s"}' "$AWSAUTH_CREDENTIAL_PROCESS_DEPTH""#;
+    let creds = ProcessSource::new(line).provide(&cx).await.unwrap();
+    assert_eq!(creds.access_key_id(), "DEPTH1");
+    let (deep, _clock) = os_cx(&[("AWSAUTH_CREDENTIAL_PROCESS_DEPTH", "3")]);
+    let err = ProcessSource::new(line).provide(&deep).await.unwrap_err();
+    assert!(err.to_string().contains("nested 3 deep"), "{err}");
+}
