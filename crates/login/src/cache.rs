@@ -82,6 +82,18 @@ pub enum LoginCacheError {
     },
 }
 
+/// Checks a cache file's bytes as [`LoginSource`](crate::LoginSource) reads them: every
+/// required field present, `expiresAt` RFC 3339. Answers the file's access key id and account;
+/// errors name the field, never a value.
+///
+/// ```
+/// let err = awsauth_login::check_cache_file(br#"{"accessToken": {}}"#).unwrap_err();
+/// assert_eq!(err.to_string(), "has no accessToken.expiresAt");
+/// ```
+pub fn check_cache_file(bytes: &[u8]) -> Result<(String, String), LoginCacheError> {
+    LoginToken::parse(bytes).map(|t| (t.access_key_id, t.account_id))
+}
+
 /// A parsed cache file. `extra` keeps the top-level fields this crate does not know, so a
 /// rewrite loses nothing.
 pub(crate) struct LoginToken {

@@ -30,6 +30,6 @@ pub mod dpop;
 mod source;
 mod token;
 
-pub use cache::{ENV_LOGIN_CACHE_DIRECTORY, LoginCacheError, cache_file_name};
+pub use cache::{ENV_LOGIN_CACHE_DIRECTORY, LoginCacheError, cache_file_name, check_cache_file};
 pub use source::{LoginSource, REFRESH_WINDOW, SIGNIN};
-pub use token::parse_token_response;
+pub use token::{TokenResponse, parse_token_response};

@@ -135,3 +135,98 @@ async fn without_a_runner_a_selected_process_profile_is_an_error_never_the_next_
         ErrorKind::InvalidConfiguration
     );
 }
+
+/// botocore (from the interop venv) as an oracle: the same profile and helper, run by
+/// botocore's `ProcessProvider` and by awsauth, give the same credentials — or both refuse.
+/// No shell syntax in the line: botocore splits it itself and runs no shell.
+#[tokio::test]
+async fn interop_botocore_reads_what_awsauth_reads_from_the_same_helper() {
+    let Some(python) = std::env::var("AWSAUTH_INTEROP_PYTHON")
+        .ok()
+        .filter(|p| std::path::Path::new(p).exists())
+    else {
+        eprintln!("skipped: AWSAUTH_INTEROP_PYTHON is not set (run `cargo xtask test`)");
+        return;
+    };
+    let dir = std::env::temp_dir().join(format!("awsauth-botocore-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let cases = [
+        (
+            "full",
+            r#"{"Version": 1, "AccessKeyId": "ASIAORACLE", "SecretAccessKey": "oracle-secret", "SessionToken": "oracle-token", "Expiration": "2124-01-01T00:00:00Z", "AccountId": "111122223333"}"#,
+            0,
+        ),
+        (
+            "profile_account",
+            r#"{"Version": 1, "AccessKeyId": "AKIDORACLE", "SecretAccessKey": "oracle-secret"}"#,
+            0,
+        ),
+        (
+            "version2",
+            r#"{"Version": 2, "AccessKeyId": "A", "SecretAccessKey": "s"}"#,
+            0,
+        ),
+        ("fails", "{}", 1),
+    ];
+    let mut config = String::new();
+    for (name, output, code) in cases {
+        let script = dir.join(name);
+        std::fs::write(
+            &script,
+            format!("#!/bin/sh\ncat <<'JSON'\n{output}\nJSON\nexit {code}\n"),
+        )
+        .unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+        config.push_str(&format!(
+            "[profile {name}]\ncredential_process = {} --flag\naws_account_id = 999999999999\n",
+            script.display()
+        ));
+    }
+    let config_path = dir.join("config");
+    std::fs::write(&config_path, &config).unwrap();
+    let oracle = |profile: &str| -> serde_json::Value {
+        let code = format!(
+            "import json, botocore.session\n\
+             try:\n  c = botocore.session.Session(profile='{profile}').get_credentials().get_frozen_credentials()\n  print(json.dumps({{'key': c.access_key, 'secret': c.secret_key, 'token': c.token, 'account': c.account_id}}))\n\
+             except Exception as e:\n  print(json.dumps({{'error': type(e).__name__}}))\n"
+        );
+        let out = std::process::Command::new(&python)
+            .args(["-c", &code])
+            .env_clear()
+            .env("HOME", &dir)
+            .env("PATH", "/usr/bin:/bin")
+            .env("AWS_CONFIG_FILE", &config_path)
+            .env("AWS_SHARED_CREDENTIALS_FILE", dir.join("none"))
+            .output()
+            .unwrap();
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+            panic!(
+                "botocore printed no JSON ({e}): {}",
+                String::from_utf8_lossy(&out.stderr)
+            )
+        })
+    };
+    let fs = MemFs::new();
+    fs.insert(CONFIG, config.clone());
+    let cx = with_runner(cx(&[("PATH", "/usr/bin:/bin")], &fs));
+    for (name, _, _) in cases {
+        let theirs = oracle(name);
+        let ours = profile_chain(Some(name), StsOptions::new())
+            .provide(&cx)
+            .await;
+        match ours {
+            Ok(creds) => {
+                assert_eq!(theirs["key"], creds.access_key_id(), "{name}: {theirs}");
+                assert_eq!(theirs["secret"], creds.secret_access_key(), "{name}");
+                assert_eq!(theirs["token"].as_str(), creds.session_token(), "{name}");
+                assert_eq!(theirs["account"].as_str(), creds.account_id(), "{name}");
+            }
+            Err(err) => assert!(
+                theirs.get("error").is_some(),
+                "{name}: awsauth refused ({err}) but botocore answered {theirs}"
+            ),
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
