@@ -4,6 +4,7 @@
 
 mod demo;
 mod explain;
+mod login;
 mod logs;
 mod process;
 mod profiles;

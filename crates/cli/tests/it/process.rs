@@ -100,3 +100,45 @@ fn explain_shows_the_program_and_runs_nothing() {
     awsauth(&["resolve", "--profile", "marker"], &env);
     assert!(marker.exists(), "resolve should have run it");
 }
+
+/// botocore as the real client: its `credential_process` runs `awsauth resolve --format
+/// process` for a profile whose own `credential_process` is a helper — awsauth producing for
+/// an SDK what it consumed from a program.
+#[test]
+fn interop_botocore_runs_awsauth_which_runs_the_helper() {
+    let Some(python) = std::env::var("AWSAUTH_INTEROP_PYTHON")
+        .ok()
+        .filter(|p| std::path::Path::new(p).exists())
+    else {
+        eprintln!("skipped: AWSAUTH_INTEROP_PYTHON is not set (run `cargo xtask test`)");
+        return;
+    };
+    let home = Home::new();
+    process_profiles(&home);
+    let config = home.path().join(".aws/config");
+    let mut text = std::fs::read_to_string(&config).unwrap();
+    text.push_str(&format!(
+        "[profile sdk]\ncredential_process = {} resolve --format process --profile proc\n",
+        env!("CARGO_BIN_EXE_awsauth")
+    ));
+    std::fs::write(&config, text).unwrap();
+    let out = std::process::Command::new(python)
+        .args([
+            "-c",
+            "import json, botocore.session\nc = botocore.session.Session(profile='sdk').get_credentials().get_frozen_credentials()\nprint(json.dumps([c.access_key, c.secret_key]))",
+        ])
+        .env_clear()
+        .env("HOME", home.path())
+        .env("PATH", "/usr/bin:/bin")
+        .env("AWS_CONFIG_FILE", &config)
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let pair: (String, String) = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(pair, (KEY_ID.to_owned(), SECRET.to_owned()));
+}
