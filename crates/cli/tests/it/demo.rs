@@ -9,6 +9,8 @@ fn demo_resolves_every_auth_type() {
         "awsauth-demo-secret",
         "awsauth-demo-profile-secret",
         "awsauth-demo-token",
+        "awsauth-demo-process-secret",
+        "awsauth-demo-login",
     ]);
     let row = |label: &str| {
         run.stdout
@@ -26,6 +28,11 @@ fn demo_resolves_every_auth_type() {
     );
     assert!(row("web identity").contains("web-identity"));
     assert!(row("default").contains("imds"));
+    assert!(row("credential_process").contains("profile:helper -> process:printf"));
+    assert!(
+        row("console sign-in")
+            .contains("profile:signin -> login:arn:aws:iam::123456789012:user/awsauth-demo")
+    );
     assert!(row("keys, left blank").contains("invalid_configuration"));
 }
 
@@ -35,9 +42,9 @@ fn demo_as_json_has_one_entry_per_scenario() {
     run.assert_code(0);
     let json = run.json();
     let rows = json["scenarios"].as_array().unwrap();
-    assert_eq!(rows.len(), 7);
+    assert_eq!(rows.len(), 9);
     let ok = rows.iter().filter(|r| r["error"].is_null()).count();
-    assert_eq!(ok, 6, "{json}");
+    assert_eq!(ok, 8, "{json}");
 }
 
 #[test]
