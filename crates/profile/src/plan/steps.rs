@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use awsauth_core::{Credentials, REDACTED, SecretString, Step};
 
-/// One step of a [`ProfilePlan`].
+/// One step of a [`ProfilePlan`](super::ProfilePlan).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ProfileStep {
@@ -47,7 +47,7 @@ impl ProfileStep {
         }
     }
 
-    /// The step as `explain` shows it (see [`ProfilePlan::describe`]).
+    /// The step as `explain` shows it (see [`ProfilePlan::describe`](super::ProfilePlan::describe)).
     pub fn describe(&self) -> Step {
         match self {
             Self::Static(s) => Step::static_keys_of_profile(s.profile.clone()),
