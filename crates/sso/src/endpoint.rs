@@ -30,11 +30,7 @@ fn portal_url(v: &Variant<'_>) -> String {
 
 /// `https://oidc[-fips].{region}.{suffix}`.
 fn oidc_url(v: &Variant<'_>) -> String {
-    let host = if fips_label(v) {
-        "oidc-fips"
-    } else {
-        "oidc"
-    };
+    let host = if fips_label(v) { "oidc-fips" } else { "oidc" };
     format!("https://{host}.{}.{}", v.region, v.dns_suffix())
 }
 
