@@ -614,5 +614,9 @@ async fn fake_sso_checks_tokens_rotates_refresh_tokens_and_records_no_secret() {
         Some("TooManyRequestsException")
     );
     assert_eq!(sso.received_requests(), 6);
-    assert_eq!(sso.requests(), 5, "the faulted request never reached the handler");
+    assert_eq!(
+        sso.requests(),
+        5,
+        "the faulted request never reached the handler"
+    );
 }
