@@ -912,11 +912,13 @@ mod tests {
         );
         let err = at("https://user:hunter2@oidc.example.com").unwrap_err();
         assert!(!err.0.contains("hunter2"), "{err}");
-        let mut settings = EndpointSettings::default();
-        settings.endpoint_url = Some("https://user:hunter2@oidc.example.com/x@y".into());
         let mut profile = ProfileEndpoint::new("dev");
         profile.endpoint_url = Some("http://a:hunter2@127.0.0.1:1".into());
-        settings.profile = Some(profile);
+        let settings = EndpointSettings {
+            endpoint_url: Some("https://user:hunter2@oidc.example.com/x@y".into()),
+            profile: Some(profile),
+            ..EndpointSettings::default()
+        };
         let shown = format!("{settings:?}");
         assert!(
             !shown.contains("hunter2") && shown.contains("oidc.example.com/x@y"),
