@@ -1,7 +1,6 @@
 //! [`SsoSource`]: IAM Identity Center role credentials — a cached token, refreshed when due,
 //! exchanged with the portal's `GetRoleCredentials`.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::SystemTime;
@@ -209,23 +208,6 @@ impl SsoSource {
         Ok(cache_file(&dir, self.token_key()))
     }
 
-    /// Every `sso_*` setting, by its config name (the fields of the plan's `sso` step).
-    pub fn settings(&self) -> BTreeMap<String, String> {
-        let mut settings = BTreeMap::from([
-            ("sso_start_url".to_owned(), self.start_url.clone()),
-            ("sso_region".to_owned(), self.region.clone()),
-            ("sso_account_id".to_owned(), self.account_id.clone()),
-            ("sso_role_name".to_owned(), self.role_name.clone()),
-        ]);
-        if let Some(session) = &self.session {
-            settings.insert("sso_session".to_owned(), session.clone());
-        }
-        if let Some(scopes) = &self.registration_scopes {
-            settings.insert("sso_registration_scopes".to_owned(), scopes.clone());
-        }
-        settings
-    }
-
     fn token_key(&self) -> &str {
         self.session.as_deref().unwrap_or(&self.start_url)
     }
@@ -405,9 +387,14 @@ impl CredentialSource for SsoSource {
 
     /// The `sso` step with every setting; reads nothing.
     fn plan(&self, _cx: &Context) -> Result<Plan, CredentialError> {
-        Ok(Plan::new(Step::Sso {
-            settings: self.settings(),
-        }))
+        Ok(Plan::new(Step::sso(
+            self.session.as_deref(),
+            &self.start_url,
+            &self.region,
+            &self.account_id,
+            &self.role_name,
+            self.registration_scopes.as_deref(),
+        )))
     }
 
     /// The account and role, and the state of the cached token (read from its file; no

@@ -1,7 +1,6 @@
 //! The steps of a [`ProfilePlan`](super::ProfilePlan): static keys, a named source, a web
 //! identity, IAM Identity Center (SSO), an assume-role hop.
 
-use std::collections::BTreeMap;
 use std::fmt;
 use std::path::PathBuf;
 
@@ -57,9 +56,7 @@ impl ProfileStep {
                 token_file: s.token_file.display().to_string(),
                 role_session_name: s.role_session_name.clone(),
             },
-            Self::Sso(s) => Step::Sso {
-                settings: s.settings(),
-            },
+            Self::Sso(s) => s.describe(),
             Self::AssumeRole(s) => Step::AssumeRole {
                 role_arn: s.role_arn.clone(),
                 external_id: s.external_id.clone(),
@@ -244,21 +241,16 @@ pub struct SsoStep {
 }
 
 impl SsoStep {
-    /// Every `sso_*` setting the profile and its session resolve to, by its name in the config
-    /// file (the fields of `{"step":"sso", …}`).
-    pub fn settings(&self) -> BTreeMap<String, String> {
-        let mut settings = BTreeMap::from([
-            ("sso_start_url".to_owned(), self.start_url.clone()),
-            ("sso_region".to_owned(), self.region.clone()),
-            ("sso_account_id".to_owned(), self.account_id.clone()),
-            ("sso_role_name".to_owned(), self.role_name.clone()),
-        ]);
-        if let Some(session) = &self.session {
-            settings.insert("sso_session".to_owned(), session.clone());
-        }
-        if let Some(scopes) = &self.registration_scopes {
-            settings.insert("sso_registration_scopes".to_owned(), scopes.clone());
-        }
-        settings
+    /// The step as `explain` shows it: every `sso_*` setting the profile and its session
+    /// resolve to, by its name in the config file (`{"step":"sso", …}`).
+    pub fn describe(&self) -> Step {
+        Step::sso(
+            self.session.as_deref(),
+            &self.start_url,
+            &self.region,
+            &self.account_id,
+            &self.role_name,
+            self.registration_scopes.as_deref(),
+        )
     }
 }
