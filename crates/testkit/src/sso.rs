@@ -75,7 +75,7 @@ pub struct SsoCall {
     pub error: Option<String>,
 }
 
-#[derive(Debug, Default)]
+#[derive(Default)]
 struct State {
     access_tokens: HashSet<String>,
     clients: HashMap<String, String>,
@@ -88,6 +88,20 @@ struct State {
     calls: Vec<SsoCall>,
     issued: u64,
     last_issued: Option<(String, Option<String>)>,
+}
+
+impl std::fmt::Debug for State {
+    /// Counts only: the tokens and client secrets are secrets even in a fake.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("State")
+            .field("access_tokens", &self.access_tokens.len())
+            .field("clients", &self.clients.keys().collect::<Vec<_>>())
+            .field("refresh_tokens", &self.refresh_tokens.len())
+            .field("roles", &self.roles)
+            .field("calls", &self.calls.len())
+            .field("issued", &self.issued)
+            .finish_non_exhaustive()
+    }
 }
 
 #[derive(Debug)]
