@@ -17,9 +17,10 @@
 //! | `container` *(default)* | [`container`] | [`ContainerSource`] (ECS task roles, EKS Pod Identity) |
 //! | `sts` *(default)* | [`sts`], [`sts_assume`] | the STS client, [`AssumeRoleSource`] |
 //! | `web-identity` *(default)* | [`web_identity`] | [`WebIdentitySource`] (EKS IAM roles for service accounts) |
+//! | `sso` *(default)* | [`sso`] | [`SsoSource`] (IAM Identity Center: the `aws sso login` token cache, refresh, role credentials) |
 //! | `process` *(default)* | [`process`] | [`ProcessSource`] (`credential_process`, bounded, through the context's process slot) |
 //! | `login` *(default)* | [`login`] | [`LoginSource`] (console sign-in: `aws login` sessions, DPoP-bound renewal) |
-//! | `chain` *(default)* | [`chain`] | [`default_chain`], [`profile_chain`] (profile plans executed: role chains, web identity, `credential_source`) |
+//! | `chain` *(default)* | [`chain`] | [`default_chain`], [`profile_chain`] (profile plans executed: role chains, web identity, `credential_source`, IAM Identity Center, `credential_process`, console sign-in) |
 //! | `datasource` *(default)* | [`datasource`] | Grafana's auth types, settings, policy, sessions, SigV4 signing |
 //! | `sdk` | `sdk` | the aws-config bridge, both directions (pulls in aws-config) |
 //!
@@ -212,6 +213,7 @@ pub use awsauth_profile::ProfileSource;
     feature = "container",
     feature = "sts",
     feature = "web-identity",
+    feature = "sso",
     feature = "login"
 ))]
 pub use awsauth_http as http;
@@ -250,6 +252,11 @@ pub use awsauth_web_identity::WebIdentitySource;
 pub use awsauth_process as process;
 #[cfg(feature = "process")]
 pub use awsauth_process::ProcessSource;
+/// IAM Identity Center (SSO) role credentials ([`awsauth_sso`]).
+#[cfg(feature = "sso")]
+pub use awsauth_sso as sso;
+#[cfg(feature = "sso")]
+pub use awsauth_sso::SsoSource;
 
 /// Console sign-in credentials, `aws login` sessions ([`awsauth_login`]).
 #[cfg(feature = "login")]

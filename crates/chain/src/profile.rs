@@ -1,5 +1,6 @@
 //! [`ProfileChain`]: a profile's [`ProfilePlan`] executed with the STS, web-identity, IMDS,
-//! container, `credential_process` and console sign-in (`login_session`) sources.
+//! container, IAM Identity Center, `credential_process` and console sign-in (`login_session`)
+//! sources.
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -10,14 +11,15 @@ use awsauth_core::{
     Context, CredentialError, CredentialSource, Credentials, Explanation, Plan, Provenance, Status,
     async_trait,
 };
-use awsauth_http::endpoint::{EndpointSettings, ProfileEndpoint};
+use awsauth_http::endpoint::EndpointSettings;
 use awsauth_imds::{ImdsClient, ImdsSource};
 use awsauth_login::LoginSource;
 use awsauth_process::ProcessSource;
 use awsauth_profile::{
     AssumeRoleStep, FileLocations, LoginStep, NamedSource, ProcessStep, ProfileCache, ProfilePlan,
-    ProfileStep, ServiceEndpointConfig, StaticKeys, WebIdentityStep,
+    ProfileStep, ServiceEndpointConfig, SsoStep, StaticKeys, WebIdentityStep,
 };
+use awsauth_sso::{ProfileEndpoint, SsoSource};
 use awsauth_static::EnvSource;
 use awsauth_sts::{ENV_DEFAULT_REGION, ENV_REGION};
 use awsauth_sts_assume::AssumeRoleSource;
@@ -27,7 +29,8 @@ use crate::StsOptions;
 use crate::files::{ProfileFiles, ProfileSettings};
 
 /// A profile of the shared config and credentials files, executed fully: its [`ProfilePlan`] (static
-/// keys, a `credential_source`, or a web identity token, then each `role_arn` hop) becomes
+/// keys, a `credential_source`, a web identity token or IAM Identity Center (SSO), then each
+/// `role_arn` hop) becomes
 /// nested sources — the base step's source, then one
 /// [`AssumeRoleSource`] per hop carrying that profile's `external_id`,
 /// `role_session_name` and `duration_seconds`.
@@ -47,7 +50,10 @@ use crate::files::{ProfileFiles, ProfileSettings};
 ///   applies to a `credential_source = Ec2InstanceMetadata` step.
 /// - **Provenance** reads like the plan: `profile:dev -> assume-role:arn:…`; a named source
 ///   shows as `profile:ci -> imds -> assume-role:arn:…`, a web identity as
-///   `profile:eks -> web-identity:arn:…`.
+///   `profile:eks -> web-identity:arn:…`, SSO as `profile:dev -> sso:<account>/<role>`.
+/// - **SSO** steps read the token cache `aws sso login` fills and call the portal (see
+///   `awsauth_sso::SsoSource`); the portal and OIDC endpoints follow the selected profile's
+///   `services` section and `endpoint_url` below the `AWS_ENDPOINT_URL*` variables.
 /// - Role sessions last `duration_seconds`, else [`awsauth_sts_assume::DEFAULT_DURATION`]
 ///   (15 minutes, Grafana's default).
 /// - A `credential_process` step runs its program through the context's process slot
@@ -317,13 +323,17 @@ fn execute(
                 Arc::new(web_identity(step, sts, region.as_deref())),
             ))
         }
+        Some(ProfileStep::Sso(step)) => {
+            Arc::new(InProfile::new(&step.profile, Arc::new(sso(step, settings))))
+        }
         Some(ProfileStep::CredentialProcess(step)) => Arc::new(InProfile::new(
             &step.profile,
             Arc::new(process(step, process_timeout)),
         )),
-        Some(ProfileStep::Login(step)) => {
-            Arc::new(InProfile::new(&step.profile, Arc::new(login(step))))
-        }
+        Some(ProfileStep::Login(step)) => Arc::new(InProfile::new(
+            &step.profile,
+            Arc::new(login(step, settings)),
+        )),
         // A plan is never empty, and its first step is never a hop; answer "not configured"
         // rather than panic should that ever change.
         _ => Arc::new(EmptyPlan),
@@ -344,26 +354,15 @@ fn process(step: &ProcessStep, timeout: Duration) -> ProcessSource {
         .timeout(timeout)
 }
 
-fn login(step: &LoginStep) -> LoginSource {
-    let mut settings = EndpointSettings::default();
-    settings.profile = Some(profile_endpoint(&step.endpoint));
+/// The login step's source; like the SDKs' sign-in client, its endpoint and region follow the
+/// selected profile (then the profile with `login_session`, for the region).
+fn login(step: &LoginStep, settings: &ProfileSettings) -> LoginSource {
+    let mut endpoint = EndpointSettings::default();
+    endpoint.profile = Some(profile_endpoint(&settings.signin_endpoint));
     LoginSource::new(step.login_session.clone())
         .profile(step.profile.clone())
-        .region(step.region.clone())
-        .endpoint_settings(settings)
-}
-
-/// The profile crate's reading of a profile's endpoint keys, as the HTTP crate's rules take it.
-fn profile_endpoint(config: &ServiceEndpointConfig) -> ProfileEndpoint {
-    let mut endpoint = ProfileEndpoint::new(config.profile.clone());
-    endpoint.services_section = config.services_section.clone();
-    endpoint.service_endpoint_url = config.service_endpoint_url.clone();
-    endpoint.endpoint_url = config.endpoint_url.clone();
-    endpoint.ignore_configured_endpoint_urls = config.ignore_configured_endpoint_urls.clone();
-    endpoint.use_fips_endpoint = config.use_fips_endpoint.clone();
-    endpoint.use_dualstack_endpoint = config.use_dualstack_endpoint.clone();
-    endpoint.problem = config.problem.clone();
-    endpoint
+        .region(settings.region.clone().or_else(|| step.region.clone()))
+        .endpoint_settings(endpoint)
 }
 
 fn web_identity(
@@ -378,6 +377,50 @@ fn web_identity(
         source = source.session_name(name.clone());
     }
     source
+}
+
+/// The SSO step's source; its endpoints follow the selected profile's settings (as the SDKs'
+/// clients do), its errors name the profile with the `sso_*` keys.
+fn sso(step: &SsoStep, settings: &ProfileSettings) -> SsoSource {
+    let source = match &step.session {
+        Some(session) => SsoSource::with_session(
+            session.clone(),
+            step.start_url.clone(),
+            step.region.clone(),
+            step.account_id.clone(),
+            step.role_name.clone(),
+        ),
+        None => SsoSource::legacy(
+            step.start_url.clone(),
+            step.region.clone(),
+            step.account_id.clone(),
+            step.role_name.clone(),
+        ),
+    };
+    let source = source
+        .named(format!("profile:{}", step.profile))
+        .profile(step.profile.clone())
+        .profile_endpoints(
+            profile_endpoint(&settings.sso_endpoint),
+            profile_endpoint(&settings.sso_oidc_endpoint),
+        );
+    match &step.registration_scopes {
+        Some(scopes) => source.registration_scopes(scopes.clone()),
+        None => source,
+    }
+}
+
+/// The profile crate's reading of a profile's endpoint keys, for the HTTP crate's rules.
+fn profile_endpoint(config: &ServiceEndpointConfig) -> ProfileEndpoint {
+    let mut endpoint = ProfileEndpoint::new(config.profile.clone());
+    endpoint.services_section = config.services_section.clone();
+    endpoint.service_endpoint_url = config.service_endpoint_url.clone();
+    endpoint.endpoint_url = config.endpoint_url.clone();
+    endpoint.ignore_configured_endpoint_urls = config.ignore_configured_endpoint_urls.clone();
+    endpoint.use_fips_endpoint = config.use_fips_endpoint.clone();
+    endpoint.use_dualstack_endpoint = config.use_dualstack_endpoint.clone();
+    endpoint.problem = config.problem.clone();
+    endpoint
 }
 
 fn assume_role(

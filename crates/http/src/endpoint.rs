@@ -116,8 +116,9 @@ impl Service {
 }
 
 /// What the selected profile says about a service's endpoint: plain values as written, read
-/// by the profile crate; checked when an endpoint is resolved.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+/// by the profile crate; checked when an endpoint is resolved. `Debug` hides any user
+/// information in the URLs.
+#[derive(Clone, Default, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub struct ProfileEndpoint {
     /// The profile, for messages.
@@ -149,8 +150,9 @@ impl ProfileEndpoint {
     }
 }
 
-/// How a client's endpoint is chosen: what code set, and what the profile says.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+/// How a client's endpoint is chosen: what code set, and what the profile says. `Debug` hides
+/// any user information in the URLs.
+#[derive(Clone, Default, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub struct EndpointSettings {
     /// An endpoint set in code; wins over everything.
@@ -164,6 +166,57 @@ pub struct EndpointSettings {
     pub allow_insecure_http: bool,
     /// The selected profile's endpoint settings, if a profile is involved.
     pub profile: Option<ProfileEndpoint>,
+}
+
+impl fmt::Debug for ProfileEndpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ProfileEndpoint")
+            .field("profile", &self.profile)
+            .field("services_section", &self.services_section)
+            .field(
+                "service_endpoint_url",
+                &self.service_endpoint_url.as_deref().map(without_userinfo),
+            )
+            .field(
+                "endpoint_url",
+                &self.endpoint_url.as_deref().map(without_userinfo),
+            )
+            .field(
+                "ignore_configured_endpoint_urls",
+                &self.ignore_configured_endpoint_urls,
+            )
+            .field("use_fips_endpoint", &self.use_fips_endpoint)
+            .field("use_dualstack_endpoint", &self.use_dualstack_endpoint)
+            .field("problem", &self.problem)
+            .finish()
+    }
+}
+
+impl fmt::Debug for EndpointSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EndpointSettings")
+            .field(
+                "endpoint_url",
+                &self.endpoint_url.as_deref().map(without_userinfo),
+            )
+            .field("use_fips", &self.use_fips)
+            .field("use_dual_stack", &self.use_dual_stack)
+            .field("allow_insecure_http", &self.allow_insecure_http)
+            .field("profile", &self.profile)
+            .finish()
+    }
+}
+
+/// A URL as it may be shown: any `user:password@` replaced by the redaction marker.
+fn without_userinfo(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..end].rfind('@') {
+        Some(at) => format!("{scheme}://{}@{}", awsauth_core::REDACTED, &rest[at + 1..]),
+        None => url.to_owned(),
+    }
 }
 
 /// Where an endpoint came from.
@@ -859,6 +912,18 @@ mod tests {
         );
         let err = at("https://user:hunter2@oidc.example.com").unwrap_err();
         assert!(!err.0.contains("hunter2"), "{err}");
+        let mut profile = ProfileEndpoint::new("dev");
+        profile.endpoint_url = Some("http://a:hunter2@127.0.0.1:1".into());
+        let settings = EndpointSettings {
+            endpoint_url: Some("https://user:hunter2@oidc.example.com/x@y".into()),
+            profile: Some(profile),
+            ..EndpointSettings::default()
+        };
+        let shown = format!("{settings:?}");
+        assert!(
+            !shown.contains("hunter2") && shown.contains("oidc.example.com/x@y"),
+            "{shown}"
+        );
         assert!(at("https://oidc.example.com/?x=1").is_err());
         assert!(at("oidc.example.com").is_err());
         assert!(at("ftp://oidc.example.com").is_err());

@@ -2,8 +2,10 @@
 //! files and environments.
 #![allow(clippy::unwrap_used, missing_docs, unreachable_pub)]
 
+mod botocore;
 mod default_chain;
 mod login_profiles;
 mod process_profiles;
 mod profile_chain;
+mod sso;
 mod support;

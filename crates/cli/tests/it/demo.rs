@@ -11,6 +11,7 @@ fn demo_resolves_every_auth_type() {
         "awsauth-demo-token",
         "awsauth-demo-process-secret",
         "awsauth-demo-login",
+        "awsauth-demo-sso-token",
     ]);
     let row = |label: &str| {
         run.stdout
@@ -21,6 +22,11 @@ fn demo_resolves_every_auth_type() {
     };
     assert!(row("keys").contains("AKIA…0001"), "{}", run.stdout);
     assert!(row("credentials").contains("profile:demo"));
+    assert!(
+        row("credentials (sso)").contains("profile:sso-demo -> sso:123456789012/GrafanaReader"),
+        "{}",
+        run.stdout
+    );
     assert!(row("ec2_iam_role").contains("imds"));
     assert!(
         row("keys + assume role")
@@ -42,9 +48,9 @@ fn demo_as_json_has_one_entry_per_scenario() {
     run.assert_code(0);
     let json = run.json();
     let rows = json["scenarios"].as_array().unwrap();
-    assert_eq!(rows.len(), 9);
+    assert_eq!(rows.len(), 10);
     let ok = rows.iter().filter(|r| r["error"].is_null()).count();
-    assert_eq!(ok, 8, "{json}");
+    assert_eq!(ok, 9, "{json}");
 }
 
 #[test]

@@ -9,6 +9,7 @@ mod logs;
 mod process;
 mod profiles;
 mod resolve;
+mod sso;
 mod whoami;
 
 use std::path::{Path, PathBuf};

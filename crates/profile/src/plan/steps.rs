@@ -1,5 +1,6 @@
 //! The steps of a [`ProfilePlan`](super::ProfilePlan): static keys, a named source, a web
-//! identity, a `credential_process`, a console sign-in session, an assume-role hop.
+//! identity, IAM Identity Center (SSO), a `credential_process`, a console sign-in session, an
+//! assume-role hop.
 
 use std::fmt;
 use std::path::PathBuf;
@@ -16,6 +17,9 @@ pub enum ProfileStep {
     NamedSource(NamedSourceStep),
     /// `AssumeRoleWithWebIdentity` with a token read from a file.
     WebIdentity(WebIdentityStep),
+    /// IAM Identity Center: an account's role credentials, with a token from the SSO token
+    /// cache that `aws sso login` fills.
+    Sso(SsoStep),
     /// An external program's credentials (`credential_process`).
     CredentialProcess(ProcessStep),
     /// Console sign-in credentials (`login_session`, written by `aws login`).
@@ -25,13 +29,14 @@ pub enum ProfileStep {
 }
 
 impl ProfileStep {
-    /// `static`, `named_source`, `web_identity`, `credential_process`, `login` or
+    /// `static`, `named_source`, `web_identity`, `sso`, `credential_process`, `login` or
     /// `assume_role` (the tags of [`Step`]).
     pub fn kind(&self) -> &'static str {
         match self {
             Self::Static(_) => "static",
             Self::NamedSource(_) => "named_source",
             Self::WebIdentity(_) => "web_identity",
+            Self::Sso(_) => "sso",
             Self::CredentialProcess(_) => "credential_process",
             Self::Login(_) => "login",
             Self::AssumeRole(_) => "assume_role",
@@ -44,6 +49,7 @@ impl ProfileStep {
             Self::Static(s) => &s.profile,
             Self::NamedSource(s) => &s.profile,
             Self::WebIdentity(s) => &s.profile,
+            Self::Sso(s) => &s.profile,
             Self::CredentialProcess(s) => &s.profile,
             Self::Login(s) => &s.profile,
             Self::AssumeRole(s) => &s.profile,
@@ -60,6 +66,7 @@ impl ProfileStep {
                 token_file: s.token_file.display().to_string(),
                 role_session_name: s.role_session_name.clone(),
             },
+            Self::Sso(s) => s.describe(),
             Self::CredentialProcess(s) => Step::CredentialProcess {
                 program: s.program.clone(),
             },
@@ -88,6 +95,17 @@ impl fmt::Display for ProfileStep {
                 s.role_arn,
                 s.token_file.display()
             ),
+            Self::Sso(s) => {
+                write!(
+                    f,
+                    "IAM Identity Center account {} role {}",
+                    s.account_id, s.role_name
+                )?;
+                match &s.session {
+                    Some(session) => write!(f, " (sso-session {session})"),
+                    None => write!(f, " (start url {})", s.start_url),
+                }
+            }
             Self::CredentialProcess(s) => write!(
                 f,
                 "credential_process {} (arguments not shown; profile \"{}\")",
@@ -266,9 +284,44 @@ pub struct LoginStep {
     /// SHA-256.
     pub login_session: String,
     /// `region`: the sign-in service's region unless the cached token names its own
-    /// (`signInRegion`) or the environment sets one.
+    /// (`signInRegion`), the environment or the selected profile sets one.
     pub region: Option<String>,
-    /// What the profile says about the sign-in service's endpoint (`services`,
-    /// `endpoint_url`, FIPS / dual-stack), weighed against the environment when it is used.
-    pub endpoint: crate::ServiceEndpointConfig,
+}
+
+/// A [`Step::Sso`]: the role credentials of an IAM Identity Center account and role, with an
+/// access token from the SSO token cache (`~/.aws/sso/cache`). Either form of profile ends up
+/// here: `sso_session = NAME` with an `[sso-session NAME]` section, or the legacy form with
+/// `sso_start_url` and `sso_region` in the profile itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SsoStep {
+    /// The profile with the `sso_*` keys.
+    pub profile: String,
+    /// `sso_session`: the `[sso-session]` section's name (`None` for the legacy form). Its
+    /// token is cached under this name, and only its tokens are refreshed.
+    pub session: Option<String>,
+    /// `sso_start_url`, from the session section or (legacy) the profile.
+    pub start_url: String,
+    /// `sso_region`: where the portal and OIDC endpoints are.
+    pub region: String,
+    /// `sso_account_id`.
+    pub account_id: String,
+    /// `sso_role_name`.
+    pub role_name: String,
+    /// `sso_registration_scopes` of the session (shown; not needed for credentials).
+    pub registration_scopes: Option<String>,
+}
+
+impl SsoStep {
+    /// The step as `explain` shows it: every `sso_*` setting the profile and its session
+    /// resolve to, by its name in the config file (`{"step":"sso", …}`).
+    pub fn describe(&self) -> Step {
+        Step::sso(
+            self.session.as_deref(),
+            &self.start_url,
+            &self.region,
+            &self.account_id,
+            &self.role_name,
+            self.registration_scopes.as_deref(),
+        )
+    }
 }

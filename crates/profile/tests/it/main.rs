@@ -8,6 +8,7 @@ mod plans;
 mod process_login;
 mod props;
 mod source;
+mod sso;
 
 use awsauth_core::{Context, MapEnv, MemFs};
 

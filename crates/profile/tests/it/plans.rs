@@ -318,20 +318,6 @@ fn bad_parameters_are_named() {
 }
 
 #[test]
-fn sso_is_unsupported_not_silently_skipped() {
-    let set = set(
-        "[profile sso]\nsso_session = corp\nsso_account_id = 1\nsso_role_name = r\n",
-        "",
-    );
-    let err = set.plan("sso").unwrap_err();
-    assert!(
-        matches!(&err, PlanError::Unsupported { feature: "sso", .. }),
-        "{err}"
-    );
-    assert!(!err.is_not_configured());
-}
-
-#[test]
 fn display_reads_as_a_recipe() {
     let set = set(
         "[profile r]\nrole_arn = arn:aws:iam::1:role/r\nsource_profile = base\n",
