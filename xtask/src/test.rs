@@ -38,10 +38,12 @@ pub(crate) fn run_tests(no_interop: bool, passthrough: &[String]) -> Result<(), 
     let server = moto::Server::start()?;
     let endpoint = server.endpoint();
     eprintln!("xtask: moto STS at {endpoint}");
+    let python = moto::python();
     cmd::cargo(
         &cargo_args,
         &[
             ("AWSAUTH_MOTO_ENDPOINT", endpoint.as_str()),
+            ("AWSAUTH_INTEROP_PYTHON", python.as_str()),
             ("PROPTEST_RNG_SEED", seed.as_str()),
         ],
     )
@@ -64,5 +66,12 @@ pub(crate) fn interop(args: &[String]) -> Result<(), String> {
         "interop".to_owned(),
     ];
     cargo_args.extend(passthrough);
-    cmd::cargo(&cargo_args, &[("AWSAUTH_MOTO_ENDPOINT", endpoint.as_str())])
+    let python = moto::python();
+    cmd::cargo(
+        &cargo_args,
+        &[
+            ("AWSAUTH_MOTO_ENDPOINT", endpoint.as_str()),
+            ("AWSAUTH_INTEROP_PYTHON", python.as_str()),
+        ],
+    )
 }

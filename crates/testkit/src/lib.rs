@@ -12,6 +12,8 @@
 //! - [`FakeSso`]: IAM Identity Center — the portal's `GetRoleCredentials` (bearer tokens
 //!   checked, accounts and roles restricted on request, stable credentials per role) and SSO
 //!   OIDC's `CreateToken` refresh grant (clients and refresh tokens checked, tokens rotated).
+//! - [`FakeSignin`]: the sign-in service's token call (`aws login` sessions), verifying DPoP
+//!   proofs (ES256 signature, `htm`, `htu`, fresh `jti`) and rotating refresh tokens.
 //!
 //! All take [`Fault`]s: the next requests can be delayed, black-holed, answered with a status,
 //! an STS error code or a rest-json error, reset mid-body, truncated, oversized or malformed. All count requests,
@@ -25,6 +27,7 @@ mod container;
 mod fault;
 mod imds;
 mod server;
+mod signin;
 mod sigv4;
 mod sso;
 mod sts;
@@ -32,5 +35,6 @@ mod sts;
 pub use container::{CONTAINER_CREDENTIALS_PATH, FakeContainer};
 pub use fault::Fault;
 pub use imds::{FakeImds, ImdsCredentials};
+pub use signin::{FakeSignin, SIGNIN_CLIENT_ID, SigninCall};
 pub use sso::{FakeSso, SsoCall, SsoRoleCredentials};
 pub use sts::{FakeSts, RecordedCall, RoleRule};
