@@ -3,10 +3,12 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod demo;
+mod exec;
 mod explain;
 mod logs;
 mod profiles;
 mod resolve;
+mod serve;
 mod whoami;
 
 use std::path::{Path, PathBuf};
