@@ -133,6 +133,12 @@ fn body(args: &CurlArgs, cx: &Context) -> Result<Vec<u8>, CliError> {
 /// The signed request as it would go out, with the signature and the session token redacted.
 fn dry_run(request: &http::Request<Vec<u8>>) -> String {
     let mut out = format!("{} {}\n", request.method(), request.uri());
+    if !request.headers().contains_key(http::header::HOST) {
+        // Signed, and sent by the client from the URL.
+        if let Some(authority) = request.uri().authority() {
+            out.push_str(&format!("host: {authority}\n"));
+        }
+    }
     for (name, value) in request.headers() {
         let text = String::from_utf8_lossy(value.as_bytes()).into_owned();
         let shown = if name == AUTHORIZATION {

@@ -2,6 +2,7 @@
 //! variables pointing at the testkit fakes, started in this test process on loopback.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod curl;
 mod demo;
 mod exec;
 mod explain;
