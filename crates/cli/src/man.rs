@@ -28,7 +28,10 @@ pub(crate) fn write_pages(dir: &Path) -> Result<String, CliError> {
     command.build();
     let mut written = String::new();
     let mut pages = vec![("awsauth".to_owned(), command.clone())];
-    for sub in command.get_subcommands().filter(|s| !s.is_hide_set()) {
+    for sub in command
+        .get_subcommands()
+        .filter(|s| !s.is_hide_set() && s.get_name() != "help")
+    {
         let name = format!("awsauth-{}", sub.get_name());
         pages.push((
             name,
