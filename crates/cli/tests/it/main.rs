@@ -4,6 +4,7 @@
 
 mod curl;
 mod demo;
+mod docs;
 mod exec;
 mod explain;
 mod logs;
