@@ -110,7 +110,7 @@ flags decide the profile and role, never a request. Clients read:
 The protocol carries temporary credentials only: long-term keys need --assume-role-arn.
 
 Examples:
-  eval \"$(awsauth serve --profile reader &)\"    # prints the two export lines, keeps serving
+  awsauth serve --profile reader > ~/.aws/awsauth.env &   # then: . ~/.aws/awsauth.env
   awsauth serve --profile reader --token-file ~/.aws/awsauth-token --format json";
 
 const EXEC_HELP: &str = "\

@@ -248,6 +248,27 @@ fn strip_comment(line: &str) -> (&str, &str) {
     (line, "")
 }
 
+/// `line` split at each of `at` that is outside quotes.
+fn unquoted_split(line: &str, at: &[char]) -> Vec<String> {
+    let mut parts = vec![String::new()];
+    let mut quote = None;
+    for c in line.chars() {
+        match (quote, c) {
+            (None, '\'' | '"') => quote = Some(c),
+            (Some(q), c) if c == q => quote = None,
+            (None, c) if at.contains(&c) => {
+                parts.push(String::new());
+                continue;
+            }
+            _ => {}
+        }
+        if let Some(last) = parts.last_mut() {
+            last.push(c);
+        }
+    }
+    parts
+}
+
 /// The `awsauth` invocation in a shell line: its environment assignments and arguments.
 fn invocation(shell: &str) -> (Vec<(String, String)>, Vec<String>) {
     let (code, _) = strip_comment(shell);
@@ -257,14 +278,12 @@ fn invocation(shell: &str) -> (Vec<(String, String)>, Vec<String>) {
         code = inner[..inner.rfind(')').unwrap_or(inner.len())].to_owned();
     }
     // The part of a pipeline (or list) that runs awsauth, without redirections.
-    let part = code
-        .split(['|', ';', '&'])
+    let parts = unquoted_split(&code, &['|', ';', '&']);
+    let part = parts
+        .iter()
         .find(|p| invokes_awsauth(p))
-        .unwrap_or(&code)
-        .split('>')
-        .next()
-        .unwrap_or_default()
-        .to_owned();
+        .map_or(code.as_str(), String::as_str);
+    let part = unquoted_split(part, &['>']).swap_remove(0);
     let words = words(&part);
     let at = words
         .iter()
@@ -319,8 +338,11 @@ impl World {
         fakes
             .sts
             .add_key(&instance.access_key_id, &instance.secret_access_key);
+        let sts = fakes.sts.endpoint();
         let world = Self {
             paths: vec![
+                // `curl` examples call STS: the fake one.
+                ("https://sts.us-east-1.amazonaws.com".into(), sts),
                 (
                     "/usr/local/bin/awsauth".into(),
                     env!("CARGO_BIN_EXE_awsauth").into(),
@@ -573,12 +595,16 @@ fn run_briefly(mut command: Command) -> Result<(i32, String, String), String> {
         .map_err(|e| e.to_string())?;
     let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
     let mut text = String::new();
-    for _ in 0..2 {
+    // The announcement: one JSON line, or two `export` lines.
+    loop {
         let mut line = String::new();
         if stdout.read_line(&mut line).unwrap_or(0) == 0 {
             break;
         }
         text.push_str(&line);
+        if !line.starts_with("export AWS_CONTAINER_CREDENTIALS_FULL_URI") {
+            break;
+        }
     }
     std::thread::sleep(Duration::from_millis(50));
     let code = match child.try_wait() {
