@@ -30,13 +30,18 @@ pub const REPORT_ENV: &str = "AWSAUTH_RELIABILITY_REPORT";
 pub const FUZZ_CASES_ENV: &str = "AWSAUTH_FUZZ_CASES";
 
 /// Substrings of every secret the testkit fakes make up themselves (issued STS keys and tokens,
-/// the instance role's keys, IMDSv2 session tokens): none may ever be logged.
+/// the instance role's keys, IMDSv2 session tokens, IAM Identity Center role credentials and
+/// refreshed tokens): none may ever be logged.
 pub const FAKE_SECRET_MARKERS: &[&str] = &[
     "sts-secret-",
     "sts-token-",
     "imds-secret-",
     "imds-token-",
     "imds-session-",
+    "sso-secret-",
+    "sso-session-token-",
+    "sso-access-",
+    "sso-refresh-",
 ];
 
 /// What one test contributes to the reliability report.

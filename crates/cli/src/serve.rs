@@ -417,6 +417,7 @@ pub(crate) async fn serve_command(args: &ServeArgs, cx: &Context) -> Result<Done
         ),
     };
     let running = start(addr, source, cx.clone(), token, &args.listen).await?;
+    let stop = StopSignals::listen();
     let full_uri = running.full_uri();
     let announcement = match args.format {
         ServeFormat::Env => format!(
@@ -438,7 +439,7 @@ pub(crate) async fn serve_command(args: &ServeArgs, cx: &Context) -> Result<Done
     };
     crate::print(&announcement);
     drop(token_line);
-    stopped().await;
+    stop.recv().await;
     running.shutdown();
     if let Some(path) = &args.token_file {
         let _ = std::fs::remove_file(path);
@@ -446,41 +447,54 @@ pub(crate) async fn serve_command(args: &ServeArgs, cx: &Context) -> Result<Done
     Ok(Done::from(String::new()))
 }
 
-/// Resolves when the process is asked to stop (SIGINT, SIGTERM, SIGHUP; Ctrl-C elsewhere).
-async fn stopped() {
+/// The signals that stop `serve`, listened for from its creation on: registered before the
+/// announcement is printed, so a client that reads it and sends SIGTERM at once is heard.
+struct StopSignals {
     #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        let kinds = [
-            SignalKind::interrupt(),
-            SignalKind::terminate(),
-            SignalKind::hangup(),
-        ];
-        let mut streams: Vec<_> = kinds.into_iter().filter_map(|k| signal(k).ok()).collect();
-        if streams.is_empty() {
-            std::future::pending::<()>().await;
-        }
-        let waits = streams.iter_mut().map(|s| Box::pin(s.recv()));
-        let _ = futures_select_all(waits).await;
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-    }
+    streams: Vec<tokio::signal::unix::Signal>,
 }
 
-/// The first of several futures to finish.
-async fn futures_select_all<F: std::future::Future + Unpin>(futures: impl Iterator<Item = F>) {
-    let mut futures: Vec<F> = futures.collect();
-    std::future::poll_fn(|cx| {
-        for future in &mut futures {
-            if std::pin::Pin::new(future).poll(cx).is_ready() {
-                return std::task::Poll::Ready(());
-            }
+impl StopSignals {
+    fn listen() -> Self {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            let streams = [
+                SignalKind::interrupt(),
+                SignalKind::terminate(),
+                SignalKind::hangup(),
+            ]
+            .into_iter()
+            .filter_map(|k| signal(k).ok())
+            .collect();
+            Self { streams }
         }
-        std::task::Poll::Pending
-    })
-    .await;
+        #[cfg(not(unix))]
+        Self {}
+    }
+
+    /// Resolves at the first of the signals (Ctrl-C where there are no Unix signals).
+    async fn recv(mut self) {
+        #[cfg(unix)]
+        {
+            if self.streams.is_empty() {
+                std::future::pending::<()>().await;
+            }
+            std::future::poll_fn(|cx| {
+                for stream in &mut self.streams {
+                    if stream.poll_recv(cx).is_ready() {
+                        return std::task::Poll::Ready(());
+                    }
+                }
+                std::task::Poll::Pending
+            })
+            .await;
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
 }
 
 #[cfg(test)]

@@ -31,6 +31,15 @@ const DOC_KEY_ID: &str = "AKIAIOSFODNN7EXAMPLE";
 const DOC_SECRET: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
 const DOC_TOKEN: &str = "doc-example-session-token";
 
+/// The pages' `~/.aws/config`.
+const DOC_CONFIG: &str = "[profile reader]\nrole_arn = arn:aws:iam::123456789012:role/reader\nsource_profile = base\n\
+                          external_id = example-external-id\nrole_session_name = grafana\nregion = eu-west-1\n";
+/// docs/sso.md's session and profile.
+const SSO_CONFIG: &str = "[sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = eu-west-1\n\
+                          sso_registration_scopes = sso:account:access\n\
+                          [profile dev]\nsso_session = corp\nsso_account_id = 123456789012\nsso_role_name = ReadOnly\nregion = us-east-1\n";
+const SSO_TOKEN: &str = "doc-example-sso-access-token";
+
 /// One command found in a page.
 #[derive(Debug)]
 struct Example {
@@ -307,6 +316,9 @@ fn invocation(shell: &str) -> (Vec<(String, String)>, Vec<String>) {
 struct World {
     _home: Home,
     fakes: Fakes,
+    /// IAM Identity Center, for the `sso` variant (on a runtime of its own).
+    sso: awsauth_testkit::FakeSso,
+    _sso_runtime: tokio::runtime::Runtime,
     root: PathBuf,
     /// (as the page writes it, where it is here), longest first.
     paths: Vec<(String, String)>,
@@ -338,8 +350,19 @@ impl World {
         fakes
             .sts
             .add_key(&instance.access_key_id, &instance.secret_access_key);
+        let sso_runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        let sso = sso_runtime
+            .block_on(awsauth_testkit::FakeSso::start())
+            .unwrap();
+        sso.add_access_token(SSO_TOKEN);
         let sts = fakes.sts.endpoint();
         let world = Self {
+            sso,
+            _sso_runtime: sso_runtime,
             paths: vec![
                 // `curl` examples call STS: the fake one.
                 ("https://sts.us-east-1.amazonaws.com".into(), sts),
@@ -373,8 +396,7 @@ impl World {
         let credentials = format!(
             "[base]\naws_access_key_id = {DOC_KEY_ID}\naws_secret_access_key = {DOC_SECRET}\n"
         );
-        let config = "[profile reader]\nrole_arn = arn:aws:iam::123456789012:role/reader\nsource_profile = base\n\
-                      external_id = example-external-id\nrole_session_name = grafana\nregion = eu-west-1\n";
+        let config = DOC_CONFIG;
         let keys = format!(
             r#"{{"jsonData":{{"authType":"keys","defaultRegion":"eu-west-1"}},"secureJsonData":{{"accessKey":"{DOC_KEY_ID}","secretKey":"{DOC_SECRET}"}}}}"#
         );
@@ -446,6 +468,30 @@ impl World {
             }
             // The same pod, with the token volume not mounted.
             "eks-no-token" => self.eks_env(),
+            // docs/sso.md: an `[sso-session corp]`, a profile `dev` using it, and the token
+            // cache `aws sso login --sso-session corp` leaves.
+            "sso" => {
+                self.write(
+                    "home/grafana/.aws/config",
+                    &format!("{DOC_CONFIG}{SSO_CONFIG}"),
+                );
+                let expires = awsauth::timefmt::rfc3339(
+                    std::time::SystemTime::now() + Duration::from_secs(3600),
+                );
+                self.write(
+                    &format!(
+                        "home/grafana/.aws/sso/cache/{}",
+                        awsauth::sso::cache_file_name("corp")
+                    ),
+                    &format!(
+                        r#"{{"startUrl": "https://corp.awsapps.com/start", "region": "eu-west-1", "accessToken": "{SSO_TOKEN}", "expiresAt": "{expires}"}}"#
+                    ),
+                );
+                vec![
+                    ("AWS_ENDPOINT_URL_SSO".into(), self.sso.endpoint()),
+                    ("AWS_ENDPOINT_URL_SSO_OIDC".into(), self.sso.endpoint()),
+                ]
+            }
             other => panic!("no doctest world variant {other:?}; add it to World::variant"),
         }
     }
@@ -464,6 +510,8 @@ impl World {
     }
 
     fn reset(&self) {
+        self.write("home/grafana/.aws/config", DOC_CONFIG);
+        let _ = std::fs::remove_dir_all(self.root.join("home/grafana/.aws/sso"));
         self.chmod("home/grafana/.aws/credentials", 0o600);
         self.chmod("usr/share/grafana/.aws/credentials", 0o600);
         let _ = std::fs::remove_file(

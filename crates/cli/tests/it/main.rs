@@ -11,6 +11,7 @@ mod logs;
 mod profiles;
 mod resolve;
 mod serve;
+mod sso;
 mod whoami;
 
 use std::path::{Path, PathBuf};
