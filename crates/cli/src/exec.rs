@@ -69,6 +69,9 @@ pub(crate) async fn exec(args: &ExecArgs, cx: &Context) -> Result<Done, CliError
             .env("AWS_REGION", region)
             .env("AWS_DEFAULT_REGION", region);
     }
+    // Listening before the child exists: a signal sent as soon as the child is seen running
+    // must be forwarded, not kill awsauth and orphan the child.
+    let signals = Forwarded::listen();
     let mut child = match command.spawn() {
         Ok(child) => child,
         Err(err) => {
@@ -88,7 +91,7 @@ pub(crate) async fn exec(args: &ExecArgs, cx: &Context) -> Result<Done, CliError
         }
     };
     drop(secret);
-    let status = wait_forwarding_signals(&mut child).await;
+    let status = signals.wait_forwarding(&mut child).await;
     running.shutdown();
     Ok(Done {
         stdout: String::new(),
@@ -97,47 +100,66 @@ pub(crate) async fn exec(args: &ExecArgs, cx: &Context) -> Result<Done, CliError
     })
 }
 
-#[cfg(unix)]
-async fn wait_forwarding_signals(child: &mut tokio::process::Child) -> u8 {
-    use nix::sys::signal::{Signal, kill};
-    use nix::unistd::Pid;
-    use tokio::signal::unix::{SignalKind, signal};
-
-    let pid = child.id().and_then(|id| i32::try_from(id).ok());
-    let mut streams = Vec::new();
-    for (kind, sig) in [
-        (SignalKind::interrupt(), Signal::SIGINT),
-        (SignalKind::terminate(), Signal::SIGTERM),
-        (SignalKind::hangup(), Signal::SIGHUP),
-    ] {
-        if let Ok(stream) = signal(kind) {
-            streams.push((stream, sig));
-        }
-    }
-    loop {
-        let received = std::future::poll_fn(|cx| {
-            for (stream, sig) in &mut streams {
-                if stream.poll_recv(cx).is_ready() {
-                    return std::task::Poll::Ready(*sig);
-                }
-            }
-            std::task::Poll::Pending
-        });
-        tokio::select! {
-            status = child.wait() => return exit_code(status),
-            sig = received => {
-                if let Some(pid) = pid {
-                    let _ = kill(Pid::from_raw(pid), sig);
-                }
-            }
-        }
-    }
+/// The signals forwarded to the child.
+struct Forwarded {
+    #[cfg(unix)]
+    streams: Vec<(tokio::signal::unix::Signal, nix::sys::signal::Signal)>,
 }
 
-#[cfg(not(unix))]
-async fn wait_forwarding_signals(child: &mut tokio::process::Child) -> u8 {
-    // Ctrl-C reaches the whole console group on Windows; only wait.
-    exit_code(child.wait().await)
+impl Forwarded {
+    fn listen() -> Self {
+        #[cfg(unix)]
+        {
+            use nix::sys::signal::Signal;
+            use tokio::signal::unix::{SignalKind, signal};
+            let mut streams = Vec::new();
+            for (kind, sig) in [
+                (SignalKind::interrupt(), Signal::SIGINT),
+                (SignalKind::terminate(), Signal::SIGTERM),
+                (SignalKind::hangup(), Signal::SIGHUP),
+            ] {
+                if let Ok(stream) = signal(kind) {
+                    streams.push((stream, sig));
+                }
+            }
+            Self { streams }
+        }
+        #[cfg(not(unix))]
+        Self {}
+    }
+
+    /// Waits for the child, forwarding each signal received meanwhile; its exit code.
+    #[cfg(unix)]
+    async fn wait_forwarding(mut self, child: &mut tokio::process::Child) -> u8 {
+        use nix::sys::signal::kill;
+        use nix::unistd::Pid;
+        let pid = child.id().and_then(|id| i32::try_from(id).ok());
+        loop {
+            let streams = &mut self.streams;
+            let received = std::future::poll_fn(|cx| {
+                for (stream, sig) in streams.iter_mut() {
+                    if stream.poll_recv(cx).is_ready() {
+                        return std::task::Poll::Ready(*sig);
+                    }
+                }
+                std::task::Poll::Pending
+            });
+            tokio::select! {
+                status = child.wait() => return exit_code(status),
+                sig = received => {
+                    if let Some(pid) = pid {
+                        let _ = kill(Pid::from_raw(pid), sig);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Ctrl-C reaches the whole console group on Windows; only wait.
+    #[cfg(not(unix))]
+    async fn wait_forwarding(self, child: &mut tokio::process::Child) -> u8 {
+        exit_code(child.wait().await)
+    }
 }
 
 fn exit_code(status: std::io::Result<std::process::ExitStatus>) -> u8 {

@@ -110,7 +110,7 @@ fn signals_are_forwarded_to_the_child() {
             "--",
             "sh",
             "-c",
-            "trap 'echo got-term; exit 42' TERM; echo ready; while :; do sleep 0.1; done",
+            "trap 'echo got-term; exit 42' TERM; echo ready; i=0; while [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done",
         ])
         .env_clear()
         .env("PATH", "/usr/bin:/bin")
