@@ -12,6 +12,7 @@ mod cmd;
 mod deny;
 mod footprint;
 mod fuzz;
+mod man;
 mod metadata;
 mod moto;
 mod release;
@@ -71,6 +72,12 @@ const COMMANDS: &[Command] = &[
         usage: "[--cases N] [--seed S] [--debug] [-- <harness args>]",
         about: "the bad-input tests with 1,000,000 cases per generator per parser (release build; not run in CI)",
         run: fuzz::run,
+    },
+    Command {
+        name: "man",
+        usage: "[--dir DIR]",
+        about: "the awsauth man pages (clap_mangen), into target/man",
+        run: man::run,
     },
     Command {
         name: "release",

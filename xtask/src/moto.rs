@@ -19,25 +19,46 @@ pub(crate) struct Server {
     port: u16,
 }
 
-/// The venv's Python (botocore and boto3 come with moto), exported to the tests as
-/// `AWSAUTH_INTEROP_PYTHON` so botocore can serve as a real client and an oracle.
-pub(crate) fn python() -> String {
-    crate::cmd::workspace_root()
-        .join("target/interop/venv/bin/python")
-        .display()
-        .to_string()
+/// How many requests the IAM-auth instance answers without checking signatures: the `curl`
+/// interop test's setup (CreateUser, PutUserPolicy, CreateAccessKey); every request after
+/// them must be signed by a key moto issued.
+pub(crate) const IAM_SETUP_REQUESTS: &str = "3";
+
+/// The venv's Python, which has boto3 and botocore (moto's dependencies): the interop tests'
+/// real clients of the container credentials protocol.
+pub(crate) fn python() -> PathBuf {
+    venv_dir().join("bin/python")
+}
+
+fn venv_dir() -> PathBuf {
+    crate::cmd::workspace_root().join("target/interop/venv")
 }
 
 impl Server {
     /// Creates the venv if needed and starts moto on a free loopback port.
     pub(crate) fn start() -> Result<Self, String> {
-        let venv = crate::cmd::workspace_root().join("target/interop/venv");
-        ensure_venv(&venv)?;
+        Self::start_with("moto.log", &[])
+    }
+
+    /// A second instance with IAM authentication on: after the first
+    /// [`IAM_SETUP_REQUESTS`] requests, moto verifies every SigV4 signature.
+    pub(crate) fn start_iam_auth() -> Result<Self, String> {
+        Self::start_with(
+            "moto-iam.log",
+            &[("INITIAL_NO_AUTH_ACTION_COUNT", IAM_SETUP_REQUESTS)],
+        )
+    }
+
+    fn start_with(log_name: &str, env: &[(&str, &str)]) -> Result<Self, String> {
+        let venv = venv_dir();
+        let python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".to_owned());
+        ensure_venv(&venv, &python).map_err(|e| cannot_install(&e))?;
         let port = free_port()?;
-        let log = std::fs::File::create(venv.parent().unwrap_or(&venv).join("moto.log"))
+        let log = std::fs::File::create(venv.parent().unwrap_or(&venv).join(log_name))
             .map_err(|e| format!("cannot create the moto log: {e}"))?;
         let child = Command::new(venv.join("bin/moto_server"))
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(log.try_clone().map_err(|e| e.to_string())?)
             .stderr(log)
@@ -100,23 +121,33 @@ fn free_port() -> Result<u16, String> {
         .map_err(|e| e.to_string())
 }
 
-fn ensure_venv(venv: &Path) -> Result<(), String> {
+/// What `cargo xtask test` says when moto cannot be installed: why, and the way to go on.
+fn cannot_install(why: &str) -> String {
+    format!(
+        "cannot install moto for the interop tests: {why}\n\
+         xtask: without network access (or python3 with venv) run `cargo xtask test --no-interop`; \
+         CI runs the interop tests"
+    )
+}
+
+fn ensure_venv(venv: &Path, python: &str) -> Result<(), String> {
     let marker: PathBuf = venv.join(format!(".moto-{MOTO_VERSION}"));
     if marker.exists() && venv.join("bin/moto_server").exists() {
         return Ok(());
     }
-    let python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".to_owned());
     eprintln!(
         "xtask: creating {} with moto[server]=={MOTO_VERSION} (once)",
         venv.display()
     );
     run(
-        Command::new(&python).args(["-m", "venv"]).arg(venv),
+        Command::new(python).args(["-m", "venv"]).arg(venv),
         "python3 -m venv (is python3 with venv installed?)",
     )?;
     run(
         Command::new(venv.join("bin/pip"))
+            // Fail fast without network: one retry, a short time-out.
             .args(["install", "--quiet", "--disable-pip-version-check"])
+            .args(["--retries", "1", "--timeout", "15"])
             .arg(format!("moto[server]=={MOTO_VERSION}")),
         "pip install moto[server]",
     )?;
@@ -130,5 +161,23 @@ fn run(command: &mut Command, what: &str) -> Result<(), String> {
         Ok(())
     } else {
         Err(format!("{what} failed ({status})"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// No python (or no network for pip): the failure is immediate and names the way on.
+    #[test]
+    fn a_venv_that_cannot_be_made_fails_at_once_naming_no_interop() {
+        let dir = std::env::temp_dir().join(format!("xtask-venv-{}", std::process::id()));
+        let started = Instant::now();
+        let err = ensure_venv(&dir, "/nonexistent/python3").unwrap_err();
+        assert!(started.elapsed() < Duration::from_secs(10));
+        let shown = cannot_install(&err);
+        assert!(shown.contains("python3 -m venv"), "{shown}");
+        assert!(shown.contains("cargo xtask test --no-interop"), "{shown}");
+        let _ = std::fs::remove_dir_all(dir);
     }
 }

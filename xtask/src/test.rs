@@ -35,19 +35,46 @@ pub(crate) fn run_tests(no_interop: bool, passthrough: &[String]) -> Result<(), 
         eprintln!("xtask: --no-interop: the interop tests will report themselves as skipped");
         return cmd::cargo(&cargo_args, &[("PROPTEST_RNG_SEED", seed.as_str())]);
     }
-    let server = moto::Server::start()?;
-    let endpoint = server.endpoint();
-    eprintln!("xtask: moto STS at {endpoint}");
-    let python = moto::python();
-    cmd::cargo(
-        &cargo_args,
-        &[
-            ("AWSAUTH_MOTO_ENDPOINT", endpoint.as_str()),
-            ("AWSAUTH_INTEROP_PYTHON", python.as_str()),
-            ("PROPTEST_RNG_SEED", seed.as_str()),
-        ],
-    )
-    // `server` is dropped here, which stops moto whether the tests passed or not.
+    let servers = Interop::start()?;
+    let mut env = servers.env();
+    env.push(("PROPTEST_RNG_SEED".to_owned(), seed));
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    cmd::cargo(&cargo_args, &env)
+    // `servers` is dropped here, which stops moto whether the tests passed or not.
+}
+
+/// The interop world: moto (STS, no signature checks), a second moto with IAM authentication
+/// on (`awsauth curl`'s test), and the venv's Python with boto3 (`awsauth exec`'s test).
+struct Interop {
+    moto: moto::Server,
+    moto_iam: moto::Server,
+}
+
+impl Interop {
+    fn start() -> Result<Self, String> {
+        let moto = moto::Server::start()?;
+        let moto_iam = moto::Server::start_iam_auth()?;
+        eprintln!(
+            "xtask: moto STS at {}, with IAM auth at {}",
+            moto.endpoint(),
+            moto_iam.endpoint()
+        );
+        Ok(Self { moto, moto_iam })
+    }
+
+    fn env(&self) -> Vec<(String, String)> {
+        vec![
+            ("AWSAUTH_MOTO_ENDPOINT".to_owned(), self.moto.endpoint()),
+            (
+                "AWSAUTH_MOTO_IAM_ENDPOINT".to_owned(),
+                self.moto_iam.endpoint(),
+            ),
+            (
+                "AWSAUTH_INTEROP_PYTHON".to_owned(),
+                moto::python().display().to_string(),
+            ),
+        ]
+    }
 }
 
 /// Entry point of `cargo xtask interop`.
@@ -55,9 +82,9 @@ pub(crate) fn interop(args: &[String]) -> Result<(), String> {
     let args = Args::new(args);
     let passthrough = args.passthrough().to_vec();
     args.finish(INTEROP_USAGE)?;
-    let server = moto::Server::start()?;
-    let endpoint = server.endpoint();
-    eprintln!("xtask: moto STS at {endpoint}");
+    let servers = Interop::start()?;
+    let env = servers.env();
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     // Everything after `--` goes to the test harness, after the `interop` name filter.
     let mut cargo_args = vec![
         "test".to_owned(),
@@ -66,12 +93,5 @@ pub(crate) fn interop(args: &[String]) -> Result<(), String> {
         "interop".to_owned(),
     ];
     cargo_args.extend(passthrough);
-    let python = moto::python();
-    cmd::cargo(
-        &cargo_args,
-        &[
-            ("AWSAUTH_MOTO_ENDPOINT", endpoint.as_str()),
-            ("AWSAUTH_INTEROP_PYTHON", python.as_str()),
-        ],
-    )
+    cmd::cargo(&cargo_args, &env)
 }

@@ -22,7 +22,6 @@ use crate::args::Format;
 use crate::error::CliError;
 use crate::factory::{KeysFrom, factory};
 use crate::output::redact_key_id;
-use crate::resolve::text_or_json;
 
 const KEY_ID: &str = "AKIAAWSAUTHDEMO00001";
 /// A demo secret: made up, accepted only by the fake STS of this process.
@@ -197,7 +196,6 @@ fn scenarios(token_file: &Path) -> Vec<Scenario> {
 
 /// `awsauth demo`.
 pub(crate) async fn demo(format: Format) -> Result<String, CliError> {
-    text_or_json(format, "demo")?;
     let fail = |what: &str, e: std::io::Error| {
         CliError::new(
             crate::error::Kind::ProviderFailed,
@@ -317,7 +315,7 @@ pub(crate) async fn demo(format: Format) -> Result<String, CliError> {
             text.push('\n');
             text
         }
-        _ => to_text(&rows, &imds.endpoint(), &sts.endpoint(), &sso.endpoint()),
+        Format::Text => to_text(&rows, &imds.endpoint(), &sts.endpoint(), &sso.endpoint()),
     })
 }
 

@@ -15,7 +15,7 @@ use crate::args::{ExplainArgs, Format};
 use crate::error::CliError;
 use crate::input::Input;
 use crate::output::{self, Extra};
-use crate::resolve::{region, text_or_json};
+use crate::resolve::region;
 
 /// What `explain` found, before printing.
 struct Report {
@@ -30,12 +30,8 @@ struct Report {
 /// `awsauth explain`. Exits 0 when a plan can be made (and, with `--run`, it worked); else with
 /// the code of the plan's error (3 nothing configured, 5 invalid configuration, …) or of the
 /// run's failure. A policy refusal (4) comes from building the session.
-pub(crate) async fn explain(
-    args: &ExplainArgs,
-    format: Format,
-    cx: &Context,
-) -> Result<Done, CliError> {
-    text_or_json(format, "explain")?;
+pub(crate) async fn explain(args: &ExplainArgs, cx: &Context) -> Result<Done, CliError> {
+    let format = args.format;
     let input = Input::gather(&args.source, cx)?;
     let session = input.session()?;
     let sources = session.explain(cx);
@@ -63,12 +59,13 @@ pub(crate) async fn explain(
             text.push('\n');
             text
         }
-        _ => to_text(&report),
+        Format::Text => to_text(&report),
     };
     // The report is printed either way; the exit status says whether it would work.
     Ok(Done {
         stdout: text,
         failure,
+        status: None,
     })
 }
 

@@ -56,6 +56,19 @@ impl Input {
         set(&mut settings.external_id, &args.external_id);
         set(&mut settings.region, &args.region);
         set(&mut settings.endpoint, &args.endpoint);
+        // Both only shape an AssumeRole call; without a role they would be silently ignored.
+        if settings.assume_role_arn.is_none() {
+            for (flag, given) in [
+                ("--external-id", args.external_id.is_some()),
+                ("--duration", args.duration.is_some()),
+            ] {
+                if given {
+                    return Err(CliError::usage(format!(
+                        "{flag} applies to an assumed role; add --assume-role-arn (or assumeRoleArn in the settings file)"
+                    )));
+                }
+            }
+        }
 
         let keys_from = if from_file {
             KeysFrom::Settings
@@ -111,8 +124,40 @@ fn read_settings(cx: &Context, path: &std::path::Path) -> Result<DatasourceSetti
     let bytes = cx.fs().read(path).map_err(cannot)?;
     let text = String::from_utf8(bytes)
         .map_err(|_| CliError::invalid(format!("the settings file {shown} is not UTF-8")))?;
-    DatasourceSettings::from_json(&text)
-        .map_err(|e| CliError::invalid(format!("the settings file {shown}: {e}")))
+    let settings = DatasourceSettings::from_json(&text)
+        .map_err(|e| CliError::invalid(format!("the settings file {shown}: {e}")))?;
+    if holds_secrets(&text) {
+        warn_if_wider_than_owner(path, meta.mode);
+    }
+    Ok(settings)
+}
+
+/// Whether the data source JSON has a non-empty `secureJsonData`.
+fn holds_secrets(text: &str) -> bool {
+    serde_json::from_str::<serde_json::Value>(text)
+        .ok()
+        .and_then(|v| v.get("secureJsonData").cloned())
+        .and_then(|v| {
+            v.as_object().map(|o| {
+                o.values()
+                    .any(|v| v.as_str().is_some_and(|s| !s.is_empty()))
+            })
+        })
+        .unwrap_or(false)
+}
+
+/// A settings file may hold keys: like a credentials file, it should be `chmod 600`.
+fn warn_if_wider_than_owner(path: &std::path::Path, mode: Option<u32>) {
+    let Some(mode) = mode.map(|m| m & 0o777) else {
+        return;
+    };
+    if mode & 0o077 != 0 {
+        tracing::warn!(
+            path = %path.display(),
+            mode = format_args!("{mode:04o}"),
+            "settings file is readable by other users of this machine and may hold keys; consider chmod 600"
+        );
+    }
 }
 
 #[cfg(test)]

@@ -14,10 +14,12 @@ use tracing_subscriber::layer::{Context as LayerContext, Layer, SubscriberExt};
 use tracing_subscriber::util::SubscriberInitExt;
 
 /// The base directives for a verbosity; `RUST_LOG` is appended, so it refines them.
-fn directives(verbose: u8, rust_log: Option<&str>) -> String {
-    let base = match verbose {
-        0 => "warn",
-        1 => "warn,awsauth=debug",
+fn directives(verbose: u8, serving: bool, rust_log: Option<&str>) -> String {
+    let base = match (verbose, serving) {
+        // `serve` logs every request it answers (never a header) by default.
+        (0, true) => "warn,awsauth::serve=info",
+        (0, false) => "warn",
+        (1, _) => "warn,awsauth=debug",
         _ => "trace",
     };
     match rust_log.map(str::trim).filter(|r| !r.is_empty()) {
@@ -26,10 +28,12 @@ fn directives(verbose: u8, rust_log: Option<&str>) -> String {
     }
 }
 
-/// Installs the subscriber. Called once, before anything logs.
-pub(crate) fn init(verbose: u8) {
+/// Installs the subscriber. Called once, before anything logs. `serving`: the command is
+/// `serve`, whose request log is on by default.
+pub(crate) fn init(verbose: u8, serving: bool) {
     let rust_log = std::env::var("RUST_LOG").ok();
-    let filter = EnvFilter::builder().parse_lossy(directives(verbose, rust_log.as_deref()));
+    let filter =
+        EnvFilter::builder().parse_lossy(directives(verbose, serving, rust_log.as_deref()));
     let terminal = std::io::stderr().is_terminal();
     let fmt = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
@@ -110,11 +114,12 @@ mod tests {
 
     #[test]
     fn verbosity_sets_the_base_and_rust_log_refines_it() {
-        assert_eq!(directives(0, None), "warn");
-        assert_eq!(directives(1, Some(" ")), "warn,awsauth=debug");
-        assert_eq!(directives(2, None), "trace");
+        assert_eq!(directives(0, false, None), "warn");
+        assert_eq!(directives(0, true, None), "warn,awsauth::serve=info");
+        assert_eq!(directives(1, false, Some(" ")), "warn,awsauth=debug");
+        assert_eq!(directives(2, false, None), "trace");
         assert_eq!(
-            directives(0, Some("awsauth_sts=trace")),
+            directives(0, false, Some("awsauth_sts=trace")),
             "warn,awsauth_sts=trace"
         );
     }

@@ -1,28 +1,31 @@
 //! Printing resolved credentials in each format, and which formats may carry secrets.
 //!
 //! The rule: `text` and `json` redact the secret key and the session token unless
-//! `--show-secrets`; `env` prints nothing but secrets and so needs `--show-secrets`; `process`
+//! `--show-secrets`; the shell formats (`env`, `env-no-export`, `powershell`, `windows-cmd`:
+//! the AWS CLI's `export-credentials` shapes) print nothing but secrets and so need
+//! `--show-secrets`; `process`
 //! exists to hand the secret to an SDK's `credential_process` and always carries it, but refuses
 //! a terminal without `--show-secrets` (an SDK reads it through a pipe).
 
 use awsauth::{Credentials, REDACTED, timefmt};
 use serde_json::{Value, json};
 
-use crate::args::Format;
+use crate::args::ResolveFormat;
 use crate::error::CliError;
 
 /// Checks, before anything is resolved, that `format` may be printed with these flags.
 pub(crate) fn check_secret_rule(
-    format: Format,
+    format: ResolveFormat,
     show_secrets: bool,
     stdout_is_terminal: bool,
 ) -> Result<(), CliError> {
     match format {
-        Format::Env if !show_secrets => Err(CliError::usage(
-            "--format env prints the secret key and session token; add --show-secrets \
+        shell if shell.is_shell() && !show_secrets => Err(CliError::usage(format!(
+            "--format {} prints the secret key and session token; add --show-secrets \
              (for example: eval \"$(awsauth resolve --format env --show-secrets)\")",
-        )),
-        Format::Process if stdout_is_terminal && !show_secrets => Err(CliError::usage(
+            shell.name()
+        ))),
+        ResolveFormat::Process if stdout_is_terminal && !show_secrets => Err(CliError::usage(
             "--format process prints the secret key for an SDK's credential_process, and stdout \
              is a terminal; add --show-secrets to print it here",
         )),
@@ -40,23 +43,82 @@ pub(crate) struct Extra {
 pub(crate) fn render(
     creds: &Credentials,
     extra: &Extra,
-    format: Format,
+    format: ResolveFormat,
     show_secrets: bool,
-) -> String {
-    match format {
-        Format::Json => {
+) -> Result<String, CliError> {
+    Ok(match format {
+        ResolveFormat::Json => {
             let mut text = to_json(creds, extra, show_secrets).to_string();
             text.push('\n');
             text
         }
-        Format::Text => to_text(creds, extra, show_secrets),
-        Format::Env => to_env(creds, extra),
-        Format::Process => {
+        ResolveFormat::Text => to_text(creds, extra, show_secrets),
+        ResolveFormat::Env => to_env(creds, extra),
+        ResolveFormat::EnvNoExport => assignments(creds, extra, |name, value| {
+            Ok(format!("{name}={}\n", shell_quote(value)))
+        })?,
+        ResolveFormat::Powershell => assignments(creds, extra, |name, value| {
+            Ok(format!("$Env:{name}=\"{}\"\n", powershell_escape(value)))
+        })?,
+        ResolveFormat::WindowsCmd => assignments(creds, extra, |name, value| {
+            cmd_safe(name, value).map(|value| format!("set {name}={value}\n"))
+        })?,
+        ResolveFormat::Process => {
             let mut text = to_process(creds).to_string();
             text.push('\n');
             text
         }
+    })
+}
+
+/// The variables every shell format sets, in the AWS CLI's order (then the region, which it
+/// does not print), each rendered by `line`.
+fn assignments(
+    creds: &Credentials,
+    extra: &Extra,
+    line: impl Fn(&str, &str) -> Result<String, CliError>,
+) -> Result<String, CliError> {
+    let expiry = creds.expiry().map(timefmt::rfc3339);
+    let vars = [
+        ("AWS_ACCESS_KEY_ID", Some(creds.access_key_id())),
+        ("AWS_SECRET_ACCESS_KEY", Some(creds.secret_access_key())),
+        ("AWS_SESSION_TOKEN", creds.session_token()),
+        ("AWS_CREDENTIAL_EXPIRATION", expiry.as_deref()),
+        ("AWS_REGION", extra.region.as_deref()),
+    ];
+    let mut out = String::new();
+    for (name, value) in vars {
+        if let Some(value) = value {
+            out.push_str(&line(name, value)?);
+        }
     }
+    Ok(out)
+}
+
+/// PowerShell double-quoted strings: the backtick escapes `"`, `$` and itself.
+fn powershell_escape(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for c in value.chars() {
+        if matches!(c, '"' | '$' | '`') {
+            out.push('`');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// cmd's `set` has no quoting that survives every character; AWS credentials never hold the
+/// ones it would misread, so a value that does is refused rather than printed wrong.
+fn cmd_safe<'a>(name: &str, value: &'a str) -> Result<&'a str, CliError> {
+    if value
+        .chars()
+        .any(|c| matches!(c, '"' | '%' | '^' | '&' | '|' | '<' | '>' | '!') || c.is_control())
+    {
+        return Err(CliError::invalid(format!(
+            "{name} holds a character Windows cmd's `set` cannot carry; use --format powershell"
+        )));
+    }
+    Ok(value)
 }
 
 fn secret(value: &str, show: bool) -> &str {
@@ -195,7 +257,7 @@ mod tests {
         let shown = to_json(&temporary(), &extra, true);
         assert_eq!(shown["secret_access_key"], "the-secret");
         assert_eq!(shown["session_token"], "the-token");
-        let text = render(&temporary(), &extra, Format::Text, false);
+        let text = render(&temporary(), &extra, ResolveFormat::Text, false).unwrap();
         assert!(
             !text.contains("the-secret") && !text.contains("the-token"),
             "{text}"
@@ -227,19 +289,59 @@ mod tests {
         );
     }
 
+    /// The AWS CLI's `export-credentials` shapes, one variable a line, in its order.
+    #[test]
+    fn the_aws_cli_export_formats() {
+        let extra = Extra::default();
+        let render = |format| render(&temporary(), &extra, format, true).unwrap();
+        assert_eq!(
+            render(ResolveFormat::EnvNoExport),
+            "AWS_ACCESS_KEY_ID='ASIAEXAMPLE000000001'\nAWS_SECRET_ACCESS_KEY='the-secret'\n\
+             AWS_SESSION_TOKEN='the-token'\nAWS_CREDENTIAL_EXPIRATION='2023-11-14T22:13:20Z'\n"
+        );
+        assert_eq!(
+            render(ResolveFormat::Powershell),
+            "$Env:AWS_ACCESS_KEY_ID=\"ASIAEXAMPLE000000001\"\n$Env:AWS_SECRET_ACCESS_KEY=\"the-secret\"\n\
+             $Env:AWS_SESSION_TOKEN=\"the-token\"\n$Env:AWS_CREDENTIAL_EXPIRATION=\"2023-11-14T22:13:20Z\"\n"
+        );
+        assert_eq!(
+            render(ResolveFormat::WindowsCmd),
+            "set AWS_ACCESS_KEY_ID=ASIAEXAMPLE000000001\nset AWS_SECRET_ACCESS_KEY=the-secret\n\
+             set AWS_SESSION_TOKEN=the-token\nset AWS_CREDENTIAL_EXPIRATION=2023-11-14T22:13:20Z\n"
+        );
+        let odd = Credentials::builder("AKID", "a$b\"c`d").build();
+        assert_eq!(
+            render_odd(&odd, ResolveFormat::Powershell),
+            "$Env:AWS_ACCESS_KEY_ID=\"AKID\"\n$Env:AWS_SECRET_ACCESS_KEY=\"a`$b`\"c``d\"\n"
+        );
+        assert!(
+            super::render(&odd, &extra, ResolveFormat::WindowsCmd, true).is_err(),
+            "cmd cannot carry a quote"
+        );
+    }
+
+    fn render_odd(creds: &Credentials, format: ResolveFormat) -> String {
+        render(creds, &Extra::default(), format, true).unwrap()
+    }
+
     #[test]
     fn the_secret_rule() {
-        assert_eq!(
-            check_secret_rule(Format::Env, false, false)
-                .unwrap_err()
-                .kind,
-            crate::error::Kind::Usage
-        );
-        assert!(check_secret_rule(Format::Env, true, true).is_ok());
-        assert!(check_secret_rule(Format::Process, false, false).is_ok());
-        assert!(check_secret_rule(Format::Process, false, true).is_err());
-        assert!(check_secret_rule(Format::Process, true, true).is_ok());
-        assert!(check_secret_rule(Format::Json, false, true).is_ok());
+        for shell in [
+            ResolveFormat::Env,
+            ResolveFormat::EnvNoExport,
+            ResolveFormat::Powershell,
+            ResolveFormat::WindowsCmd,
+        ] {
+            assert_eq!(
+                check_secret_rule(shell, false, false).unwrap_err().kind,
+                crate::error::Kind::Usage
+            );
+            assert!(check_secret_rule(shell, true, true).is_ok());
+        }
+        assert!(check_secret_rule(ResolveFormat::Process, false, false).is_ok());
+        assert!(check_secret_rule(ResolveFormat::Process, false, true).is_err());
+        assert!(check_secret_rule(ResolveFormat::Process, true, true).is_ok());
+        assert!(check_secret_rule(ResolveFormat::Json, false, true).is_ok());
     }
 
     #[test]

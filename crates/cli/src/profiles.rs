@@ -1,24 +1,43 @@
 //! `awsauth profiles`: the merged profiles of the shared config and credentials files, with
 //! every secret value redacted.
+//!
+//! A credentials file that `resolve` refuses to use (writable by group or others) is still
+//! listed, with the refusal as a warning: the user should see what is there while fixing it.
 
-use awsauth::profile::{FileKind, FileLocations, Section, load};
-use awsauth::{Context, REDACTED};
+use awsauth::profile::{FileKind, FileLocations, ProfileSet, Section, load};
+use awsauth::{Context, CredentialError, REDACTED};
 use serde_json::{Map, Value, json};
 
-use crate::args::Format;
+use crate::args::{Format, ProfilesArgs};
 use crate::error::CliError;
-use crate::resolve::text_or_json;
 
 /// `awsauth profiles`.
-pub(crate) fn profiles(format: Format, cx: &Context) -> Result<String, CliError> {
-    text_or_json(format, "profiles")?;
+pub(crate) fn profiles(args: &ProfilesArgs, cx: &Context) -> Result<String, CliError> {
     let locations = FileLocations::from_context(cx);
-    let loaded = load(cx, &locations)?;
-    let set = loaded.set();
+    let (set, mut warnings) = match load(cx, &locations) {
+        Ok(loaded) => (loaded.set().clone(), Vec::new()),
+        Err(refused) if credentials_writable_by_others(cx, &locations) => {
+            let set = read_for_listing(cx, &locations)?;
+            let warning = format!(
+                "{}; listed here, but no command uses it for credentials",
+                refused.message()
+            );
+            eprintln!("awsauth: warning: {warning}");
+            (set, vec![warning])
+        }
+        Err(err) => return Err(err.into()),
+    };
+    warnings.extend(set.warnings().iter().cloned());
+    if args.names {
+        return Ok(set
+            .profiles()
+            .map(|section| format!("{}\n", section.name()))
+            .collect());
+    }
     let file = |kind: FileKind| {
         json!({
             "path": locations.path(kind).map(|p| p.display().to_string()),
-            "found": loaded.found(kind),
+            "found": set.path(kind).is_some(),
         })
     };
     let sections = |iter: &mut dyn Iterator<Item = Section<'_>>| -> Map<String, Value> {
@@ -35,15 +54,57 @@ pub(crate) fn profiles(format: Format, cx: &Context) -> Result<String, CliError>
         "profiles": sections(&mut set.profiles()),
         "sso_sessions": sections(&mut set.sso_sessions()),
         "services": sections(&mut set.all_services()),
+        "warnings": warnings,
     });
-    Ok(match format {
+    Ok(match args.format {
         Format::Json => {
             let mut text = value.to_string();
             text.push('\n');
             text
         }
-        _ => to_text(&value, set.warnings()),
+        Format::Text => to_text(&value, &warnings),
     })
+}
+
+/// Whether the credentials file exists with a mode that lets group or others write it — the
+/// one refusal `profiles` lists through.
+fn credentials_writable_by_others(cx: &Context, locations: &FileLocations) -> bool {
+    locations
+        .path(FileKind::Credentials)
+        .and_then(|path| cx.fs().metadata(path).ok())
+        .and_then(|meta| meta.mode)
+        .is_some_and(|mode| mode & 0o022 != 0)
+}
+
+/// Both files parsed without the permission check, for listing only (secrets are redacted
+/// when printed, and nothing here resolves credentials).
+fn read_for_listing(cx: &Context, locations: &FileLocations) -> Result<ProfileSet, CliError> {
+    let mut set = ProfileSet::new();
+    for kind in [FileKind::Config, FileKind::Credentials] {
+        let Some(path) = locations.path(kind) else {
+            continue;
+        };
+        let mut bytes = match cx.fs().read(path) {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => {
+                return Err(CliError::invalid(format!(
+                    "cannot read {kind} file {}: {e}",
+                    path.display()
+                )));
+            }
+        };
+        let parsed = set.add_file_bytes(kind, path, &bytes);
+        // The raw file holds secrets.
+        bytes.fill(0);
+        parsed.map_err(|e| {
+            CliError::from(CredentialError::invalid_configuration(
+                "profile",
+                e.to_string(),
+            ))
+        })?;
+    }
+    Ok(set)
 }
 
 /// A section's properties, secrets redacted. A `credential_process` command line keeps its

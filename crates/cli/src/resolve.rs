@@ -8,7 +8,7 @@ use awsauth::sts::StsClient;
 use awsauth::{Context, CredentialSource, Credentials};
 use serde_json::json;
 
-use crate::args::{Format, ResolveArgs, SourceArgs};
+use crate::args::{Format, ResolveArgs, WhoamiArgs};
 use crate::error::CliError;
 use crate::input::Input;
 use crate::output::{self, Extra};
@@ -38,29 +38,23 @@ pub(crate) fn region(session: &Session, cx: &Context) -> Option<String> {
 }
 
 /// `awsauth resolve`.
-pub(crate) async fn resolve(
-    args: &ResolveArgs,
-    format: Format,
-    cx: &Context,
-) -> Result<String, CliError> {
+pub(crate) async fn resolve(args: &ResolveArgs, cx: &Context) -> Result<String, CliError> {
+    let format = args.format;
     output::check_secret_rule(format, args.show_secrets, std::io::stdout().is_terminal())?;
     let input = Input::gather(&args.source, cx)?;
     let (session, creds) = credentials(&input, cx).await?;
     let extra = Extra {
         region: region(&session, cx),
     };
-    Ok(output::render(&creds, &extra, format, args.show_secrets))
+    output::render(&creds, &extra, format, args.show_secrets)
 }
 
 /// `awsauth whoami`: GetCallerIdentity signed with the resolved credentials, through the same
-/// STS endpoint rules as the session's own STS calls.
-pub(crate) async fn whoami(
-    args: &SourceArgs,
-    format: Format,
-    cx: &Context,
-) -> Result<String, CliError> {
-    text_or_json(format, "whoami")?;
-    let input = Input::gather(args, cx)?;
+/// STS endpoint rules as the session's own STS calls. Its JSON is `aws sts
+/// get-caller-identity`'s (`UserId`, `Account`, `Arn`), so scripts move over unchanged.
+pub(crate) async fn whoami(args: &WhoamiArgs, cx: &Context) -> Result<String, CliError> {
+    let format = args.format;
+    let input = Input::gather(&args.source, cx)?;
     let (session, creds) = credentials(&input, cx).await?;
     let sts = session.sts();
     let mut client = StsClient::new().use_fips(sts.use_fips);
@@ -80,17 +74,15 @@ pub(crate) async fn whoami(
     Ok(match format {
         Format::Json => {
             let mut text = json!({
-                "account": identity.account,
-                "arn": identity.arn,
-                "user_id": identity.user_id,
-                "access_key_id": creds.access_key_id(),
-                "source": source,
+                "UserId": identity.user_id,
+                "Account": identity.account,
+                "Arn": identity.arn,
             })
             .to_string();
             text.push('\n');
             text
         }
-        _ => format!(
+        Format::Text => format!(
             "account        {}\narn            {}\nuser id        {}\naccess key id  {}\nsource         {}\n",
             identity.account,
             identity.arn,
@@ -99,24 +91,4 @@ pub(crate) async fn whoami(
             source
         ),
     })
-}
-
-/// Commands other than `resolve` print `text` or `json` only.
-pub(crate) fn text_or_json(format: Format, command: &str) -> Result<(), CliError> {
-    match format {
-        Format::Text | Format::Json => Ok(()),
-        other => Err(CliError::usage(format!(
-            "`awsauth {command}` prints text or json, not {}; --format env and process are for `awsauth resolve`",
-            format_name(other)
-        ))),
-    }
-}
-
-fn format_name(format: Format) -> &'static str {
-    match format {
-        Format::Text => "text",
-        Format::Json => "json",
-        Format::Env => "env",
-        Format::Process => "process",
-    }
 }

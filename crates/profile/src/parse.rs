@@ -32,7 +32,7 @@ const MAX_WARNINGS: usize = 50;
 ///
 /// The offending line itself is never quoted, since it may hold a secret.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{file} file {}, line {line}: {problem}", .path.display())]
+#[error("{file} file {}, line {line}: {}", .path.display(), .problem.in_file(*.file))]
 pub struct ParseError {
     /// Which file.
     pub file: FileKind,
@@ -70,6 +70,26 @@ pub enum Problem {
         /// Byte offset in the line, from 0.
         column: usize,
     },
+}
+
+impl Problem {
+    /// The problem as said about a file of `kind`: a hint quotes that file's section syntax
+    /// (`[name]` in the credentials file, `[profile name]` in the config file).
+    pub fn in_file(self, kind: FileKind) -> impl fmt::Display {
+        struct InFile(Problem, FileKind);
+        impl fmt::Display for InFile {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                match (self.0, self.1) {
+                    (Problem::NoSection, FileKind::Credentials) => f.write_str(
+                        "a property before any section; start with \"[default]\" or \"[name]\" \
+                         (Expected a profile definition)",
+                    ),
+                    (problem, _) => problem.fmt(f),
+                }
+            }
+        }
+        InFile(self, kind)
+    }
 }
 
 impl fmt::Display for Problem {

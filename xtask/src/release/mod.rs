@@ -129,7 +129,7 @@ fn check(package: bool, no_verify: bool) -> Result<(), String> {
     let version = bump::workspace_version(&root_manifest(&ws)?)?;
     let order = order::publish_order(&ws)?;
     let changelog = std::fs::read_to_string(ws.root.join("CHANGELOG.md")).ok();
-    let found = check::problems(&ws, version, changelog.as_deref());
+    let found = check::problems(&ws, version, changelog.as_deref(), &git_remotes(&ws.root));
     println!(
         "release check: {} publishable crate(s) at {version}",
         order.len()
@@ -281,4 +281,20 @@ fn publish(execute: bool) -> Result<(), String> {
         order.len()
     );
     Ok(())
+}
+
+/// The clone's remote URLs (`git remote -v`); none when git is missing or there is no remote.
+fn git_remotes(root: &std::path::Path) -> Vec<String> {
+    let Ok(output) = std::process::Command::new("git")
+        .args(["remote", "-v"])
+        .current_dir(root)
+        .output()
+    else {
+        return Vec::new();
+    };
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter_map(|line| line.split_whitespace().nth(1))
+        .map(str::to_owned)
+        .collect()
 }

@@ -278,3 +278,194 @@ fn a_settings_file_without_keys_does_not_take_them_from_the_environment() {
         bare.stderr
     );
 }
+
+/// Issue 15 item 10: for every configuration whose outcome is known without the network,
+/// `explain` exits with `resolve`'s code (3 nothing configured, 4 policy, 5 invalid), and
+/// where both succeed the plan's first step is the source `resolve` used.
+#[test]
+fn explain_agrees_with_resolve_on_every_offline_outcome() {
+    let fakes = Fakes::start();
+    let home = Home::new();
+    // `base` holds the key pair the fake STS knows, so the role profile resolves for real.
+    home.write(
+        ".aws/credentials",
+        &format!("[base]\naws_access_key_id = {KEY_ID}\naws_secret_access_key = {SECRET}\n"),
+    );
+    home.write(
+        ".aws/config",
+        &format!(
+            "[profile reader]\nrole_arn = {ROLE_ARN}\nsource_profile = base\nexternal_id = {EXTERNAL_ID}\n\
+             [profile orphan]\nrole_arn = {ROLE_ARN}\nsource_profile = nowhere\n\
+             [profile both]\nrole_arn = {ROLE_ARN}\nsource_profile = base\ncredential_source = Environment\n"
+        ),
+    );
+    let keys_only = home.write("keys.json", r#"{"jsonData":{"authType":"keys"}}"#);
+    let keys_only = keys_only.to_str().unwrap().to_owned();
+    let token = home.write("token", "eyJ.token");
+    let token = token.to_str().unwrap().to_owned();
+    let imds = fakes.imds.endpoint();
+    let sts = fakes.sts.endpoint();
+    let h = home.path().to_str().unwrap().to_owned();
+    let base: Vec<(&str, &str)> =
+        vec![("HOME", h.as_str()), ("AWS_ENDPOINT_URL_STS", sts.as_str())];
+    let with = |extra: &[(&'static str, &'static str)]| -> Vec<(String, String)> {
+        base.iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .chain(
+                extra
+                    .iter()
+                    .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+            )
+            .collect()
+    };
+    let leaked = |s: &str| -> &'static str { Box::leak(s.to_owned().into_boxed_str()) };
+    let token: &'static str = leaked(&token);
+    let imds: &'static str = leaked(&imds);
+    let keys_only: &'static str = leaked(&keys_only);
+    // (flags, extra environment, the code both must exit with)
+    type Case<'a> = (Vec<&'a str>, Vec<(String, String)>, i32);
+    let cases: Vec<Case<'_>> = vec![
+        (vec![], with(&[]), 3),
+        (
+            vec![],
+            with(&[
+                ("AWS_ACCESS_KEY_ID", KEY_ID),
+                ("AWS_SECRET_ACCESS_KEY", SECRET),
+            ]),
+            0,
+        ),
+        (vec![], with(&[("AWS_ACCESS_KEY_ID", KEY_ID)]), 5),
+        (vec!["--auth-type", "keys"], with(&[]), 5),
+        (
+            vec!["--settings", keys_only],
+            with(&[
+                ("AWS_ACCESS_KEY_ID", KEY_ID),
+                ("AWS_SECRET_ACCESS_KEY", SECRET),
+            ]),
+            5,
+        ),
+        (vec!["--profile", "nope"], with(&[]), 5),
+        (vec!["--profile", "orphan"], with(&[]), 5),
+        (vec!["--profile", "both"], with(&[]), 5),
+        (vec!["--profile", "reader"], with(&[]), 0),
+        (vec!["--auth-type", "ec2_iam_role"], with(&[]), 4),
+        (
+            vec![
+                "--auth-type",
+                "ec2_iam_role",
+                "--allowed-auth-providers",
+                "ec2_iam_role",
+            ],
+            with(&[("AWS_EC2_METADATA_SERVICE_ENDPOINT", imds)]),
+            0,
+        ),
+        (vec!["--auth-type", "grafana_assume_role"], with(&[]), 4),
+        (
+            vec![
+                "--auth-type",
+                "keys",
+                "--assume-role-arn",
+                ROLE_ARN,
+                "--assume-role-enabled",
+                "false",
+            ],
+            with(&[
+                ("AWS_ACCESS_KEY_ID", KEY_ID),
+                ("AWS_SECRET_ACCESS_KEY", SECRET),
+            ]),
+            4,
+        ),
+        (
+            vec![
+                "--auth-type",
+                "keys",
+                "--assume-role-arn",
+                ROLE_ARN,
+                "--external-id",
+                EXTERNAL_ID,
+            ],
+            with(&[
+                ("AWS_ACCESS_KEY_ID", KEY_ID),
+                ("AWS_SECRET_ACCESS_KEY", SECRET),
+            ]),
+            0,
+        ),
+        (
+            vec![],
+            with(&[
+                ("AWS_WEB_IDENTITY_TOKEN_FILE", "/nonexistent/token"),
+                ("AWS_ROLE_ARN", ROLE_ARN),
+            ]),
+            5,
+        ),
+        (vec![], with(&[("AWS_WEB_IDENTITY_TOKEN_FILE", token)]), 5),
+        (
+            vec![],
+            with(&[(
+                "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+                "http://203.0.113.9/creds",
+            )]),
+            5,
+        ),
+        (
+            vec![],
+            with(&[
+                ("AWS_PROFILE", "nope"),
+                ("AWS_ACCESS_KEY_ID", KEY_ID),
+                ("AWS_SECRET_ACCESS_KEY", SECRET),
+            ]),
+            0,
+        ),
+        (
+            vec!["--region", "not a region"],
+            with(&[
+                ("AWS_ACCESS_KEY_ID", KEY_ID),
+                ("AWS_SECRET_ACCESS_KEY", SECRET),
+            ]),
+            5,
+        ),
+    ];
+    let mut wrong = Vec::new();
+    for (flags, env, code) in &cases {
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let mut explain_args = vec!["explain", "--format", "json"];
+        explain_args.extend(flags);
+        let mut resolve_args = vec!["resolve", "--format", "json"];
+        resolve_args.extend(flags);
+        let explained = awsauth(&explain_args, &env);
+        let resolved = awsauth(&resolve_args, &env);
+        explained.assert_no(&[SECRET, BASE_SECRET]);
+        if explained.code != *code || resolved.code != *code {
+            wrong.push(format!(
+                "{flags:?} {env:?}: explain {} resolve {} (want {code})\n  explain: {}{}\n  resolve: {}{}",
+                explained.code, resolved.code, explained.stdout, explained.stderr, resolved.stdout, resolved.stderr
+            ));
+            continue;
+        }
+        if *code == 0 {
+            // The plan's first step names the source the credentials came from.
+            let plan = explained.json()["plan"].clone();
+            let source = resolved.json()["source"].as_str().unwrap().to_owned();
+            let first = &plan[0];
+            let agrees = match first["step"].as_str().unwrap() {
+                "static" => {
+                    first["source"] == "environment"
+                        && (source.starts_with("env") || source.starts_with("keys"))
+                        || first["profile"]
+                            .as_str()
+                            .is_some_and(|p| source.contains(p))
+                }
+                "named_source" => {
+                    source.to_lowercase().contains("imds")
+                        || source.contains("Ec2InstanceMetadata")
+                        || source.contains("ec2")
+                }
+                _ => true,
+            };
+            if !agrees {
+                wrong.push(format!("{flags:?}: plan {plan} but resolved via {source}"));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}

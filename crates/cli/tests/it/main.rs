@@ -2,13 +2,17 @@
 //! variables pointing at the testkit fakes, started in this test process on loopback.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod curl;
 mod demo;
+mod docs;
+mod exec;
 mod explain;
 mod login;
 mod logs;
 mod process;
 mod profiles;
 mod resolve;
+mod serve;
 mod sso;
 mod whoami;
 

@@ -39,18 +39,70 @@ fn profiles_are_merged_and_secrets_redacted() {
     );
 }
 
+/// A credentials file writable by others is refused for credentials, but `profiles` still
+/// lists it (secrets redacted), with the refusal as a warning, so the user sees what is there.
+#[cfg(unix)]
 #[test]
-fn a_group_writable_credentials_file_is_refused() {
+fn a_world_writable_credentials_file_is_listed_with_the_warning_and_refused_for_use() {
+    use std::os::unix::fs::PermissionsExt;
     let home = Home::new();
-    let path = home.write(".aws/credentials", "[default]\naws_access_key_id = A\n");
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o666)).unwrap();
-        let run = awsauth(&["profiles"], &[("HOME", home.path().to_str().unwrap())]);
-        run.assert_code(5);
-        assert!(run.stderr.contains("chmod"), "{}", run.stderr);
-    }
+    let path = home.write(
+        ".aws/credentials",
+        "[default]\naws_access_key_id = AKIAWRITABLE00000001\naws_secret_access_key = writable-secret\n[ci]\naws_access_key_id = B\n",
+    );
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o666)).unwrap();
+    let env = [("HOME", home.path().to_str().unwrap())];
+    let run = awsauth(&["profiles"], &env);
+    run.assert_code(0).assert_no(&["writable-secret"]);
+    assert!(run.stdout.contains("[profile ci]"), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("aws_access_key_id = AKIAWRITABLE00000001"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("# warning:") && run.stdout.contains("chmod 600"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stderr.contains("warning") && run.stderr.contains("0666"),
+        "{}",
+        run.stderr
+    );
+    let json = awsauth(&["profiles", "--format", "json"], &env);
+    json.assert_code(0);
+    assert!(
+        json.json()["warnings"][0]
+            .as_str()
+            .unwrap()
+            .contains("0666")
+    );
+    // Resolving from it is still refused.
+    let resolve = awsauth(&["resolve", "--profile", "ci"], &env);
+    resolve.assert_code(5);
+    assert!(resolve.stderr.contains("chmod 600"), "{}", resolve.stderr);
+}
+
+/// `profiles --names`: one name a line, like `aws configure list-profiles`.
+#[test]
+fn names_prints_one_profile_a_line() {
+    let home = Home::new();
+    home.write(".aws/config", "[default]\nregion = eu-west-1\n[profile dev]\nregion = us-east-1\n[sso-session corp]\nsso_region = us-east-1\n");
+    home.write(
+        ".aws/credentials",
+        "[ci]\naws_access_key_id = A\naws_secret_access_key = s\n",
+    );
+    let run = awsauth(
+        &["profiles", "--names"],
+        &[("HOME", home.path().to_str().unwrap())],
+    );
+    run.assert_code(0);
+    let mut names: Vec<&str> = run.stdout.lines().collect();
+    names.sort_unstable();
+    assert_eq!(names, ["ci", "default", "dev"], "{}", run.stdout);
+    awsauth(&["profiles", "--names", "--format", "json"], &[]).assert_code(2);
 }
 
 #[test]

@@ -540,3 +540,109 @@ fn a_profile_that_assumes_a_role_runs_its_plan_through_sts() {
     assert!(source.contains(ROLE_ARN), "{source}");
     assert_eq!(fakes.sts.successful("AssumeRole"), 1);
 }
+
+/// The AWS CLI's `export-credentials` formats, from the binary.
+#[test]
+fn the_aws_cli_export_formats_print_assignments_with_show_secrets() {
+    let env = [
+        ("AWS_ACCESS_KEY_ID", KEY_ID),
+        ("AWS_SECRET_ACCESS_KEY", SECRET),
+        ("AWS_SESSION_TOKEN", "the-session-token"),
+    ];
+    for (format, first) in [
+        ("env-no-export", format!("AWS_ACCESS_KEY_ID='{KEY_ID}'")),
+        ("powershell", format!("$Env:AWS_ACCESS_KEY_ID=\"{KEY_ID}\"")),
+        ("windows-cmd", format!("set AWS_ACCESS_KEY_ID={KEY_ID}")),
+    ] {
+        let refused = awsauth(
+            &["resolve", "--auth-type", "keys", "--format", format],
+            &env,
+        );
+        refused.assert_code(2).assert_no(&[SECRET]);
+        let run = awsauth(
+            &[
+                "resolve",
+                "--auth-type",
+                "keys",
+                "--format",
+                format,
+                "--show-secrets",
+            ],
+            &env,
+        );
+        run.assert_code(0);
+        let lines: Vec<&str> = run.stdout.lines().collect();
+        assert_eq!(lines.len(), 3, "{format}: {}", run.stdout);
+        assert_eq!(lines[0], first, "{format}");
+        assert!(lines[2].contains("AWS_SESSION_TOKEN") && lines[2].contains("the-session-token"));
+    }
+}
+
+/// `--external-id` and `--duration` only shape an AssumeRole call: without a role they are a
+/// usage error rather than silently ignored.
+#[test]
+fn external_id_or_duration_without_a_role_arn_is_a_usage_error() {
+    for args in [
+        &["resolve", "--auth-type", "keys", "--external-id", "x"][..],
+        &["resolve", "--auth-type", "keys", "--duration", "1h"][..],
+        &["explain", "--duration", "900"][..],
+    ] {
+        let run = awsauth(args, &ENV_KEYS);
+        run.assert_code(2);
+        assert!(run.stderr.contains("--assume-role-arn"), "{}", run.stderr);
+    }
+    let home = Home::new();
+    let ds = home.write(
+        "ds.json",
+        &format!(r#"{{"jsonData":{{"authType":"keys","assumeRoleArn":"{ROLE_ARN}"}}}}"#),
+    );
+    // A role from the settings file is a role.
+    awsauth(
+        &[
+            "explain",
+            "--settings",
+            ds.to_str().unwrap(),
+            "--external-id",
+            "x",
+            "--duration",
+            "1h",
+        ],
+        &[],
+    )
+    .assert_code(5);
+}
+
+/// A settings file holding secrets gets the credentials file's advice when others may read it.
+#[cfg(unix)]
+#[test]
+fn a_settings_file_with_secrets_readable_by_others_gets_a_warning() {
+    use std::os::unix::fs::PermissionsExt;
+    let home = Home::new();
+    let ds = home.write(
+        "ds.json",
+        &format!(
+            r#"{{"jsonData":{{"authType":"keys"}},"secureJsonData":{{"accessKey":"{KEY_ID}","secretKey":"{SECRET}"}}}}"#
+        ),
+    );
+    let run = |mode: u32| {
+        std::fs::set_permissions(&ds, std::fs::Permissions::from_mode(mode)).unwrap();
+        awsauth(&["resolve", "--settings", ds.to_str().unwrap()], &[])
+    };
+    let private = run(0o600);
+    private.assert_code(0).assert_no(&[SECRET]);
+    assert!(!private.stderr.contains("chmod"), "{}", private.stderr);
+    for mode in [0o644, 0o640] {
+        let open = run(mode);
+        open.assert_code(0).assert_no(&[SECRET]);
+        assert!(
+            open.stderr.contains("chmod 600") && open.stderr.contains(&format!("{mode:04o}")),
+            "{mode:o}: {}",
+            open.stderr
+        );
+    }
+    // Without secrets there is nothing to protect.
+    let plain = home.write("plain.json", r#"{"jsonData":{"authType":"default"}}"#);
+    std::fs::set_permissions(&plain, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let run = awsauth(&["explain", "--settings", plain.to_str().unwrap()], &[]);
+    assert!(!run.stderr.contains("chmod"), "{}", run.stderr);
+}

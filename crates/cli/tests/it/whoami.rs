@@ -14,14 +14,16 @@ fn whoami_names_the_account_and_arn() {
     ];
     let run = awsauth(&["whoami", "--auth-type", "keys", "--format", "json"], &env);
     run.assert_code(0).assert_no(&[SECRET]);
+    // `aws sts get-caller-identity`'s keys, and only those: scripts move over unchanged.
     let json = run.json();
-    assert_eq!(json["account"], "123456789012");
+    let keys: Vec<&String> = json.as_object().unwrap().keys().collect();
+    assert_eq!(keys, ["UserId", "Account", "Arn"], "{json}");
+    assert_eq!(json["Account"], "123456789012");
     assert_eq!(
-        json["arn"],
+        json["Arn"],
         format!("arn:aws:iam::123456789012:user/{KEY_ID}")
     );
-    assert!(json["user_id"].as_str().is_some_and(|u| !u.is_empty()));
-    assert_eq!(json["source"], "keys");
+    assert!(json["UserId"].as_str().is_some_and(|u| !u.is_empty()));
     assert_eq!(fakes.sts.successful("GetCallerIdentity"), 1);
 
     let text = awsauth(&["whoami"], &env);

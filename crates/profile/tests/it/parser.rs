@@ -25,6 +25,23 @@ fn errors_name_file_and_line_and_never_quote_the_line() {
     assert!(!shown.contains(SECRET) && !format!("{err:?}").contains(SECRET));
 }
 
+/// The hint quotes the section syntax of the file at hand: `[profile name]` belongs in the
+/// config file, `[name]` in the credentials file.
+#[test]
+fn the_no_section_hint_fits_the_file() {
+    let config = ProfileSet::parse(FileKind::Config, "/c", "region = x\n").unwrap_err();
+    assert!(
+        config.to_string().contains("\"[profile name]\""),
+        "{config}"
+    );
+    let creds = ProfileSet::parse(FileKind::Credentials, "/k", "region = x\n").unwrap_err();
+    let text = creds.to_string();
+    assert!(
+        text.contains("\"[name]\"") && !text.contains("[profile"),
+        "{text}"
+    );
+}
+
 #[test]
 fn each_problem_has_its_line() {
     let cases: &[(&str, u32, Problem)] = &[

@@ -8,6 +8,7 @@ use awsauth_sdk::{FromSdk, SdkCredentials};
 use awsauth_static::StaticSource;
 use awsauth_testkit::FakeSts;
 
+mod exec;
 mod moto;
 
 pub(crate) fn sts_client(endpoint: &str, provider: SdkCredentials) -> aws_sdk_sts::Client {
