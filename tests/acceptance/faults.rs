@@ -29,10 +29,10 @@ use crate::support::{
 };
 
 const KEY_ID: &str = "AKIDFAULTMATRIX0001";
-const BASE_SECRET: &str = "fault-base-SECRET-4a4a4a4a";
-const INSTANCE_SECRET: &str = "fault-instance-SECRET-5b5b5b";
-const INSTANCE_TOKEN: &str = "fault-instance-TOKEN-6c6c6c";
-const AGENT_TOKEN: &str = "fault-agent-AUTHORIZATION-7d7d";
+const BASE_SECRET: &str = "fault+base/SECRET+4a4a4a4a";
+const INSTANCE_SECRET: &str = "fault/instance+SECRET/5b5b5b";
+const INSTANCE_TOKEN: &str = "fault+instance/TOKEN+6c6c6c==";
+const AGENT_TOKEN: &str = "fault/agent+AuthToken=7d7d7d";
 const WEB_IDENTITY_TOKEN: &str = "eyJhbGciOiJSUzI1NiJ9.FAULTMATRIX.sig";
 const SECRETS: &[&str] = &[
     BASE_SECRET,

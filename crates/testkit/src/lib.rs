@@ -15,12 +15,23 @@
 //! including every request that arrived whatever fault answered it (`received_requests`).
 //!
 //! The servers stop when their handle is dropped.
+//!
+//! For the tests around them:
+//!
+//! - [`LogCapture`]: everything `tracing` logs while installed, as text — the one log capture
+//!   every test suite of the workspace uses. It cannot silently miss lines (it keeps every
+//!   callsite of interest) and its secret check fails when it captured nothing.
+//! - [`SecretScan`]: is a secret in a text, verbatim, base64/base64url, hex, percent-encoded,
+//!   JSON- or `Debug`-escaped, or any 12-byte part of one of those? Also finds every secret
+//!   these fakes issue ([`ISSUED_SECRET_MARKERS`]).
 #![forbid(unsafe_code)]
 
 mod body;
 mod container;
 mod fault;
 mod imds;
+mod leaks;
+mod logs;
 mod server;
 mod sigv4;
 mod sts;
@@ -28,4 +39,6 @@ mod sts;
 pub use container::{CONTAINER_CREDENTIALS_PATH, FakeContainer};
 pub use fault::Fault;
 pub use imds::{FakeImds, ImdsCredentials};
+pub use leaks::{ISSUED_SECRET_MARKERS, Leak, SecretScan, WINDOW};
+pub use logs::LogCapture;
 pub use sts::{FakeSts, RecordedCall, RoleRule};

@@ -2,7 +2,6 @@
 //! behaviour under thousands of concurrent readers, and properties over random histories.
 
 mod concurrency;
-mod logs;
 mod properties;
 mod resolve;
 mod upstream;
