@@ -6,9 +6,16 @@
 //! 100,000 cases of each kind per parser in the normal suite; `AWSAUTH_FUZZ_CASES` changes
 //! that (`cargo xtask fuzz` runs 1,000,000). Each case asserts: no panic; an error is non-empty,
 //! names its input (the file, the endpoint URL, the field, the operation) and contains no
-//! secret value planted in the input. Secret values carry the [`MARKER`]; the check is skipped
-//! for the rare mutation that moves a marker out of a secret field (then it is not a secret any
-//! more as far as the parser can know).
+//! secret value planted in the input; what a parser accepted holds what it must.
+//!
+//! Which values are secret is the generators' knowledge, never the parser's: every planted
+//! secret carries the [`MARKER`], and the fragment tables put it only in the value of a secret
+//! key (`aws_secret_access_key`, `SecretAccessKey`, `secretKey`, …; a unit test checks the
+//! tables). A generated [`Input`] knows whether each secret is still where it was written —
+//! no byte mutation within a byte of it — and then no output of the parser may show the
+//! marker, whatever the parser believes is sensitive. Only when a mutation hit a secret's
+//! piece (it may then have become another key's value, or a section name) is the check left
+//! out for that input.
 //!
 //! STS's XML reader does not know the endpoint; a sample of the same generated bodies goes
 //! through `StsClient` against a loopback server to check that its errors name the endpoint
@@ -26,7 +33,6 @@ use awsauth_sts::{AssumeRoleInput, Operation, StsClient, xml};
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestRng, TestRunner};
-use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::factory::RealFactory;
@@ -64,24 +70,93 @@ fn runner(cases: u32, stream: u64) -> TestRunner {
     )
 }
 
-/// Joins fragments with newlines (sometimes CRLF), then overwrites a few bytes.
-fn assemble(fragments: &[&str], crlf: bool, mutations: &[(usize, u8)]) -> Vec<u8> {
-    let mut bytes = fragments
-        .join(if crlf { "\r\n" } else { "\n" })
-        .into_bytes();
-    for &(at, byte) in mutations {
-        if !bytes.is_empty() {
-            let at = at % bytes.len();
-            bytes[at] = byte;
+/// A generated input, and whether the secrets its generator planted are still secrets.
+#[derive(Clone)]
+struct Input {
+    bytes: Vec<u8>,
+    /// Every piece holding the [`MARKER`] is intact, and so are the bytes just around it: each
+    /// planted secret is still the value of the secret key it was written under.
+    secrets_intact: bool,
+}
+
+impl std::fmt::Debug for Input {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{:?} (secrets intact: {})",
+            String::from_utf8_lossy(&self.bytes),
+            self.secrets_intact
+        )
+    }
+}
+
+/// A document assembled from pieces; a piece holding the [`MARKER`] is a secret (the fragment
+/// tables put the marker only there), and where it went is remembered.
+#[derive(Debug, Default)]
+struct Doc {
+    text: Vec<u8>,
+    secrets: Vec<std::ops::Range<usize>>,
+}
+
+impl Doc {
+    fn push(&mut self, piece: &str) -> &mut Self {
+        if piece.contains(MARKER) {
+            self.secrets
+                .push(self.text.len()..self.text.len() + piece.len());
+        }
+        self.text.extend_from_slice(piece.as_bytes());
+        self
+    }
+
+    fn join<S: AsRef<str>>(&mut self, pieces: &[S], separator: &str) -> &mut Self {
+        for (i, piece) in pieces.iter().enumerate() {
+            if i > 0 {
+                self.push(separator);
+            }
+            self.push(piece.as_ref());
+        }
+        self
+    }
+
+    /// Keeps the first `cut` bytes (modulo the length), then overwrites a few bytes. A secret
+    /// stays intact unless a byte in it, or the byte just before or after it, was overwritten.
+    fn finish(&self, cut: Option<usize>, mutations: &[(usize, u8)]) -> Input {
+        let mut bytes = self.text.clone();
+        if let Some(cut) = cut {
+            bytes.truncate(cut % (bytes.len() + 1));
+        }
+        let mut secrets_intact = true;
+        for &(at, byte) in mutations {
+            if !bytes.is_empty() {
+                let at = at % bytes.len();
+                bytes[at] = byte;
+                if self
+                    .secrets
+                    .iter()
+                    .any(|s| s.start.saturating_sub(1) <= at && at <= s.end)
+                {
+                    secrets_intact = false;
+                }
+            }
+        }
+        Input {
+            bytes,
+            secrets_intact,
         }
     }
-    bytes
+}
+
+/// Joins fragments with newlines (sometimes CRLF), then overwrites a few bytes.
+fn assemble(fragments: &[&str], crlf: bool, mutations: &[(usize, u8)]) -> Input {
+    Doc::default()
+        .join(fragments, if crlf { "\r\n" } else { "\n" })
+        .finish(None, mutations)
 }
 
 fn document(
     fragments: &'static [&'static str],
     max: usize,
-) -> impl Strategy<Value = Vec<u8>> + Clone {
+) -> impl Strategy<Value = Input> + Clone {
     (
         prop::collection::vec(prop::sample::select(fragments), 0..max),
         any::<bool>(),
@@ -113,19 +188,24 @@ fn shuffled<T>(mut parts: Vec<T>, seed: u64) -> Vec<T> {
 }
 
 /// `cases` inputs of random bytes: half uniformly random, half drawn from `alphabet`, so the
-/// parsers' structure is reached too.
-fn random_inputs(seed: u64, cases: u32, alphabet: &[u8], mut check: impl FnMut(&[u8])) {
+/// parsers' structure is reached too. Nothing in them was planted as a secret.
+fn random_inputs(seed: u64, cases: u32, alphabet: &[u8], mut check: impl FnMut(&Input)) {
     let mut rng = fastrand::Rng::with_seed(seed);
-    let mut buf = Vec::with_capacity(512);
+    let mut input = Input {
+        bytes: Vec::with_capacity(512),
+        secrets_intact: false,
+    };
     for i in 0..cases {
-        buf.clear();
+        input.bytes.clear();
         let len = rng.usize(0..=512);
         if i % 2 == 0 {
-            buf.extend((0..len).map(|_| rng.u8(..)));
+            input.bytes.extend((0..len).map(|_| rng.u8(..)));
         } else {
-            buf.extend((0..len).map(|_| alphabet[rng.usize(..alphabet.len())]));
+            input
+                .bytes
+                .extend((0..len).map(|_| alphabet[rng.usize(..alphabet.len())]));
         }
-        check(&buf);
+        check(&input);
     }
 }
 
@@ -141,12 +221,12 @@ fn ensure(condition: bool, message: impl FnOnce() -> String) -> Result<(), TestC
 fn fuzz(
     name: &str,
     seed: u64,
-    strategy: impl Strategy<Value = Vec<u8>>,
+    strategy: impl Strategy<Value = Input>,
     alphabet: &[u8],
-    check: impl Fn(&[u8]) -> Result<bool, TestCaseError>,
+    check: impl Fn(&Input) -> Result<bool, TestCaseError>,
 ) {
     let accepted = std::sync::atomic::AtomicUsize::new(0);
-    let counted = |input: &[u8]| {
+    let counted = |input: &Input| {
         let ok = check(input)?;
         if ok {
             accepted.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -199,6 +279,8 @@ const PROFILE_FRAGMENTS: &[&str] = &[
     "aws_secret_access_key = FUZZSECRET-p1",
     "aws_session_token = FUZZSECRET-p2",
     "aws_secret_access_key=FUZZSECRET-p3",
+    // A secret line indented: a continuation of whatever property came before it.
+    "  aws_secret_access_key = FUZZSECRET-p5",
     "region = us-east-1",
     "role_arn = arn:aws:iam::123456789012:role/r",
     "role_arn = arn:aws:iam::1:role/",
@@ -275,11 +357,12 @@ const PROFILE_PROPERTIES: &[&str] = &[
     "s3 =\n  max_concurrent_requests = 10",
     "aws_secret_access_key = FUZZSECRET-p3",
     "aws_session_token = FUZZSECRET-p4",
+    "region = eu-west-1\n\taws_session_token = FUZZSECRET-p6",
     "# comment",
 ];
 
 /// Sections of mostly well-formed properties, rarely mutated.
-fn profile_grammar() -> impl Strategy<Value = Vec<u8>> + Clone {
+fn profile_grammar() -> impl Strategy<Value = Input> + Clone {
     (
         prop::collection::vec(
             (
@@ -301,23 +384,15 @@ fn profile_grammar() -> impl Strategy<Value = Vec<u8>> + Clone {
         })
 }
 
-/// True when the marker occurs only in sensitive properties (or nowhere) of a parsed set.
-fn marker_only_in_secrets(set: &ProfileSet) -> bool {
-    set.profiles().all(|profile| {
-        profile.properties().all(|(key, p)| {
-            p.is_sensitive() || (!p.value().contains(MARKER) && !key.contains(MARKER))
-        })
-    }) && set.profile_names().iter().all(|n| !n.contains(MARKER))
-}
-
-fn check_profile(input: &[u8]) -> Result<bool, TestCaseError> {
+fn check_profile(input: &Input) -> Result<bool, TestCaseError> {
+    let clean = input.secrets_intact;
     let mut accepted = false;
     for (kind, path) in [
         (FileKind::Config, "/fuzz/.aws/config"),
         (FileKind::Credentials, "/fuzz/.aws/credentials"),
     ] {
         let mut set = ProfileSet::new();
-        match set.add_file_bytes(kind, path, input) {
+        match set.add_file_bytes(kind, path, &input.bytes) {
             Err(err) => {
                 let text = err.to_string();
                 ensure(text.contains(path), || {
@@ -329,7 +404,10 @@ fn check_profile(input: &[u8]) -> Result<bool, TestCaseError> {
                 ensure(err.line >= 1, || format!("line {} in {text:?}", err.line))?;
             }
             Ok(()) => {
-                let clean = marker_only_in_secrets(&set);
+                let shown = format!("{set:?}");
+                ensure(!clean || !shown.contains(MARKER), || {
+                    format!("the parsed set's Debug shows a secret: {shown}")
+                })?;
                 for warning in set.warnings() {
                     ensure(!clean || !warning.contains(MARKER), || {
                         format!("warning {warning:?} quotes a secret")
@@ -497,7 +575,7 @@ const XML_EXTRAS: &[&str] = &[
 /// A response built like STS's: the root, the result, `Credentials` with its four fields (each
 /// possibly missing or odd), the assumed-role user, extra elements, in shuffled order;
 /// sometimes truncated, rarely mutated.
-fn xml_grammar() -> impl Strategy<Value = Vec<u8>> + Clone {
+fn xml_grammar() -> impl Strategy<Value = Input> + Clone {
     (
         (
             prop::sample::select(XML_ROOTS),
@@ -543,7 +621,10 @@ fn xml_grammar() -> impl Strategy<Value = Vec<u8>> + Clone {
         })
 }
 
-fn check_xml(input: &[u8]) -> Result<bool, TestCaseError> {
+/// STS XML errors never quote an element's text, so no marker may show whatever a mutation did
+/// (stricter than [`Input::secrets_intact`]).
+fn check_xml(input: &Input) -> Result<bool, TestCaseError> {
+    let input = input.bytes.as_slice();
     let mut accepted = false;
     for op in [Operation::AssumeRole, Operation::AssumeRoleWithWebIdentity] {
         match xml::parse_credentials(op, input) {
@@ -635,7 +716,7 @@ fn sts_xml_errors_through_the_client_name_the_endpoint_and_the_operation() {
     let mut runner = runner(1, 6);
     let strategy = prop_oneof![document(XML_FRAGMENTS, 24), xml_grammar()];
     let bodies: Vec<Vec<u8>> = (0..SAMPLE)
-        .map(|_| strategy.new_tree(&mut runner).unwrap().current())
+        .map(|_| strategy.new_tree(&mut runner).unwrap().current().bytes)
         .collect();
     let scanned = scenario(
         "sts xml via client",
@@ -716,21 +797,27 @@ const JSON_PAIRS: &[&str] = &[
 ];
 
 /// A JSON object of pairs, sometimes wrapped or truncated, then byte-mutated.
-fn json_document() -> impl Strategy<Value = Vec<u8>> + Clone {
+fn json_document() -> impl Strategy<Value = Input> + Clone {
     (
         prop::collection::vec(prop::sample::select(JSON_PAIRS), 0..12),
         0u8..6,
         prop::collection::vec((any::<usize>(), any::<u8>()), 0..4),
     )
         .prop_map(|(pairs, shape, mutations)| {
-            let object = format!("{{{}}}", pairs.join(","));
-            let text = match shape {
-                0 => format!("[{object}]"),
-                1 => object[..object.len() / 2].to_owned(),
-                2 => format!("{}{object}{}", "[".repeat(200), "]".repeat(200)),
-                _ => object,
+            let mut doc = Doc::default();
+            let (open, close) = match shape {
+                0 => ("[".to_owned(), "]".to_owned()),
+                2 => ("[".repeat(200), "]".repeat(200)),
+                _ => (String::new(), String::new()),
             };
-            assemble(&[&text], false, &mutations)
+            doc.push(&open)
+                .push("{")
+                .join(&pairs, ",")
+                .push("}")
+                .push(&close);
+            // Shape 1: the object cut in half.
+            let cut = (shape == 1).then_some(doc.text.len() / 2);
+            doc.finish(cut, &mutations)
         })
 }
 
@@ -818,7 +905,7 @@ const JSON_FIELDS: &[JsonField] = &[
 
 /// An agent's or IMDS's credentials document: each field present with its own probability,
 /// its value mostly valid, fields shuffled; rarely mutated.
-fn json_grammar() -> impl Strategy<Value = Vec<u8>> + Clone {
+fn json_grammar() -> impl Strategy<Value = Input> + Clone {
     let fields: Vec<_> = JSON_FIELDS
         .iter()
         .map(|&(key, presence, values)| {
@@ -830,38 +917,21 @@ fn json_grammar() -> impl Strategy<Value = Vec<u8>> + Clone {
         |(fields, order, spaced, mutations)| {
             let pairs = shuffled(fields.into_iter().flatten().collect::<Vec<_>>(), order);
             let separator = if spaced { ",\n  " } else { "," };
-            let text = format!("{{{}}}", pairs.join(separator));
-            assemble(&[&text], false, &mutations)
+            let mut doc = Doc::default();
+            doc.push("{").join(&pairs, separator).push("}");
+            doc.finish(None, &mutations)
         },
     )
-}
-
-/// True when the marker occurs only in the values of `secret_keys` (or nowhere).
-fn marker_only_under(input: &[u8], secret_keys: &[&str]) -> bool {
-    fn walk(value: &Value, parent_secret: bool, secret_keys: &[&str]) -> bool {
-        match value {
-            Value::String(s) => parent_secret || !s.contains(MARKER),
-            Value::Array(items) => items.iter().all(|v| walk(v, false, secret_keys)),
-            Value::Object(map) => map.iter().all(|(k, v)| {
-                !k.contains(MARKER) && walk(v, secret_keys.contains(&k.as_str()), secret_keys)
-            }),
-            _ => true,
-        }
-    }
-    match serde_json::from_slice::<Value>(input) {
-        Ok(value) => walk(&value, false, secret_keys),
-        // Not JSON at all: the readers' syntax errors give a position, never a value.
-        Err(_) => true,
-    }
 }
 
 const IMDS_URL: &str =
     "http://169.254.169.254/latest/meta-data/iam/security-credentials-extended/fuzz-role";
 const CONTAINER_URL: &str = "http://169.254.170.23/v1/credentials";
 
-fn check_imds(input: &[u8]) -> Result<bool, TestCaseError> {
+fn check_imds(input: &Input) -> Result<bool, TestCaseError> {
+    let clean = input.secrets_intact;
+    let input = input.bytes.as_slice();
     let mut accepted = false;
-    let clean = marker_only_under(input, &["SecretAccessKey", "Token"]);
     match awsauth_imds::parse_credentials(input, "fuzz-role", IMDS_URL) {
         Ok(c) => {
             accepted = true;
@@ -887,9 +957,10 @@ fn check_imds(input: &[u8]) -> Result<bool, TestCaseError> {
     Ok(accepted)
 }
 
-fn check_container(input: &[u8]) -> Result<bool, TestCaseError> {
+fn check_container(input: &Input) -> Result<bool, TestCaseError> {
+    let clean = input.secrets_intact;
+    let input = input.bytes.as_slice();
     let mut accepted = false;
-    let clean = marker_only_under(input, &["SecretAccessKey", "Token"]);
     match awsauth_container::parse_credentials(input, CONTAINER_URL, "container:fuzz") {
         Ok(c) => {
             accepted = true;
@@ -988,7 +1059,7 @@ const SECURE_PAIRS: &[&str] = &[
     r#""sessionToken":{"a":"FUZZSECRET-d4"}"#,
 ];
 
-fn settings_document() -> impl Strategy<Value = Vec<u8>> + Clone {
+fn settings_document() -> impl Strategy<Value = Input> + Clone {
     (
         prop::collection::vec(prop::sample::select(JSON_DATA_PAIRS), 0..8),
         prop::collection::vec(prop::sample::select(SECURE_PAIRS), 0..4),
@@ -996,25 +1067,59 @@ fn settings_document() -> impl Strategy<Value = Vec<u8>> + Clone {
         prop::collection::vec((any::<usize>(), any::<u8>()), 0..3),
     )
         .prop_map(|(data, secure, shape, mutations)| {
-            let data = format!("{{{}}}", data.join(","));
-            let secure = format!("{{{}}}", secure.join(","));
-            let text = match shape {
-                0 => format!(r#"{{"jsonData":{data}}}"#),
-                1 => format!(
-                    r#"{{"jsonData":{data},"secureJsonData":{secure},"database":"legacy"}}"#
-                ),
-                2 => format!(r#"{{"JSONDATA":{data},"secureJsonData":{secure}}}"#),
-                3 => format!(r#"{{"jsonData":"{data}","secureJsonData":{secure}}}"#),
-                4 => format!(r#"[{data}]"#),
-                _ => format!(r#"{{"jsonData":{data},"secureJsonData":{secure}}}"#),
+            let mut doc = Doc::default();
+            let object = |doc: &mut Doc, pairs: &[&str]| {
+                doc.push("{").join(pairs, ",").push("}");
             };
-            assemble(&[&text], false, &mutations)
+            match shape {
+                0 => {
+                    doc.push(r#"{"jsonData":"#);
+                    object(&mut doc, &data);
+                    doc.push("}");
+                }
+                1 | 2 => {
+                    doc.push(if shape == 1 {
+                        r#"{"jsonData":"#
+                    } else {
+                        r#"{"JSONDATA":"#
+                    });
+                    object(&mut doc, &data);
+                    doc.push(r#","secureJsonData":"#);
+                    object(&mut doc, &secure);
+                    doc.push(if shape == 1 {
+                        r#","database":"legacy"}"#
+                    } else {
+                        "}"
+                    });
+                }
+                3 => {
+                    // jsonData as a string (its quotes unescaped: broken JSON).
+                    doc.push(r#"{"jsonData":""#);
+                    object(&mut doc, &data);
+                    doc.push(r#"","secureJsonData":"#);
+                    object(&mut doc, &secure);
+                    doc.push("}");
+                }
+                4 => {
+                    doc.push("[");
+                    object(&mut doc, &data);
+                    doc.push("]");
+                }
+                _ => {
+                    doc.push(r#"{"jsonData":"#);
+                    object(&mut doc, &data);
+                    doc.push(r#","secureJsonData":"#);
+                    object(&mut doc, &secure);
+                    doc.push("}");
+                }
+            }
+            doc.finish(None, &mutations)
         })
 }
 
-fn check_settings(input: &[u8], sessions: &SessionCache) -> Result<bool, TestCaseError> {
-    let text = String::from_utf8_lossy(input);
-    let clean = marker_only_under(input, &["secretKey", "sessionToken", "SECRETKEY"]);
+fn check_settings(input: &Input, sessions: &SessionCache) -> Result<bool, TestCaseError> {
+    let text = String::from_utf8_lossy(&input.bytes);
+    let clean = input.secrets_intact;
     let mut accepted = false;
     match DatasourceSettings::from_json(&text) {
         Ok(settings) => {
@@ -1062,4 +1167,79 @@ fn grafana_settings_json() {
         b"{}[]:,\"\\ jsonDatasecureJsonDataauthTypekeysregionassumeRoleArnsecretKey",
         |input| check_settings(input, &sessions),
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// The generators' knowledge.
+
+#[test]
+fn the_fragment_tables_plant_secrets_only_under_secret_keys() {
+    let under = |piece: &str, keys: &[&str]| {
+        piece
+            .lines()
+            .filter(|line| line.contains(MARKER))
+            .all(|line| keys.iter().any(|k| line.trim_start().starts_with(k)))
+    };
+    let profile = ["aws_secret_access_key", "aws_session_token"];
+    for piece in PROFILE_FRAGMENTS.iter().chain(PROFILE_PROPERTIES) {
+        assert!(under(piece, &profile), "{piece:?}");
+    }
+    let credentials = [r#""SecretAccessKey":"#, r#""Token":"#];
+    for piece in JSON_PAIRS {
+        assert!(under(piece, &credentials), "{piece:?}");
+    }
+    for (key, _, values) in JSON_FIELDS {
+        for value in *values {
+            let piece = format!("\"{key}\":{value}");
+            assert!(under(&piece, &credentials), "{piece:?}");
+        }
+    }
+    for piece in SECURE_PAIRS {
+        assert!(
+            under(
+                piece,
+                &[r#""secretKey":"#, r#""sessionToken":"#, r#""SECRETKEY":"#]
+            ),
+            "{piece:?}"
+        );
+    }
+    for piece in JSON_DATA_PAIRS {
+        assert!(!piece.contains(MARKER), "{piece:?}");
+    }
+    let xml = ["<SecretAccessKey>", "<SessionToken>"];
+    for piece in XML_FRAGMENTS.iter().chain(XML_SECRETS).chain(XML_TOKENS) {
+        assert!(under(piece, &xml), "{piece:?}");
+    }
+    for piece in XML_KEYS
+        .iter()
+        .chain(XML_EXPIRATIONS)
+        .chain(XML_USERS)
+        .chain(XML_EXTRAS)
+    {
+        assert!(!piece.contains(MARKER), "{piece:?}");
+    }
+    // The planted secrets are exercised: the tables hold some.
+    assert!(PROFILE_PROPERTIES.iter().any(|p| p.contains(MARKER)));
+    assert!(SECURE_PAIRS.iter().any(|p| p.contains(MARKER)));
+}
+
+#[test]
+fn a_mutation_next_to_a_secret_is_known_to_the_generator() {
+    let secret = "aws_secret_access_key = FUZZSECRET-p1";
+    let fragments = ["[default]", secret, "region = us-east-1"];
+    let start = "[default]\n".len();
+    let end = start + secret.len();
+    assert!(assemble(&fragments, false, &[]).secrets_intact);
+    for at in [0, start - 2, end + 1, end + 5] {
+        assert!(
+            assemble(&fragments, false, &[(at, b'x')]).secrets_intact,
+            "{at}"
+        );
+    }
+    // The line break before it (it would join the previous line), every byte of it, the line
+    // break after it.
+    for at in [start - 1, start, start + 5, end - 1, end] {
+        let input = assemble(&fragments, false, &[(at, b' ')]);
+        assert!(!input.secrets_intact, "{at}: {input:?}");
+    }
 }
