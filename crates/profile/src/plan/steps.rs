@@ -1,4 +1,4 @@
-//! The steps of a [`ProfilePlan`](super::ProfilePlan): static keys, a named source, a web
+//! The steps of a [`ProfilePlan`](super::ProfilePlan)(super::ProfilePlan): static keys, a named source, a web
 //! identity, an assume-role hop.
 
 use std::fmt;
@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use awsauth_core::{Credentials, REDACTED, SecretString, Step};
 
-/// One step of a [`ProfilePlan`].
+/// One step of a [`ProfilePlan`](super::ProfilePlan).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ProfileStep {
@@ -41,7 +41,7 @@ impl ProfileStep {
         }
     }
 
-    /// The step as `explain` shows it (see [`ProfilePlan::describe`]).
+    /// The step as `explain` shows it (see [`ProfilePlan::describe`](super::ProfilePlan::describe)).
     pub fn describe(&self) -> Step {
         match self {
             Self::Static(s) => Step::static_keys_of_profile(s.profile.clone()),
