@@ -654,7 +654,11 @@ fn check_xml(input: &Input) -> Result<bool, TestCaseError> {
             })?;
         }
     }
-    let _ = xml::parse_error(input);
+    if let Some(error) = xml::parse_error(input) {
+        ensure(!error.code.trim().is_empty(), || {
+            format!("a blank code: {error:?}")
+        })?;
+    }
     Ok(accepted)
 }
 
@@ -953,7 +957,13 @@ fn check_imds(input: &Input) -> Result<bool, TestCaseError> {
             })?;
         }
     }
-    let _ = awsauth_imds::parse_role_listing(input);
+    if let Some(role) = awsauth_imds::parse_role_listing(input) {
+        ensure(
+            (1..=64).contains(&role.len())
+                && !role.contains(|c: char| c == '/' || c.is_whitespace() || c.is_control()),
+            || format!("a role name that is not one: {role:?}"),
+        )?;
+    }
     Ok(accepted)
 }
 
