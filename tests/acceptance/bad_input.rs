@@ -43,8 +43,9 @@ const MARKER: &str = "FUZZSECRET";
 /// Cases per generator per parser in the normal suite.
 const DEFAULT_CASES: u32 = 100_000;
 
-/// The environment variable that seeds the generators (a number; default 0). `cargo xtask
-/// fuzz` passes a fresh one on each run and prints it, so a failure can be replayed.
+/// The environment variable that seeds the generators (a number; 0 under plain `cargo test`).
+/// `cargo xtask test` (and so CI) passes one derived from the commit, `cargo xtask fuzz` a fresh
+/// one per run; both print it, and every failure names it, so it can be replayed.
 pub const FUZZ_SEED_ENV: &str = "AWSAUTH_FUZZ_SEED";
 
 fn seed() -> u64 {
@@ -54,7 +55,7 @@ fn seed() -> u64 {
         .unwrap_or(0)
 }
 
-/// A deterministic runner: the normal suite tries the same inputs on every run.
+/// A deterministic runner: the same seed tries the same inputs.
 fn runner(cases: u32, stream: u64) -> TestRunner {
     let mut key = [0u8; 32];
     key[..8].copy_from_slice(&seed().to_le_bytes());
@@ -237,15 +238,19 @@ fn fuzz(
     let started = std::time::Instant::now();
     runner(cases, seed)
         .run(&strategy, |input| counted(&input))
-        .unwrap_or_else(|e| panic!("{name}: {e}"));
+        .unwrap_or_else(|e| panic!("{name} ({FUZZ_SEED_ENV}={}): {e}", self::seed()));
     random_inputs(self::seed() ^ seed, cases, alphabet, |input| {
         if let Err(e) = counted(input) {
-            panic!("{name}: random input {input:?}: {e}");
+            panic!(
+                "{name} ({FUZZ_SEED_ENV}={}): random input {input:?}: {e}",
+                self::seed()
+            );
         }
     });
     println!(
-        "bad input: {name}: {} cases in {:?}, {} accepted by the parser",
+        "bad input: {name}: {} cases (seed {}) in {:?}, {} accepted by the parser",
         2 * u64::from(cases),
+        self::seed(),
         started.elapsed(),
         accepted.into_inner()
     );

@@ -24,12 +24,16 @@
 //! - [`SecretScan`]: is a secret in a text, verbatim, base64/base64url, hex, percent-encoded,
 //!   JSON- or `Debug`-escaped, or any 12-byte part of one of those? Also finds every secret
 //!   these fakes issue ([`ISSUED_SECRET_MARKERS`]).
+//! - [`interop_var`]: where `cargo xtask test` put a real third-party service (moto); an
+//!   interop test skips without it under plain `cargo test` and fails without it under the
+//!   harness.
 #![forbid(unsafe_code)]
 
 mod body;
 mod container;
 mod fault;
 mod imds;
+mod interop;
 mod leaks;
 mod logs;
 mod server;
@@ -39,6 +43,7 @@ mod sts;
 pub use container::{CONTAINER_CREDENTIALS_PATH, FakeContainer};
 pub use fault::Fault;
 pub use imds::{FakeImds, ImdsCredentials};
+pub use interop::{REQUIRED_ENV as INTEROP_REQUIRED_ENV, interop_var};
 pub use leaks::{ISSUED_SECRET_MARKERS, Leak, SecretScan, WINDOW};
 pub use logs::LogCapture;
 pub use sts::{FakeSts, RecordedCall, RoleRule};
