@@ -157,13 +157,13 @@ pub async fn with_credentials_response(response: ResponseTemplate) -> MockServer
     server
 }
 
-/// A token endpoint that answers only after 30 seconds.
+/// A token endpoint that answers only after 120 seconds (longer than any hang guard).
 pub async fn mount_slow_token(server: &MockServer) {
     Mock::given(method("PUT"))
         .respond_with(
             ResponseTemplate::new(200)
                 .set_body_string(TOKEN)
-                .set_delay(Duration::from_secs(30)),
+                .set_delay(Duration::from_secs(120)),
         )
         .mount(server)
         .await;
