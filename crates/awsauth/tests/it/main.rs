@@ -223,7 +223,7 @@ mod sdk {
         .unwrap();
         let explained = format!(
             "{:?}",
-            awsauth::CredentialSource::explain(&*session, &awsauth::Context::builder().build())
+            awsauth::CredentialSource::explain(&session, &awsauth::Context::builder().build())
         );
         assert!(explained.contains("sdk-default"), "{explained}");
     }
