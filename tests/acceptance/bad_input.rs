@@ -1186,6 +1186,199 @@ fn grafana_settings_json() {
 }
 
 // ---------------------------------------------------------------------------------------------
+// The IAM Identity Center token cache.
+
+const SSO_CACHE_PATH: &str = "/fuzz/.aws/sso/cache/d033e22ae348aeb5660fc2140aec35850c4da997.json";
+
+/// (key, how often present, variants); the first variants are the valid ones and come up most.
+const SSO_FIELDS: &[JsonField] = &[
+    (
+        "accessToken",
+        0.95,
+        &[
+            r#""FUZZSECRET-s1""#,
+            r#""FUZZSECRET-s1""#,
+            r#""FUZZSECRET-\u00e9\n\"""#,
+            r#"" ""#,
+            r#""""#,
+            "null",
+            "7",
+            r#"{"nested":"FUZZSECRET-s9"}"#,
+        ],
+    ),
+    (
+        "expiresAt",
+        0.95,
+        &[
+            r#""2030-01-01T00:00:00Z""#,
+            r#""2030-01-01T00:00:00Z""#,
+            r#""2030-01-01T00:00:00.123456Z""#,
+            r#""2030-01-01T02:00:00+02:00""#,
+            r#""2030-01-01 00:00:00""#,
+            r#""2030-01-01T00:00:00UTC""#,
+            r#""2030-01-01T00:00:00""#,
+            r#""2030-02-30T25:61:61Z""#,
+            r#""9999-12-31T23:59:60Z""#,
+            r#""""#,
+            "1893456000",
+            "[]",
+        ],
+    ),
+    (
+        "refreshToken",
+        0.6,
+        &[r#""FUZZSECRET-s2""#, r#""""#, "null", "false"],
+    ),
+    ("clientId", 0.6, &[r#""client-1""#, r#"" ""#, "1"]),
+    (
+        "clientSecret",
+        0.6,
+        &[r#""FUZZSECRET-s3""#, r#""FUZZSECRET-\ud800""#, "{}"],
+    ),
+    (
+        "registrationExpiresAt",
+        0.5,
+        &[r#""2030-06-01T00:00:00Z""#, r#""never""#, "0"],
+    ),
+    ("region", 0.5, &[r#""eu-west-1""#, "null", "[1]"]),
+    (
+        "startUrl",
+        0.5,
+        &[r#""https://corp.awsapps.com/start""#, "3"],
+    ),
+    ("ACCESSTOKEN", 0.05, &[r#""FUZZSECRET-s4""#]),
+    (
+        "unknown",
+        0.2,
+        &[r#"{"a":[1,{"b":null}]}"#, "1e999", r#""x""#],
+    ),
+];
+
+/// A token cache document: each field present with its own probability, mostly valid values,
+/// shuffled, sometimes compact, sometimes as botocore spaces it; rarely mutated or truncated.
+fn sso_cache_grammar() -> impl Strategy<Value = Input> + Clone {
+    let fields: Vec<_> = SSO_FIELDS
+        .iter()
+        .map(|&(key, presence, values)| {
+            prop::option::weighted(presence, mostly_first(values))
+                .prop_map(move |value| value.map(|v| format!("\"{key}\":{v}")))
+        })
+        .collect();
+    (
+        fields,
+        any::<u64>(),
+        any::<bool>(),
+        prop::option::weighted(0.05, any::<usize>()),
+        sparse_mutations(),
+    )
+        .prop_map(|(fields, order, spaced, cut, mutations)| {
+            let pairs = shuffled(fields.into_iter().flatten().collect::<Vec<_>>(), order);
+            let separator = if spaced { ", " } else { "," };
+            let mut doc = Doc::default();
+            doc.push("{").join(&pairs, separator).push("}");
+            doc.finish(cut, &mutations)
+        })
+}
+
+const SSO_PAIRS: &[&str] = &[
+    r#""accessToken":"FUZZSECRET-s1""#,
+    r#""expiresAt":"2030-01-01T00:00:00Z""#,
+    r#""expiresAt":"yesterday""#,
+    r#""refreshToken":"FUZZSECRET-s2""#,
+    r#""clientId":"c""#,
+    r#""clientSecret":"FUZZSECRET-s3""#,
+    r#""registrationExpiresAt":"2030-01-01T00:00:00Z""#,
+    r#""region":"us-east-1""#,
+    r#""startUrl":"https://s""#,
+    r#""accessToken":1"#,
+    r#""expiresAt":null"#,
+    r#""x":{"y":[]}"#,
+];
+
+/// Pairs of the cache's fields in any number and order, sometimes wrapped or truncated.
+fn sso_cache_document() -> impl Strategy<Value = Input> + Clone {
+    (
+        prop::collection::vec(prop::sample::select(SSO_PAIRS), 0..12),
+        0u8..6,
+        prop::collection::vec((any::<usize>(), any::<u8>()), 0..4),
+    )
+        .prop_map(|(pairs, shape, mutations)| {
+            let mut doc = Doc::default();
+            let object = |doc: &mut Doc| {
+                doc.push("{").join(&pairs, ",").push("}");
+            };
+            match shape {
+                0 => {
+                    doc.push("[");
+                    object(&mut doc);
+                    doc.push("]");
+                }
+                2 => {
+                    object(&mut doc);
+                    doc.push(" ");
+                    object(&mut doc);
+                }
+                _ => object(&mut doc),
+            }
+            // Shape 1: the object cut in half.
+            let cut = (shape == 1).then_some(doc.text.len() / 2);
+            doc.finish(cut, &mutations)
+        })
+}
+
+fn check_sso_cache(input: &Input) -> Result<bool, TestCaseError> {
+    let path = std::path::Path::new(SSO_CACHE_PATH);
+    let clean = input.secrets_intact;
+    let input = input.bytes.as_slice();
+    match awsauth_sso::parse_cached_token(input, path) {
+        Ok(token) => {
+            let shown = format!("{token:?}");
+            ensure(!shown.contains(MARKER), || {
+                format!("Debug shows a secret: {shown}")
+            })?;
+            ensure(!token.access_token.is_blank(), || {
+                "a blank access token".into()
+            })?;
+            // What is written back reads back as the same token (timestamps in whole seconds).
+            let again = awsauth_sso::parse_cached_token(&token.to_json(), path).map_err(|e| {
+                TestCaseError::fail(format!("the rewritten file does not parse: {e}"))
+            })?;
+            ensure(again.access_token == token.access_token, || {
+                "the rewritten file lost the access token".into()
+            })?;
+            ensure(again.refresh_token == token.refresh_token, || {
+                "the rewritten file lost the refresh token".into()
+            })?;
+            ensure(again.client_id == token.client_id, || {
+                "the rewritten file lost the client id".into()
+            })?;
+            Ok(true)
+        }
+        Err(err) => {
+            let text = err.to_string();
+            ensure(text.contains(SSO_CACHE_PATH), || {
+                format!("{text:?} does not name the file")
+            })?;
+            ensure(!clean || !text.contains(MARKER), || {
+                format!("{text:?} quotes a secret")
+            })?;
+            Ok(false)
+        }
+    }
+}
+
+#[test]
+fn sso_token_cache_json() {
+    fuzz(
+        "sso_cache_json",
+        7,
+        prop_oneof![sso_cache_document(), sso_cache_grammar()],
+        b"{}[]:,\"\\ 0123456789.eE-+TZtruefalsnulaccessTokenexpiresAtrefreshclientSecret",
+        check_sso_cache,
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
 // The generators' knowledge.
 
 #[test]
@@ -1221,6 +1414,21 @@ fn the_fragment_tables_plant_secrets_only_under_secret_keys() {
     }
     for piece in JSON_DATA_PAIRS {
         assert!(!piece.contains(MARKER), "{piece:?}");
+    }
+    let sso = [
+        r#""accessToken":"#,
+        r#""refreshToken":"#,
+        r#""clientSecret":"#,
+        r#""ACCESSTOKEN":"#,
+    ];
+    for piece in SSO_PAIRS {
+        assert!(under(piece, &sso), "{piece:?}");
+    }
+    for (key, _, values) in SSO_FIELDS {
+        for value in *values {
+            let piece = format!("\"{key}\":{value}");
+            assert!(under(&piece, &sso), "{piece:?}");
+        }
     }
     let xml = ["<SecretAccessKey>", "<SessionToken>"];
     for piece in XML_FRAGMENTS.iter().chain(XML_SECRETS).chain(XML_TOKENS) {

@@ -657,3 +657,125 @@ fn secrets_are_wiped_by_zeroize() {
     token.zeroize();
     assert_eq!(token, SecretString::default());
 }
+
+const SSO_ACCESS: &str = "sso-cache-ACCESS-TOKEN-4f4f4f4f";
+const SSO_REFRESH: &str = "sso-cache-REFRESH-TOKEN-5e5e5e5e";
+const SSO_CLIENT_SECRET: &str = "sso-cache-CLIENT-SECRET-6d6d6d6d";
+const SSO_SECRETS: &[&str] = &[SSO_ACCESS, SSO_REFRESH, SSO_CLIENT_SECRET];
+
+fn sso_cache(now: std::time::SystemTime, secs: i64, refreshable: bool) -> String {
+    let at = |s: i64| {
+        awsauth_core::timefmt::rfc3339(if s >= 0 {
+            now + Duration::from_secs(s as u64)
+        } else {
+            now - Duration::from_secs(s.unsigned_abs())
+        })
+    };
+    let mut doc = serde_json::json!({"accessToken": SSO_ACCESS, "expiresAt": at(secs)});
+    if refreshable {
+        doc["refreshToken"] = SSO_REFRESH.into();
+        doc["clientId"] = "leak-client".into();
+        doc["clientSecret"] = SSO_CLIENT_SECRET.into();
+        doc["registrationExpiresAt"] = at(86_400).into();
+    }
+    doc.to_string()
+}
+
+/// IAM Identity Center: the cached access token, the refresh token, the client secret, the
+/// tokens and credentials the fake issues — on success, refresh, refused refresh, refused token,
+/// bad cache files and through a profile plan.
+#[test]
+fn sso_leaks_no_token_client_secret_or_credentials() {
+    let secrets: Vec<&str> = ALL_SECRETS.iter().chain(SSO_SECRETS).copied().collect();
+    let scanned = scenario("sso", &secrets, LIMIT, |cap| async move {
+        let sso = awsauth_testkit::FakeSso::start().await.unwrap();
+        sso.add_access_token(SSO_ACCESS)
+            .add_client("leak-client", SSO_CLIENT_SECRET)
+            .add_refresh_token(SSO_REFRESH);
+        let fs = MemFs::new();
+        let path = format!(
+            "/home/grafana/.aws/sso/cache/{}",
+            awsauth_sso::cache_file_name("corp")
+        );
+        let env = MapEnv::from([
+            ("HOME", "/home/grafana"),
+            ("AWS_ENDPOINT_URL_SSO", sso.endpoint().as_str()),
+            ("AWS_ENDPOINT_URL_SSO_OIDC", sso.endpoint().as_str()),
+        ]);
+        let clock = SkewClock::default();
+        let http = Counting::new();
+        let cx = context(env, fs.clone(), &clock, &http);
+        let now = awsauth_core::Clock::now(&clock);
+        let source = || {
+            awsauth_sso::SsoSource::with_session(
+                "corp",
+                "https://corp.awsapps.com/start",
+                "eu-west-1",
+                "123456789012",
+                "ReadOnly",
+            )
+            .http_settings(fast_http())
+        };
+        fs.insert(&path, sso_cache(now, 3600, true));
+        let creds = probe(&cap, "sso ok", &source(), &cx).await.unwrap();
+        assert!(creds.secret_access_key().starts_with("sso-secret-"));
+        // Due for a refresh: CreateToken, written back.
+        fs.insert(&path, sso_cache(now, 60, true));
+        probe(&cap, "sso refreshed", &source(), &cx).await.unwrap();
+        assert_eq!(sso.successful("CreateToken"), 1);
+        cap.record(
+            "sso cache after refresh",
+            "(contents are secret; only parsed)",
+        );
+        let written = fs.contents(&path).unwrap();
+        cap.record_debug(
+            "sso parsed cache",
+            &awsauth_sso::parse_cached_token(&written, std::path::Path::new(&path)),
+        );
+        // The refresh refused while the token is valid (a warning), and after it expired.
+        fs.insert(&path, sso_cache(now, 60, true));
+        sso.revoke_refresh_token(SSO_REFRESH);
+        probe(&cap, "sso refresh refused", &source(), &cx)
+            .await
+            .unwrap();
+        assert!(cap.contains("WARN"));
+        fs.insert(&path, sso_cache(now, -60, true));
+        let outcome = probe(&cap, "sso refresh refused expired", &source(), &cx).await;
+        expect_kind(&outcome, ErrorKind::ProviderFailed);
+        // The portal refuses the token; bad cache files holding the secrets.
+        fs.insert(&path, sso_cache(now, 3600, true));
+        sso.revoke_access_token(SSO_ACCESS);
+        let outcome = probe(&cap, "sso unauthorized", &source(), &cx).await;
+        expect_kind(&outcome, ErrorKind::ProviderFailed);
+        let good = sso_cache(now, 3600, true);
+        for (label, bytes) in [
+            ("sso truncated", good.as_bytes()[..good.len() - 20].to_vec()),
+            ("sso not utf8", [good.as_bytes(), b"\xff"].concat()),
+            (
+                "sso bad expiry",
+                good.replace(
+                    &awsauth_core::timefmt::rfc3339(now + Duration::from_secs(3600)),
+                    "soon",
+                )
+                .into_bytes(),
+            ),
+        ] {
+            fs.insert(&path, bytes);
+            let outcome = probe(&cap, label, &source(), &cx).await;
+            expect_kind(&outcome, ErrorKind::ProviderFailed);
+        }
+        // Through a profile plan: plan, explain and the outcome.
+        fs.insert(
+            "/home/grafana/.aws/config",
+            "[profile dev]\nsso_session = corp\nsso_account_id = 123456789012\nsso_role_name = ReadOnly\n\
+             [sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = eu-west-1\n",
+        );
+        fs.insert(&path, sso_cache(now, 3600, false));
+        sso.add_access_token(SSO_ACCESS);
+        let chain = awsauth_chain::profile_chain(Some("dev"), awsauth_chain::StsOptions::new());
+        cap.record_debug("sso plan", &chain.plan(&cx));
+        probe(&cap, "sso profile", &chain, &cx).await.unwrap();
+        cap.record_debug("sso calls", &sso.calls());
+    });
+    finish("secret_leaks::sso", &[scanned]);
+}

@@ -40,7 +40,7 @@ fn layer_of(package: &str) -> Option<Layer> {
     Some(match folder {
         "core" => Layer::Core,
         "http" | "sts" => Layer::Plumbing,
-        "static" | "profile" | "imds" | "container" | "sts-assume" | "web-identity" => {
+        "static" | "profile" | "imds" | "container" | "sts-assume" | "web-identity" | "sso" => {
             Layer::Source
         }
         "chain" | "datasource" => Layer::Composition,

@@ -17,7 +17,8 @@
 //! | `container` *(default)* | [`container`] | [`ContainerSource`] (ECS task roles, EKS Pod Identity) |
 //! | `sts` *(default)* | [`sts`], [`sts_assume`] | the STS client, [`AssumeRoleSource`] |
 //! | `web-identity` *(default)* | [`web_identity`] | [`WebIdentitySource`] (EKS IAM roles for service accounts) |
-//! | `chain` *(default)* | [`chain`] | [`default_chain`], [`profile_chain`] (profile plans executed: role chains, web identity, `credential_source`) |
+//! | `sso` *(default)* | [`sso`] | [`SsoSource`] (IAM Identity Center: the `aws sso login` token cache, refresh, role credentials) |
+//! | `chain` *(default)* | [`chain`] | [`default_chain`], [`profile_chain`] (profile plans executed: role chains, web identity, `credential_source`, IAM Identity Center) |
 //! | `datasource` *(default)* | [`datasource`] | Grafana's auth types, settings, policy, sessions, SigV4 signing |
 //! | `sdk` | `sdk` | the aws-config bridge, both directions (pulls in aws-config) |
 //!
@@ -210,7 +211,8 @@ pub use awsauth_profile::ProfileSource;
     feature = "imds",
     feature = "container",
     feature = "sts",
-    feature = "web-identity"
+    feature = "web-identity",
+    feature = "sso"
 ))]
 pub use awsauth_http as http;
 
@@ -241,6 +243,12 @@ pub use awsauth_sts_assume::AssumeRoleSource;
 pub use awsauth_web_identity as web_identity;
 #[cfg(feature = "web-identity")]
 pub use awsauth_web_identity::WebIdentitySource;
+
+/// IAM Identity Center (SSO) role credentials ([`awsauth_sso`]).
+#[cfg(feature = "sso")]
+pub use awsauth_sso as sso;
+#[cfg(feature = "sso")]
+pub use awsauth_sso::SsoSource;
 
 /// The SDK default chain and full profile execution ([`awsauth_chain`]).
 #[cfg(feature = "chain")]

@@ -8,7 +8,9 @@ use awsauth_imds::{
     ImdsClient, ImdsClientBuilder, PROFILE_ENDPOINT_KEY, PROFILE_ENDPOINT_MODE_KEY,
     PROFILE_NUM_ATTEMPTS_KEY, PROFILE_TIMEOUT_KEY,
 };
-use awsauth_profile::{FileLocations, LoadedProfiles, ProfileCache, selected_profile};
+use awsauth_profile::{
+    FileLocations, LoadedProfiles, ProfileCache, ServiceEndpointConfig, selected_profile,
+};
 
 /// The profile key giving a profile's region.
 const REGION_KEY: &str = "region";
@@ -33,6 +35,10 @@ pub(crate) struct ProfileSettings {
     pub(crate) imds_endpoint_mode: Option<String>,
     pub(crate) imds_timeout: Option<String>,
     pub(crate) imds_num_attempts: Option<String>,
+    /// What the profile says about the IAM Identity Center portal's endpoint (`sso`).
+    pub(crate) sso_endpoint: ServiceEndpointConfig,
+    /// What the profile says about the SSO OIDC endpoint (`sso_oidc`).
+    pub(crate) sso_oidc_endpoint: ServiceEndpointConfig,
 }
 
 impl ProfileSettings {
@@ -77,8 +83,8 @@ impl ProfileFiles {
         self.cache.load(cx, &self.locations(cx))
     }
 
-    /// The selected profile's `region` and IMDS endpoint and retry settings, when the profile
-    /// exists.
+    /// The selected profile's `region`, IMDS endpoint and retry settings and its endpoint
+    /// settings for IAM Identity Center, when the profile exists.
     pub(crate) fn settings_in(&self, cx: &Context, loaded: &LoadedProfiles) -> ProfileSettings {
         let profile = self.selected(cx);
         let section = loaded.set().profile(&profile);
@@ -89,6 +95,12 @@ impl ProfileFiles {
             imds_endpoint_mode: get(PROFILE_ENDPOINT_MODE_KEY),
             imds_timeout: get(PROFILE_TIMEOUT_KEY),
             imds_num_attempts: get(PROFILE_NUM_ATTEMPTS_KEY),
+            sso_endpoint: loaded
+                .set()
+                .service_endpoint(&profile, awsauth_sso::PORTAL.profile_key()),
+            sso_oidc_endpoint: loaded
+                .set()
+                .service_endpoint(&profile, awsauth_sso::OIDC.profile_key()),
             profile,
         }
     }

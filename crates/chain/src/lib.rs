@@ -7,7 +7,8 @@
 //!   (`AWS_PROFILE`, its plan executed) → web identity → container → IMDS — with one builder
 //!   slot per link ([`DefaultChainBuilder`]: set it or turn it off).
 //! - [`profile_chain`] / [`ProfileChain`]: a profile of the shared files executed fully —
-//!   static keys, `credential_source`, web identity, then each `role_arn` hop through STS —
+//!   static keys, `credential_source`, web identity, IAM Identity Center (SSO, through
+//!   `awsauth-sso`), then each `role_arn` hop through STS —
 //!   read at call time so edits are picked up. [`profile_plan`] returns the plan itself;
 //!   every source's [`plan`](awsauth_core::CredentialSource::plan) describes it for printing.
 //! - [`ProfileAwareImds`]: IMDS with the profile's `ec2_metadata_service_endpoint(_mode)`.

@@ -1,5 +1,5 @@
-//! [`ProfileChain`]: a profile's [`ProfilePlan`] executed with the STS, web-identity, IMDS and
-//! container sources.
+//! [`ProfileChain`]: a profile's [`ProfilePlan`] executed with the STS, web-identity, IMDS,
+//! container and IAM Identity Center sources.
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -12,9 +12,10 @@ use awsauth_core::{
 };
 use awsauth_imds::{ImdsClient, ImdsSource};
 use awsauth_profile::{
-    AssumeRoleStep, FileLocations, NamedSource, ProfileCache, ProfilePlan, ProfileStep, StaticKeys,
-    WebIdentityStep,
+    AssumeRoleStep, FileLocations, NamedSource, ProfileCache, ProfilePlan, ProfileStep,
+    ServiceEndpointConfig, SsoStep, StaticKeys, WebIdentityStep,
 };
+use awsauth_sso::{ProfileEndpoint, SsoSource};
 use awsauth_static::EnvSource;
 use awsauth_sts::{ENV_DEFAULT_REGION, ENV_REGION};
 use awsauth_sts_assume::AssumeRoleSource;
@@ -24,7 +25,8 @@ use crate::StsOptions;
 use crate::files::{ProfileFiles, ProfileSettings};
 
 /// A profile of the shared config and credentials files, executed fully: its [`ProfilePlan`] (static
-/// keys, a `credential_source`, or a web identity token, then each `role_arn` hop) becomes
+/// keys, a `credential_source`, a web identity token or IAM Identity Center (SSO), then each
+/// `role_arn` hop) becomes
 /// nested sources — the base step's source, then one
 /// [`AssumeRoleSource`] per hop carrying that profile's `external_id`,
 /// `role_session_name` and `duration_seconds`.
@@ -44,7 +46,10 @@ use crate::files::{ProfileFiles, ProfileSettings};
 ///   applies to a `credential_source = Ec2InstanceMetadata` step.
 /// - **Provenance** reads like the plan: `profile:dev -> assume-role:arn:…`; a named source
 ///   shows as `profile:ci -> imds -> assume-role:arn:…`, a web identity as
-///   `profile:eks -> web-identity:arn:…`.
+///   `profile:eks -> web-identity:arn:…`, SSO as `profile:dev -> sso:<account>/<role>`.
+/// - **SSO** steps read the token cache `aws sso login` fills and call the portal (see
+///   `awsauth_sso::SsoSource`); the portal and OIDC endpoints follow the selected profile's
+///   `services` section and `endpoint_url` below the `AWS_ENDPOINT_URL*` variables.
 /// - Role sessions last `duration_seconds`, else [`awsauth_sts_assume::DEFAULT_DURATION`]
 ///   (15 minutes, Grafana's default).
 ///
@@ -294,6 +299,9 @@ fn execute(key: &BuildKey, sts: &StsOptions) -> Arc<dyn CredentialSource> {
                 Arc::new(web_identity(step, sts, region.as_deref())),
             ))
         }
+        Some(ProfileStep::Sso(step)) => {
+            Arc::new(InProfile::new(&step.profile, Arc::new(sso(step, settings))))
+        }
         // A plan is never empty, and its first step is never a hop; answer "not configured"
         // rather than panic should that ever change.
         _ => Arc::new(EmptyPlan),
@@ -319,6 +327,50 @@ fn web_identity(
         source = source.session_name(name.clone());
     }
     source
+}
+
+/// The SSO step's source; its endpoints follow the selected profile's settings (as the SDKs'
+/// clients do), its errors name the profile with the `sso_*` keys.
+fn sso(step: &SsoStep, settings: &ProfileSettings) -> SsoSource {
+    let source = match &step.session {
+        Some(session) => SsoSource::with_session(
+            session.clone(),
+            step.start_url.clone(),
+            step.region.clone(),
+            step.account_id.clone(),
+            step.role_name.clone(),
+        ),
+        None => SsoSource::legacy(
+            step.start_url.clone(),
+            step.region.clone(),
+            step.account_id.clone(),
+            step.role_name.clone(),
+        ),
+    };
+    let source = source
+        .named(format!("profile:{}", step.profile))
+        .profile(step.profile.clone())
+        .profile_endpoints(
+            profile_endpoint(&settings.sso_endpoint),
+            profile_endpoint(&settings.sso_oidc_endpoint),
+        );
+    match &step.registration_scopes {
+        Some(scopes) => source.registration_scopes(scopes.clone()),
+        None => source,
+    }
+}
+
+/// The profile crate's reading of a profile's endpoint keys, for the HTTP crate's rules.
+fn profile_endpoint(config: &ServiceEndpointConfig) -> ProfileEndpoint {
+    let mut endpoint = ProfileEndpoint::new(config.profile.clone());
+    endpoint.services_section = config.services_section.clone();
+    endpoint.service_endpoint_url = config.service_endpoint_url.clone();
+    endpoint.endpoint_url = config.endpoint_url.clone();
+    endpoint.ignore_configured_endpoint_urls = config.ignore_configured_endpoint_urls.clone();
+    endpoint.use_fips_endpoint = config.use_fips_endpoint.clone();
+    endpoint.use_dualstack_endpoint = config.use_dualstack_endpoint.clone();
+    endpoint.problem = config.problem.clone();
+    endpoint
 }
 
 fn assume_role(

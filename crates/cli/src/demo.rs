@@ -1,7 +1,9 @@
 //! `awsauth demo`: every auth type resolved end to end, offline.
 //!
-//! A fake IMDS and a fake STS (from `awsauth-testkit`) start on loopback inside the process; a
-//! temporary directory gets a credentials file and a web identity token; then each scenario
+//! A fake IMDS, a fake STS and a fake IAM Identity Center (from `awsauth-testkit`) start on
+//! loopback inside the process; a temporary directory gets a credentials file, a config file
+//! with an SSO profile, the token cache `aws sso login` would leave and a web identity token;
+//! then each scenario
 //! builds its data source session as a server does — the policy gate, the auth type's source
 //! from the standard factory, assume role on top, the credentials cache — and resolves it. Real HTTP, real SigV4 signatures
 //! (checked by the fake STS), real files; only AWS is replaced. The process environment is not
@@ -11,8 +13,9 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use awsauth::datasource::{AuthSettings, AuthType, AuthTypeSet, DatasourceSettings, build_session};
+use awsauth::sso::cache_file_name;
 use awsauth::{Context, CredentialSource, MapEnv, SecretString, timefmt};
-use awsauth_testkit::{FakeImds, FakeSts, RoleRule};
+use awsauth_testkit::{FakeImds, FakeSso, FakeSts, RoleRule};
 use serde_json::{Value, json};
 
 use crate::args::Format;
@@ -29,6 +32,11 @@ const PROFILE_SECRET: &str = "awsauth-demo-profile-secret-not-real";
 const ROLE_ARN: &str = "arn:aws:iam::123456789012:role/grafana-reader";
 const EXTERNAL_ID: &str = "tenant-42";
 const WEB_IDENTITY_ROLE: &str = "arn:aws:iam::123456789012:role/eks-grafana";
+/// The SSO access token in the demo's token cache: made up, accepted only by the fake portal.
+const SSO_TOKEN: &str = "awsauth-demo-sso-token-not-real";
+const SSO_CONFIG: &str = "[profile demo]\nregion = us-east-1\n\
+[profile sso-demo]\nsso_session = demo\nsso_account_id = 123456789012\nsso_role_name = GrafanaReader\n\
+[sso-session demo]\nsso_start_url = https://demo.awsapps.com/start\nsso_region = us-east-1\n";
 
 /// One scenario: a data source's settings and the environment it runs in.
 struct Scenario {
@@ -67,11 +75,15 @@ impl TempDir {
         Ok(Self(path))
     }
 
-    /// Writes a file readable by its owner only, as credentials files must be.
+    /// Writes a file readable by its owner only, as credentials files must be (creating its
+    /// directory).
     fn write(&self, name: &str, text: &str) -> Result<PathBuf, CliError> {
         let path = self.0.join(name);
         let cannot =
             |e: std::io::Error| CliError::invalid(format!("cannot write {}: {e}", path.display()));
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(cannot)?;
+        }
         let mut options = std::fs::OpenOptions::new();
         options.write(true).create_new(true);
         #[cfg(unix)]
@@ -111,6 +123,8 @@ fn scenarios(token_file: &Path) -> Vec<Scenario> {
     assume.external_id = Some(EXTERNAL_ID.to_owned());
     let mut credentials = settings(AuthType::Credentials);
     credentials.profile = Some("demo".to_owned());
+    let mut sso = settings(AuthType::Credentials);
+    sso.profile = Some("sso-demo".to_owned());
     let blank_keys = settings(AuthType::Keys);
     let web = vec![
         (
@@ -129,6 +143,11 @@ fn scenarios(token_file: &Path) -> Vec<Scenario> {
         Scenario {
             label: "credentials",
             settings: credentials,
+            env: Vec::new(),
+        },
+        Scenario {
+            label: "credentials (sso)",
+            settings: sso,
             env: Vec::new(),
         },
         Scenario {
@@ -170,6 +189,10 @@ pub(crate) async fn demo(format: Format) -> Result<String, CliError> {
     };
     let imds = FakeImds::start().await.map_err(|e| fail("IMDS", e))?;
     let sts = FakeSts::start().await.map_err(|e| fail("STS", e))?;
+    let sso = FakeSso::start()
+        .await
+        .map_err(|e| fail("IAM Identity Center", e))?;
+    sso.add_access_token(SSO_TOKEN);
     sts.add_key(KEY_ID, SECRET).add_role(
         ROLE_ARN,
         RoleRule {
@@ -184,7 +207,13 @@ pub(crate) async fn demo(format: Format) -> Result<String, CliError> {
             "[demo]\naws_access_key_id = {PROFILE_KEY_ID}\naws_secret_access_key = {PROFILE_SECRET}\n"
         ),
     )?;
-    let config_file = dir.write("config", "[profile demo]\nregion = us-east-1\n")?;
+    let config_file = dir.write("config", SSO_CONFIG)?;
+    // What `aws sso login --sso-session demo` leaves behind.
+    let sso_expires = timefmt::rfc3339(std::time::SystemTime::now() + Duration::from_secs(3600));
+    dir.write(
+        &format!(".aws/sso/cache/{}", cache_file_name("demo")),
+        &format!(r#"{{"accessToken":"{SSO_TOKEN}","expiresAt":"{sso_expires}"}}"#),
+    )?;
     let token_file = dir.write(
         "web-identity-token",
         "eyJhbGciOiJSUzI1NiJ9.awsauth-demo-token.not-signed",
@@ -200,6 +229,7 @@ pub(crate) async fn demo(format: Format) -> Result<String, CliError> {
         ("AWS_CONFIG_FILE", config_file.display().to_string()),
         ("AWS_EC2_METADATA_SERVICE_ENDPOINT", imds.endpoint()),
         ("AWS_ENDPOINT_URL_STS", sts.endpoint()),
+        ("AWS_ENDPOINT_URL_SSO", sso.endpoint()),
         ("AWS_REGION", "us-east-1".to_owned()),
     ];
     // A session per scenario (each runs in its own environment, which a session cache does not
@@ -245,7 +275,7 @@ pub(crate) async fn demo(format: Format) -> Result<String, CliError> {
             text.push('\n');
             text
         }
-        _ => to_text(&rows, &imds.endpoint(), &sts.endpoint()),
+        _ => to_text(&rows, &imds.endpoint(), &sts.endpoint(), &sso.endpoint()),
     })
 }
 
@@ -276,7 +306,7 @@ fn to_json(rows: &[Row]) -> Value {
     json!({"scenarios": rows})
 }
 
-fn to_text(rows: &[Row], imds: &str, sts: &str) -> String {
+fn to_text(rows: &[Row], imds: &str, sts: &str, sso: &str) -> String {
     let header = [
         "scenario",
         "auth type",
@@ -320,7 +350,8 @@ fn to_text(rows: &[Row], imds: &str, sts: &str) -> String {
         }
     }
     let mut out = format!(
-        "awsauth demo: fake IMDS at {imds}, fake STS at {sts} (loopback, this process only)\n\n"
+        "awsauth demo: fake IMDS at {imds}, fake STS at {sts}, fake IAM Identity Center at {sso} \
+         (loopback, this process only)\n\n"
     );
     for line in &table {
         let mut text = String::new();

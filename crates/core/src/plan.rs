@@ -185,6 +185,37 @@ impl Step {
         }
     }
 
+    /// An IAM Identity Center step: the `sso_*` settings by their config names, the optional
+    /// ones (`sso_session` for the legacy form, `sso_registration_scopes`) left out when unset.
+    ///
+    /// ```
+    /// let step = awsauth_core::Step::sso(Some("corp"), "https://corp.awsapps.com/start", "eu-west-1", "123456789012", "ReadOnly", None);
+    /// assert_eq!(step.to_string(), "IAM Identity Center (account 123456789012, role ReadOnly, session corp, start url https://corp.awsapps.com/start, region eu-west-1)");
+    /// ```
+    pub fn sso(
+        session: Option<&str>,
+        start_url: &str,
+        region: &str,
+        account_id: &str,
+        role_name: &str,
+        registration_scopes: Option<&str>,
+    ) -> Self {
+        let mut settings = BTreeMap::new();
+        for (key, value) in [
+            ("sso_session", session),
+            ("sso_start_url", Some(start_url)),
+            ("sso_region", Some(region)),
+            ("sso_account_id", Some(account_id)),
+            ("sso_role_name", Some(role_name)),
+            ("sso_registration_scopes", registration_scopes),
+        ] {
+            if let Some(value) = value {
+                settings.insert(key.to_owned(), value.to_owned());
+            }
+        }
+        Self::Sso { settings }
+    }
+
     /// The step's tag: `static`, `named_source`, `web_identity`, `assume_role`, `sso`,
     /// `credential_process`, `login` or `source`.
     pub fn kind(&self) -> &'static str {

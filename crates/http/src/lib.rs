@@ -1,6 +1,6 @@
 //! # awsauth-http
 //!
-//! The HTTP plumbing shared by the IMDS, container and STS clients.
+//! The HTTP plumbing shared by the IMDS, container, STS and IAM Identity Center clients.
 //!
 //! - [`HttpClient`]: a cheap handle over a [`Transport`]. The default transport is hyper 1 with
 //!   rustls (ring), connection reuse, and a proxy only where a request allows one.
@@ -9,6 +9,10 @@
 //!   presets the sources use.
 //! - [`HttpClient::send`]: one logical operation — attempts with exponential backoff and full
 //!   jitter; the caller classifies what is retryable.
+//! - [`endpoint`]: the SDKs' service-specific endpoint rules (`AWS_ENDPOINT_URL_<SERVICE>`,
+//!   `AWS_ENDPOINT_URL`, the profile's `services` section and `endpoint_url`, FIPS and
+//!   dual-stack, plain http only to loopback), shared by the clients of services other than
+//!   STS (IAM Identity Center, SSO OIDC, sign-in).
 //!
 //! The client reaches sources through the [`Context`](awsauth_core::Context)'s HTTP slot: put
 //! one in with [`HttpClient::install`], read it with [`HttpClient::from_context`].
@@ -19,6 +23,7 @@
 #![forbid(unsafe_code)]
 
 mod client;
+pub mod endpoint;
 mod error;
 mod message;
 mod proxy;

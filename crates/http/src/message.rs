@@ -7,11 +7,13 @@ use bytes::Bytes;
 use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri};
 
 /// Headers whose values are secrets and are never printed: request signatures, session tokens,
-/// the IMDS session token, container authorization tokens.
+/// the IMDS session token, container authorization tokens, the IAM Identity Center bearer
+/// token.
 pub const SENSITIVE_HEADERS: &[&str] = &[
     "authorization",
     "x-amz-security-token",
     "x-aws-ec2-metadata-token",
+    "x-amz-sso_bearer_token",
     "cookie",
     "proxy-authorization",
 ];
@@ -158,6 +160,10 @@ mod tests {
             HeaderValue::from_static("SESSIONTOKEN"),
         )
         .header(
+            HeaderName::from_static("x-amz-sso_bearer_token"),
+            HeaderValue::from_static("SSOACCESSTOKEN"),
+        )
+        .header(
             HeaderName::from_static("x-custom"),
             HeaderValue::from_static("visible"),
         )
@@ -166,6 +172,7 @@ mod tests {
         for secret in [
             "deadbeef",
             "SESSIONTOKEN",
+            "SSOACCESSTOKEN",
             "eyJhbGciOi",
             "X-Amz-Signature",
             "pw@",

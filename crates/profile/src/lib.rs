@@ -12,9 +12,12 @@
 //! - [`load`] and [`ProfileCache`]: reading through the injected file system, refusing a
 //!   credentials file writable by others, re-reading only when a file changes.
 //! - [`ProfileSet::plan`]: a profile turned into a [`ProfilePlan`] — static keys, a named
-//!   source or a web identity, then the roles to assume — for a higher crate to execute, and
+//!   source, a web identity or IAM Identity Center (SSO), then the roles to assume — for a higher crate to execute, and
 //!   [`ProfilePlan::describe`]d as the secret-free [`awsauth_core::Plan`] `explain` prints. No
 //!   STS or IMDS call happens here.
+//! - [`ProfileSet::service_endpoint`]: what a profile says about a service's endpoint (its
+//!   `services` section, `endpoint_url`, FIPS and dual-stack keys), for the endpoint rules of
+//!   the HTTP crate.
 //! - [`ProfileSource`]: a [`CredentialSource`](awsauth_core::CredentialSource) for profiles
 //!   whose plan is static keys.
 //!
@@ -32,6 +35,7 @@
 //! ```
 #![forbid(unsafe_code)]
 
+mod endpoints;
 mod load;
 mod location;
 mod model;
@@ -39,6 +43,7 @@ mod parse;
 mod plan;
 mod source;
 
+pub use endpoints::ServiceEndpointConfig;
 pub use load::{LoadedProfiles, MAX_FILE_SIZE, ProfileCache, load};
 pub use location::{
     CONFIG_FILE_VAR, CREDENTIALS_FILE_VAR, FileLocations, PROFILE_VAR, Platform, expand_home,
@@ -47,7 +52,7 @@ pub use location::{
 pub use model::{FileKind, Origin, ProfileSet, Property, Section};
 pub use parse::{ParseError, Problem};
 pub use plan::{
-    AssumeRoleStep, NamedSource, NamedSourceStep, PlanError, ProfilePlan, ProfileStep, StaticKeys,
-    WebIdentityStep,
+    AssumeRoleStep, NamedSource, NamedSourceStep, PlanError, ProfilePlan, ProfileStep, SsoStep,
+    StaticKeys, WebIdentityStep,
 };
 pub use source::ProfileSource;

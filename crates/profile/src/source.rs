@@ -120,6 +120,7 @@ impl ProfileSource {
             Some(ProfileStep::AssumeRole(_)) => "an assume-role step",
             Some(ProfileStep::WebIdentity(_)) => "a web identity step",
             Some(ProfileStep::NamedSource(_)) => "a credential_source step",
+            Some(ProfileStep::Sso(_)) => "an IAM Identity Center (SSO) step",
             _ => "more than static keys",
         };
         Err(CredentialError::invalid_configuration(

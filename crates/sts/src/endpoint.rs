@@ -7,10 +7,10 @@
 //! before regional endpoints, or when no region is known. The signing region follows the endpoint.
 
 use std::fmt;
-use std::net::IpAddr;
 
 use awsauth_core::Context;
 use awsauth_http::Uri;
+use awsauth_http::endpoint::{is_loopback, is_region_name};
 
 /// `AWS_ENDPOINT_URL_STS`: the STS endpoint, for STS only.
 pub const ENV_ENDPOINT_URL_STS: &str = "AWS_ENDPOINT_URL_STS";
@@ -170,15 +170,6 @@ pub fn resolve_region(
             "{origin} holds {region:?}, which is not a region name (like us-east-1)"
         ))),
     }
-}
-
-fn is_region_name(region: &str) -> bool {
-    (1..=63).contains(&region.len())
-        && region
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        && !region.starts_with('-')
-        && !region.ends_with('-')
 }
 
 /// The partition's DNS suffix for a region.
@@ -404,13 +395,6 @@ fn custom(
         signing_region,
         origin,
     })
-}
-
-/// `localhost`, 127.0.0.0/8 or `::1`.
-fn is_loopback(host: &str) -> bool {
-    let host = host.trim_start_matches('[').trim_end_matches(']');
-    host.eq_ignore_ascii_case("localhost")
-        || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 /// The region an AWS STS host name implies: `sts[-fips].{region}.…` (also inside VPC endpoint

@@ -22,6 +22,14 @@ pub enum Fault {
         /// The HTTP status.
         status: u16,
     },
+    /// Answer with a rest-json error, as the IAM Identity Center portal, SSO OIDC and the
+    /// sign-in service send them: `x-amzn-ErrorType: <code>` and a JSON body with `message`.
+    JsonError {
+        /// The error type (`TooManyRequestsException`, `InternalServerException`…).
+        code: String,
+        /// The HTTP status.
+        status: u16,
+    },
     /// Send the headers and part of the body, then break the connection.
     ResetMidBody,
     /// Declare a longer body than is sent, then close.

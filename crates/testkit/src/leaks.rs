@@ -43,13 +43,18 @@ use base64::engine::general_purpose::{STANDARD_NO_PAD, URL_SAFE_NO_PAD};
 /// The window every form is searched in: any run of this many bytes of a form is a hit.
 pub const WINDOW: usize = 12;
 
-/// Prefixes of every secret key, session token and IMDSv2 token the fakes issue.
+/// Prefixes of every secret the fakes issue: STS keys and tokens, the instance role's keys,
+/// IMDSv2 session tokens, IAM Identity Center role credentials and access / refresh tokens.
 pub const ISSUED_SECRET_MARKERS: &[&str] = &[
     "sts-secret-",
     "sts-token-",
     "imds-secret-",
     "imds-token-",
     "imds-session-",
+    "sso-secret-",
+    "sso-session-token-",
+    "sso-access-",
+    "sso-refresh-",
 ];
 
 /// One hit of a [`SecretScan`].

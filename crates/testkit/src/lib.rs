@@ -9,9 +9,12 @@
 //!   further calls (role chains).
 //! - [`FakeContainer`]: the container credential agent (ECS task roles, EKS Pod Identity), with
 //!   an optional required `Authorization` token.
+//! - [`FakeSso`]: IAM Identity Center — the portal's `GetRoleCredentials` (bearer tokens
+//!   checked, accounts and roles restricted on request, stable credentials per role) and SSO
+//!   OIDC's `CreateToken` refresh grant (clients and refresh tokens checked, tokens rotated).
 //!
-//! All take [`Fault`]s: the next requests can be delayed, black-holed, answered with a status or
-//! an STS error code, reset mid-body, truncated, oversized or malformed. All count requests,
+//! All take [`Fault`]s: the next requests can be delayed, black-holed, answered with a status,
+//! an STS error code or a rest-json error, reset mid-body, truncated, oversized or malformed. All count requests,
 //! including every request that arrived whatever fault answered it (`received_requests`).
 //!
 //! The servers stop when their handle is dropped.
@@ -38,6 +41,7 @@ mod leaks;
 mod logs;
 mod server;
 mod sigv4;
+mod sso;
 mod sts;
 
 pub use container::{CONTAINER_CREDENTIALS_PATH, FakeContainer};
@@ -46,4 +50,5 @@ pub use imds::{FakeImds, ImdsCredentials};
 pub use interop::{REQUIRED_ENV as INTEROP_REQUIRED_ENV, interop_var};
 pub use leaks::{ISSUED_SECRET_MARKERS, Leak, SecretScan, WINDOW};
 pub use logs::LogCapture;
+pub use sso::{FakeSso, SsoCall, SsoRoleCredentials};
 pub use sts::{FakeSts, RecordedCall, RoleRule};

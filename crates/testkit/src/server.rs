@@ -102,6 +102,9 @@ where
         Some(Fault::StsError { code, status }) => {
             xml_error(status, &code, "injected by awsauth-testkit")
         }
+        Some(Fault::JsonError { code, status }) => {
+            json_error(status, &code, None, "injected by awsauth-testkit")
+        }
         Some(Fault::ResetMidBody) => {
             let mut response = Response::new(FakeBody::PartThenError(Some(Bytes::from_static(
                 b"{\"Code\":",
@@ -162,6 +165,29 @@ pub(crate) fn xml_error(status: u16, code: &str, message: &str) -> FakeResponse 
         request_id()
     );
     with_body(status, "text/xml", body)
+}
+
+/// A rest-json error: `x-amzn-ErrorType: <code>`, and a body with `message` (and the OAuth
+/// `error` / `error_description` pair when `oauth` is given, as SSO OIDC answers).
+pub(crate) fn json_error(
+    status: u16,
+    code: &str,
+    oauth: Option<&str>,
+    message: &str,
+) -> FakeResponse {
+    let body = match oauth {
+        Some(error) => serde_json::json!({
+            "error": error,
+            "error_description": message,
+            "message": message,
+        }),
+        None => serde_json::json!({ "message": message }),
+    };
+    let mut response = with_body(status, "application/json", body.to_string());
+    if let Ok(value) = http::HeaderValue::from_str(code) {
+        response.headers_mut().insert("x-amzn-errortype", value);
+    }
+    response
 }
 
 /// Escapes text for an XML element.

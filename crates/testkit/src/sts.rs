@@ -130,6 +130,29 @@ impl FakeSts {
         self
     }
 
+    /// Lets temporary credentials issued elsewhere (by a fake IAM Identity Center, say) sign
+    /// requests; the session token must then come with them.
+    pub fn add_temporary_key(
+        &self,
+        access_key_id: &str,
+        secret: &str,
+        session_token: &str,
+    ) -> &Self {
+        let arn = format!(
+            "arn:aws:sts::{}:assumed-role/temporary/{access_key_id}",
+            self.shared.account
+        );
+        self.state().keys.insert(
+            access_key_id.to_owned(),
+            Key {
+                secret: secret.to_owned(),
+                session_token: Some(session_token.to_owned()),
+                arn,
+            },
+        );
+        self
+    }
+
     /// Declares a role and what its trust policy demands.
     pub fn add_role(&self, role_arn: &str, rule: RoleRule) -> &Self {
         self.state().roles.insert(role_arn.to_owned(), rule);

@@ -2,6 +2,8 @@
 //! files and environments.
 #![allow(clippy::unwrap_used, missing_docs, unreachable_pub)]
 
+mod botocore;
 mod default_chain;
 mod profile_chain;
+mod sso;
 mod support;

@@ -9,6 +9,7 @@ fn demo_resolves_every_auth_type() {
         "awsauth-demo-secret",
         "awsauth-demo-profile-secret",
         "awsauth-demo-token",
+        "awsauth-demo-sso-token",
     ]);
     let row = |label: &str| {
         run.stdout
@@ -19,6 +20,11 @@ fn demo_resolves_every_auth_type() {
     };
     assert!(row("keys").contains("AKIA…0001"), "{}", run.stdout);
     assert!(row("credentials").contains("profile:demo"));
+    assert!(
+        row("credentials (sso)").contains("profile:sso-demo -> sso:123456789012/GrafanaReader"),
+        "{}",
+        run.stdout
+    );
     assert!(row("ec2_iam_role").contains("imds"));
     assert!(
         row("keys + assume role")
@@ -35,9 +41,9 @@ fn demo_as_json_has_one_entry_per_scenario() {
     run.assert_code(0);
     let json = run.json();
     let rows = json["scenarios"].as_array().unwrap();
-    assert_eq!(rows.len(), 7);
+    assert_eq!(rows.len(), 8);
     let ok = rows.iter().filter(|r| r["error"].is_null()).count();
-    assert_eq!(ok, 6, "{json}");
+    assert_eq!(ok, 7, "{json}");
 }
 
 #[test]

@@ -7,6 +7,7 @@ mod explain;
 mod logs;
 mod profiles;
 mod resolve;
+mod sso;
 mod whoami;
 
 use std::path::{Path, PathBuf};

@@ -1,7 +1,7 @@
 //! [`ProfilePlan`]: what it takes to get credentials for a profile, as executable data.
 //!
 //! A role profile is a recipe: start from some base credentials (static keys, a named source
-//! such as IMDS, or a web identity token), then assume one or more roles. This crate makes no
+//! such as IMDS, a web identity token, or IAM Identity Center), then assume one or more roles. This crate makes no
 //! network call; it turns the profile into an ordered list of [`ProfileStep`]s that a higher
 //! crate executes with the STS, web-identity, IMDS and container sources, and
 //! [`ProfilePlan::describe`]s as the secret-free [`awsauth_core::Plan`] that `explain` prints.
@@ -23,7 +23,7 @@ mod steps;
 
 pub use error::PlanError;
 pub use steps::{
-    AssumeRoleStep, NamedSource, NamedSourceStep, ProfileStep, StaticKeys, WebIdentityStep,
+    AssumeRoleStep, NamedSource, NamedSourceStep, ProfileStep, SsoStep, StaticKeys, WebIdentityStep,
 };
 
 /// The ordered steps that produce credentials for a profile: the first step gives base

@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use awsauth_core::SecretString;
 
 use super::{
-    AssumeRoleStep, NamedSource, NamedSourceStep, PlanError, ProfilePlan, ProfileStep, StaticKeys,
-    WebIdentityStep,
+    AssumeRoleStep, NamedSource, NamedSourceStep, PlanError, ProfilePlan, ProfileStep, SsoStep,
+    StaticKeys, WebIdentityStep,
 };
 use crate::model::{ProfileSet, Section};
 
@@ -31,15 +31,14 @@ mod keys {
     pub(super) const MFA_SERIAL: &str = "mfa_serial";
     pub(super) const CREDENTIAL_PROCESS: &str = "credential_process";
     pub(super) const LOGIN_SESSION: &str = "login_session";
-    pub(super) const SSO: [&str; 5] = [
-        "sso_session",
-        "sso_start_url",
-        "sso_account_id",
-        "sso_role_name",
-        "sso_region",
-    ];
+    pub(super) const SSO_SESSION: &str = "sso_session";
+    pub(super) const SSO_START_URL: &str = "sso_start_url";
+    pub(super) const SSO_REGION: &str = "sso_region";
+    pub(super) const SSO_ACCOUNT_ID: &str = "sso_account_id";
+    pub(super) const SSO_ROLE_NAME: &str = "sso_role_name";
+    pub(super) const SSO_REGISTRATION_SCOPES: &str = "sso_registration_scopes";
     /// Every key above: each is one value on one line.
-    pub(super) const ALL: [&str; 20] = [
+    pub(super) const ALL: [&str; 21] = [
         ACCESS_KEY_ID,
         SECRET_ACCESS_KEY,
         SESSION_TOKEN,
@@ -55,11 +54,12 @@ mod keys {
         MFA_SERIAL,
         CREDENTIAL_PROCESS,
         LOGIN_SESSION,
-        SSO[0],
-        SSO[1],
-        SSO[2],
-        SSO[3],
-        SSO[4],
+        SSO_SESSION,
+        SSO_START_URL,
+        SSO_REGION,
+        SSO_ACCOUNT_ID,
+        SSO_ROLE_NAME,
+        SSO_REGISTRATION_SCOPES,
     ];
 }
 
@@ -227,15 +227,8 @@ impl<'a> Planner<'a> {
             }
             _ => {}
         }
-        if let Some(key) = keys::SSO.into_iter().find(|k| get(profile, k).is_some()) {
-            return Err(self.unsupported(
-                profile,
-                "sso",
-                format!(
-                    "uses IAM Identity Center (SSO, {key}), which awsauth does not support; \
-                     use static keys, a role, or run `aws configure export-credentials`"
-                ),
-            ));
+        if let Some(step) = self.sso(profile)? {
+            return Ok(ProfileStep::Sso(step));
         }
         if get(profile, keys::LOGIN_SESSION).is_some() {
             return Err(self.unsupported(
@@ -273,6 +266,130 @@ impl<'a> Planner<'a> {
                 message: format!("{message}, but is used as a source_profile"),
             })
         }
+    }
+
+    /// The SSO step of a profile with any `sso_*` key, validated as aws-config does (the
+    /// messages follow its wording, naming the profile and the key): a named session must
+    /// exist and hold the start URL and region (the profile may not repeat them), account id
+    /// and role name come together.
+    fn sso(&self, profile: Section<'a>) -> Result<Option<SsoStep>, PlanError> {
+        let account_id = get(profile, keys::SSO_ACCOUNT_ID);
+        let role_name = get(profile, keys::SSO_ROLE_NAME);
+        let session = get(profile, keys::SSO_SESSION);
+        let own_start_url = profile
+            .property(keys::SSO_START_URL)
+            .filter(|p| !p.value().is_empty());
+        let own_region = profile
+            .property(keys::SSO_REGION)
+            .filter(|p| !p.value().is_empty());
+        if account_id.is_none()
+            && role_name.is_none()
+            && session.is_none()
+            && own_start_url.is_none()
+            && own_region.is_none()
+        {
+            return Ok(None);
+        }
+        let invalid =
+            |what: String| self.invalid(profile, &format!("has invalid SSO config: {what}"));
+        let (start_url, region, section) = match session {
+            Some(name) => {
+                let Some(section) = self.set.sso_session(name) else {
+                    return Err(invalid(format!(
+                        "sso-session named `{}` was not found: there is no [sso-session {}] \
+                         section in {}",
+                        shown(name),
+                        shown(name),
+                        self.set.searched()
+                    )));
+                };
+                for (key, own) in [
+                    (keys::SSO_START_URL, own_start_url),
+                    (keys::SSO_REGION, own_region),
+                ] {
+                    if let Some(own) = own {
+                        let mut what = format!(
+                            "`{key}` can only be specified in the [sso-session] config when a \
+                             session name is given ({} sets it)",
+                            self.set.file_of(own)
+                        );
+                        if let Some(theirs) = section.get(key)
+                            && theirs != own.value()
+                        {
+                            what.push_str(&format!(
+                                "; the value for {key} is inconsistent between profile ({}) and \
+                                 sso-session ({})",
+                                shown(own.value()),
+                                shown(theirs)
+                            ));
+                        }
+                        return Err(invalid(what));
+                    }
+                }
+                (
+                    section.get(keys::SSO_START_URL),
+                    section.get(keys::SSO_REGION),
+                    Some(section),
+                )
+            }
+            None => (
+                own_start_url.map(|p| p.value()),
+                own_region.map(|p| p.value()),
+                None,
+            ),
+        };
+        let (account_id, role_name) = match (account_id, role_name) {
+            (Some(account), Some(role)) => (account, role),
+            (Some(_), None) => {
+                return Err(invalid(format!(
+                    "if `{}` is set, then `{}` must also be set",
+                    keys::SSO_ACCOUNT_ID,
+                    keys::SSO_ROLE_NAME
+                )));
+            }
+            (None, Some(_)) => {
+                return Err(invalid(format!(
+                    "if `{}` is set, then `{}` must also be set",
+                    keys::SSO_ROLE_NAME,
+                    keys::SSO_ACCOUNT_ID
+                )));
+            }
+            (None, None) => {
+                return Err(invalid(format!(
+                    "it would resolve an access token instead of credentials since it doesn't \
+                     have `{}` and `{}` set; specify both to let this profile resolve \
+                     credentials",
+                    keys::SSO_ACCOUNT_ID,
+                    keys::SSO_ROLE_NAME
+                )));
+            }
+        };
+        let from = match session {
+            Some(name) => format!(" (in [sso-session {}])", shown(name)),
+            None => String::new(),
+        };
+        let region =
+            region.ok_or_else(|| invalid(format!("`{}` was missing{from}", keys::SSO_REGION)))?;
+        let start_url = start_url
+            .ok_or_else(|| invalid(format!("`{}` was missing{from}", keys::SSO_START_URL)))?;
+        if !is_region_name(region) {
+            return Err(invalid(format!(
+                "`{}` = {}{from} is not a region name (like us-east-1)",
+                keys::SSO_REGION,
+                shown(region)
+            )));
+        }
+        Ok(Some(SsoStep {
+            profile: profile.name().to_owned(),
+            session: session.map(str::to_owned),
+            start_url: start_url.to_owned(),
+            region: region.to_owned(),
+            account_id: account_id.to_owned(),
+            role_name: role_name.to_owned(),
+            registration_scopes: section
+                .and_then(|s| s.get(keys::SSO_REGISTRATION_SCOPES))
+                .map(str::to_owned),
+        }))
     }
 
     fn static_keys(&self, profile: Section<'a>) -> Result<Option<StaticKeys>, PlanError> {
@@ -495,6 +612,16 @@ fn one_line_values(profile: Section<'_>) -> Result<(), PlanError> {
             ),
         }),
     }
+}
+
+/// A region name: lower-case letters, digits and `-` (it becomes part of a host name).
+fn is_region_name(region: &str) -> bool {
+    (1..=63).contains(&region.len())
+        && region
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !region.starts_with('-')
+        && !region.ends_with('-')
 }
 
 /// A non-empty value.

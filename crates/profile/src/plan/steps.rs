@@ -1,5 +1,5 @@
-//! The steps of a [`ProfilePlan`](super::ProfilePlan)(super::ProfilePlan): static keys, a named source, a web
-//! identity, an assume-role hop.
+//! The steps of a [`ProfilePlan`](super::ProfilePlan): static keys, a named source, a web
+//! identity, IAM Identity Center (SSO), an assume-role hop.
 
 use std::fmt;
 use std::path::PathBuf;
@@ -16,17 +16,21 @@ pub enum ProfileStep {
     NamedSource(NamedSourceStep),
     /// `AssumeRoleWithWebIdentity` with a token read from a file.
     WebIdentity(WebIdentityStep),
+    /// IAM Identity Center: an account's role credentials, with a token from the SSO token
+    /// cache that `aws sso login` fills.
+    Sso(SsoStep),
     /// `AssumeRole` with the previous step's credentials.
     AssumeRole(AssumeRoleStep),
 }
 
 impl ProfileStep {
-    /// `static`, `named_source`, `web_identity` or `assume_role`.
+    /// `static`, `named_source`, `web_identity`, `sso` or `assume_role`.
     pub fn kind(&self) -> &'static str {
         match self {
             Self::Static(_) => "static",
             Self::NamedSource(_) => "named_source",
             Self::WebIdentity(_) => "web_identity",
+            Self::Sso(_) => "sso",
             Self::AssumeRole(_) => "assume_role",
         }
     }
@@ -37,6 +41,7 @@ impl ProfileStep {
             Self::Static(s) => &s.profile,
             Self::NamedSource(s) => &s.profile,
             Self::WebIdentity(s) => &s.profile,
+            Self::Sso(s) => &s.profile,
             Self::AssumeRole(s) => &s.profile,
         }
     }
@@ -51,6 +56,7 @@ impl ProfileStep {
                 token_file: s.token_file.display().to_string(),
                 role_session_name: s.role_session_name.clone(),
             },
+            Self::Sso(s) => s.describe(),
             Self::AssumeRole(s) => Step::AssumeRole {
                 role_arn: s.role_arn.clone(),
                 external_id: s.external_id.clone(),
@@ -73,6 +79,17 @@ impl fmt::Display for ProfileStep {
                 s.role_arn,
                 s.token_file.display()
             ),
+            Self::Sso(s) => {
+                write!(
+                    f,
+                    "IAM Identity Center account {} role {}",
+                    s.account_id, s.role_name
+                )?;
+                match &s.session {
+                    Some(session) => write!(f, " (sso-session {session})"),
+                    None => write!(f, " (start url {})", s.start_url),
+                }
+            }
             Self::AssumeRole(s) => {
                 write!(f, "assume role {} (profile \"{}\")", s.role_arn, s.profile)
             }
@@ -198,4 +215,42 @@ pub struct AssumeRoleStep {
     pub duration_seconds: Option<u32>,
     /// `region`, for the STS endpoint.
     pub region: Option<String>,
+}
+
+/// A [`Step::Sso`]: the role credentials of an IAM Identity Center account and role, with an
+/// access token from the SSO token cache (`~/.aws/sso/cache`). Either form of profile ends up
+/// here: `sso_session = NAME` with an `[sso-session NAME]` section, or the legacy form with
+/// `sso_start_url` and `sso_region` in the profile itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SsoStep {
+    /// The profile with the `sso_*` keys.
+    pub profile: String,
+    /// `sso_session`: the `[sso-session]` section's name (`None` for the legacy form). Its
+    /// token is cached under this name, and only its tokens are refreshed.
+    pub session: Option<String>,
+    /// `sso_start_url`, from the session section or (legacy) the profile.
+    pub start_url: String,
+    /// `sso_region`: where the portal and OIDC endpoints are.
+    pub region: String,
+    /// `sso_account_id`.
+    pub account_id: String,
+    /// `sso_role_name`.
+    pub role_name: String,
+    /// `sso_registration_scopes` of the session (shown; not needed for credentials).
+    pub registration_scopes: Option<String>,
+}
+
+impl SsoStep {
+    /// The step as `explain` shows it: every `sso_*` setting the profile and its session
+    /// resolve to, by its name in the config file (`{"step":"sso", …}`).
+    pub fn describe(&self) -> Step {
+        Step::sso(
+            self.session.as_deref(),
+            &self.start_url,
+            &self.region,
+            &self.account_id,
+            &self.role_name,
+            self.registration_scopes.as_deref(),
+        )
+    }
 }

@@ -7,6 +7,7 @@ mod parser;
 mod plans;
 mod props;
 mod source;
+mod sso;
 
 use awsauth_core::{Context, MapEnv, MemFs};
 

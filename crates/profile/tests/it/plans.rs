@@ -318,20 +318,23 @@ fn bad_parameters_are_named() {
 }
 
 #[test]
-fn sso_and_credential_process_are_unsupported_not_silently_skipped() {
+fn credential_process_is_unsupported_not_silently_skipped() {
     let set = set(
-        "[profile sso]\nsso_session = corp\nsso_account_id = 1\nsso_role_name = r\n\
-         [profile proc]\ncredential_process = /bin/creds\naws_access_key_id = AKID\naws_secret_access_key = s\n",
+        "[profile proc]\ncredential_process = /bin/creds\naws_access_key_id = AKID\naws_secret_access_key = s\n",
         "",
     );
-    for (profile, feature) in [("sso", "sso"), ("proc", "credential_process")] {
-        let err = set.plan(profile).unwrap_err();
-        assert!(
-            matches!(&err, PlanError::Unsupported { feature: f, .. } if *f == feature),
-            "{err}"
-        );
-        assert!(!err.is_not_configured());
-    }
+    let err = set.plan("proc").unwrap_err();
+    assert!(
+        matches!(
+            &err,
+            PlanError::Unsupported {
+                feature: "credential_process",
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert!(!err.is_not_configured());
 }
 
 #[test]

@@ -525,3 +525,102 @@ async fn clock_offsets_move_the_expirations() {
     assert!(expiry > SystemTime::now() + day);
     assert!(expiry < SystemTime::now() + day + Duration::from_secs(901));
 }
+
+fn sso_get(endpoint: &str, token: Option<&str>) -> HttpRequest {
+    let uri: http::Uri =
+        format!("{endpoint}/federation/credentials?role_name=R&account_id=123456789012")
+            .parse()
+            .unwrap();
+    let mut request = HttpRequest::new(Method::GET, uri);
+    if let Some(token) = token {
+        request = request.header(
+            http::HeaderName::from_static("x-amz-sso_bearer_token"),
+            http::HeaderValue::from_str(token).unwrap(),
+        );
+    }
+    request
+}
+
+fn sso_refresh(endpoint: &str, refresh_token: &str) -> HttpRequest {
+    let body = serde_json::json!({
+        "clientId": "c", "clientSecret": "s", "grantType": "refresh_token", "refreshToken": refresh_token,
+    });
+    HttpRequest::new(Method::POST, format!("{endpoint}/token").parse().unwrap())
+        .header(
+            http::header::CONTENT_TYPE,
+            http::HeaderValue::from_static("application/json"),
+        )
+        .body(body.to_string())
+}
+
+#[tokio::test]
+async fn fake_sso_checks_tokens_rotates_refresh_tokens_and_records_no_secret() {
+    let sso = awsauth_testkit::FakeSso::start().await.unwrap();
+    sso.add_access_token("good-access")
+        .add_client("c", "s")
+        .add_refresh_token("rt-1");
+    let ok = send(sso_get(&sso.endpoint(), Some("good-access"))).await;
+    assert_eq!(ok.status, 200);
+    let body: serde_json::Value = serde_json::from_slice(&ok.body).unwrap();
+    let expected = awsauth_testkit::SsoRoleCredentials::derived("123456789012", "R");
+    assert_eq!(
+        body["roleCredentials"]["accessKeyId"],
+        expected.access_key_id
+    );
+    assert_eq!(
+        body["roleCredentials"]["expiration"].as_u64().unwrap() % 1000,
+        0
+    );
+    let refused = send(sso_get(&sso.endpoint(), Some("other"))).await;
+    assert_eq!(refused.status, 401);
+    assert_eq!(
+        refused.header_str("x-amzn-errortype"),
+        Some("UnauthorizedException")
+    );
+
+    let refreshed = send(sso_refresh(&sso.endpoint(), "rt-1")).await;
+    assert_eq!(refreshed.status, 200);
+    let answer: serde_json::Value = serde_json::from_slice(&refreshed.body).unwrap();
+    let (access, rotated) = sso.last_issued().unwrap();
+    assert_eq!(answer["accessToken"], access.as_str());
+    assert_eq!(answer["refreshToken"], rotated.unwrap().as_str());
+    // The old refresh token is spent; the new access token works at the portal.
+    let again = send(sso_refresh(&sso.endpoint(), "rt-1")).await;
+    assert_eq!(again.status, 400);
+    let error: serde_json::Value = serde_json::from_slice(&again.body).unwrap();
+    assert_eq!(error["error"], "invalid_grant");
+    assert_eq!(
+        send(sso_get(&sso.endpoint(), Some(&access))).await.status,
+        200
+    );
+
+    let calls = sso.calls();
+    assert_eq!(calls.len(), 5);
+    assert_eq!(calls[0].bearer_token_len, Some("good-access".len()));
+    let shown = format!("{calls:?}");
+    assert!(
+        !shown.contains("good-access") && !shown.contains("rt-1"),
+        "{shown}"
+    );
+    assert_eq!(sso.successful("CreateToken"), 1);
+
+    sso.inject(
+        Fault::JsonError {
+            code: "TooManyRequestsException".into(),
+            status: 429,
+        },
+        1,
+    );
+    let throttled = send(sso_get(&sso.endpoint(), Some(&access))).await;
+    assert_eq!(throttled.status, 429);
+    assert_eq!(
+        throttled.header_str("x-amzn-errortype"),
+        Some("TooManyRequestsException")
+    );
+    assert_eq!(sso.received_requests(), 6);
+    assert_eq!(
+        sso.requests(),
+        5,
+        "the faulted request never reached the handler"
+    );
+}
