@@ -1,5 +1,6 @@
 //! Bad input: every parser that reads something a user or a server wrote — profile files, STS
-//! XML, IMDS and container JSON, Grafana data source settings — gets structured proptest
+//! XML, IMDS and container JSON, Grafana data source settings, `credential_process` output,
+//! the `aws login` token cache, its DPoP key and the sign-in service's answer — gets structured proptest
 //! inputs (documents assembled from realistic and hostile fragments, then byte-mutated) and
 //! plain random bytes.
 //!
@@ -1029,6 +1030,315 @@ fn container_json() {
         prop_oneof![json_document(), json_grammar()],
         JSON_ALPHABET,
         check_container,
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// credential_process output, the aws login token cache and DPoP key, the sign-in answer.
+
+/// A JSON object of `fields` (each present with its own probability, mostly valid values,
+/// shuffled), rarely mutated.
+fn field_grammar(fields: &'static [JsonField]) -> impl Strategy<Value = Vec<u8>> + Clone {
+    let fields: Vec<_> = fields
+        .iter()
+        .map(|&(key, presence, values)| {
+            prop::option::weighted(presence, mostly_first(values))
+                .prop_map(move |value| value.map(|v| format!("\"{key}\":{v}")))
+        })
+        .collect();
+    (fields, any::<u64>(), sparse_mutations()).prop_map(|(fields, order, mutations)| {
+        let pairs = shuffled(fields.into_iter().flatten().collect::<Vec<_>>(), order);
+        assemble(&[&format!("{{{}}}", pairs.join(","))], false, &mutations)
+    })
+}
+
+const PROCESS_FIELDS: &[JsonField] = &[
+    (
+        "Version",
+        0.95,
+        &["1", "1", "1.0", "2", r#""1""#, "null", "true", "1e999"],
+    ),
+    (
+        "AccessKeyId",
+        0.95,
+        &[r#""ASIAFUZZ""#, r#""ASIAFUZZ""#, r#""""#, "12", "null"],
+    ),
+    (
+        "SecretAccessKey",
+        0.95,
+        &[
+            r#""FUZZSECRET-c1""#,
+            r#""FUZZSECRET-c1""#,
+            r#"" ""#,
+            "[]",
+            "null",
+        ],
+    ),
+    (
+        "SessionToken",
+        0.6,
+        &[r#""FUZZSECRET-c2""#, r#""""#, "null", "{}"],
+    ),
+    (
+        "Expiration",
+        0.7,
+        &[
+            r#""2124-01-01T00:00:00Z""#,
+            r#""2124-01-01T00:00:00Z""#,
+            r#""2124-01-01T02:00:00+02:00""#,
+            r#""2023-12-31T23:00:00Z""#,
+            r#""tomorrow""#,
+            r#""""#,
+            "123",
+        ],
+    ),
+    ("AccountId", 0.4, &[r#""123456789012""#, r#""""#, "7"]),
+];
+
+fn check_process(input: &[u8]) -> Result<bool, TestCaseError> {
+    let clean = marker_only_under(input, &["SecretAccessKey", "SessionToken"]);
+    let now = std::time::SystemTime::UNIX_EPOCH + Duration::from_secs(1_704_067_200);
+    match awsauth_process::parse_output(input, Some("999999999999"), now, "process:fuzz") {
+        Ok(c) => {
+            ensure(!c.access_key_id().trim().is_empty(), || {
+                "a blank key id".into()
+            })?;
+            ensure(!c.secret_access_key().trim().is_empty(), || {
+                "a blank secret".into()
+            })?;
+            ensure(c.expiry().is_none_or(|e| e > now), || {
+                "expired credentials accepted".into()
+            })?;
+            ensure(c.account_id().is_some(), || {
+                "the profile's account was dropped".into()
+            })?;
+            Ok(true)
+        }
+        Err(err) => {
+            let text = err.to_string();
+            ensure(
+                text.starts_with("its output") || text.starts_with("it printed"),
+                || format!("{text:?} does not say it is about the program's output"),
+            )?;
+            ensure(!clean || !text.contains(MARKER), || {
+                format!("{text:?} quotes a secret")
+            })?;
+            Ok(false)
+        }
+    }
+}
+
+#[test]
+fn credential_process_output() {
+    fuzz(
+        "credential_process_output",
+        6,
+        prop_oneof![json_document(), field_grammar(PROCESS_FIELDS)],
+        b"{}[]:,\" 0123456789.eE-+truefalsnulVersionAccessKeyIdSecretSessionTokenExpiration",
+        check_process,
+    );
+}
+
+/// A real SEC1 key, for the grammar's valid cache files and the DPoP key parser.
+const FUZZ_DPOP_KEY: &str = r#""-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIImPrxP4tOYSNQTkUYfZXXANva+s4T0CRvCnt8k5H+NnoAoGCCqGSM49\nAwEHoUQDQgAE/CqO73XDdE4arUaxD7e+oJDR9O5EK3pNfVwaqs5AMPpmk0NVKKnQ\nYmI7rArmt8TSpntR0J+2kdY7HxQYxm+egg==\n-----END EC PRIVATE KEY-----\n""#;
+
+const LOGIN_FIELDS: &[JsonField] = &[
+    (
+        "accessToken",
+        0.95,
+        &[
+            r#"{"accessKeyId":"ASIAFUZZ","secretAccessKey":"FUZZSECRET-l1","sessionToken":"FUZZSECRET-l2","accountId":"0123456789012","expiresAt":"2124-01-01T00:00:00Z"}"#,
+            r#"{"accessKeyId":"ASIAFUZZ","secretAccessKey":"FUZZSECRET-l1","sessionToken":"FUZZSECRET-l2","accountId":"0123456789012","expiresAt":"2124-01-01T00:00:00Z"}"#,
+            r#"{"accessKeyId":"ASIAFUZZ","secretAccessKey":"FUZZSECRET-l1","sessionToken":"FUZZSECRET-l2","accountId":"0123456789012","expiresAt":"2124-01-01 00:00:00 UTC"}"#,
+            r#"{"accessKeyId":"ASIAFUZZ","secretAccessKey":"FUZZSECRET-l1","accountId":"0123456789012","expiresAt":"2124-01-01T00:00:00Z"}"#,
+            r#"{"secretAccessKey":"FUZZSECRET-l1"}"#,
+            r#""FUZZSECRET-l9""#,
+            "[]",
+            "null",
+        ],
+    ),
+    ("tokenType", 0.5, &[r#""aws_sigv4""#, "1"]),
+    (
+        "clientId",
+        0.95,
+        &[r#""arn:aws:signin:::devtools/same-device""#, r#""""#, "7"],
+    ),
+    (
+        "refreshToken",
+        0.95,
+        &[r#""FUZZSECRET-l3""#, r#""""#, "null", "{}"],
+    ),
+    ("idToken", 0.5, &[r#""FUZZSECRET-l4""#, "null"]),
+    (
+        "dpopKey",
+        0.95,
+        &[FUZZ_DPOP_KEY, r#""FUZZSECRET-not-a-key""#, r#""""#],
+    ),
+    ("signInRegion", 0.3, &[r#""eu-west-1""#, r#""""#, "3"]),
+];
+
+fn check_login_cache(input: &[u8]) -> Result<bool, TestCaseError> {
+    let clean = marker_only_under(
+        input,
+        &[
+            "secretAccessKey",
+            "sessionToken",
+            "refreshToken",
+            "idToken",
+            "dpopKey",
+        ],
+    );
+    match awsauth_login::check_cache_file(input) {
+        Ok((key, account)) => {
+            ensure(!key.trim().is_empty() && !account.trim().is_empty(), || {
+                "a blank key id or account accepted".into()
+            })?;
+            Ok(true)
+        }
+        Err(err) => {
+            let text = err.to_string();
+            ensure(!text.is_empty(), || "an empty error".into())?;
+            ensure(!clean || !text.contains(MARKER), || {
+                format!("{text:?} quotes a secret")
+            })?;
+            Ok(false)
+        }
+    }
+}
+
+#[test]
+fn login_token_cache() {
+    fuzz(
+        "login_token_cache",
+        7,
+        prop_oneof![json_document(), field_grammar(LOGIN_FIELDS)],
+        b"{}[]:,\" 0123456789.eE-+truefalsnulaccessTokenrefreshclientIddpopKeyexpiresAt",
+        check_login_cache,
+    );
+}
+
+const TOKEN_ANSWER_FIELDS: &[JsonField] = &[
+    (
+        "accessToken",
+        0.95,
+        &[
+            r#"{"accessKeyId":"ASIAFUZZ","secretAccessKey":"FUZZSECRET-t1","sessionToken":"FUZZSECRET-t2"}"#,
+            r#"{"accessKeyId":"ASIAFUZZ","secretAccessKey":"FUZZSECRET-t1","sessionToken":"FUZZSECRET-t2"}"#,
+            r#"{"accessKeyId":"","secretAccessKey":"FUZZSECRET-t1"}"#,
+            r#""FUZZSECRET-t9""#,
+        ],
+    ),
+    (
+        "expiresIn",
+        0.9,
+        &[
+            "900",
+            "900",
+            "-1",
+            "1e3",
+            r#""900""#,
+            "18446744073709551616",
+        ],
+    ),
+    (
+        "refreshToken",
+        0.9,
+        &[r#""FUZZSECRET-t3""#, r#""""#, "null"],
+    ),
+    ("tokenType", 0.5, &[r#""aws_sigv4""#]),
+    ("idToken", 0.2, &[r#""FUZZSECRET-t4""#]),
+];
+
+fn check_token_answer(input: &[u8]) -> Result<bool, TestCaseError> {
+    let clean = marker_only_under(
+        input,
+        &["secretAccessKey", "sessionToken", "refreshToken", "idToken"],
+    );
+    match awsauth_login::parse_token_response(input) {
+        Ok(answer) => {
+            ensure(!answer.access_key_id.trim().is_empty(), || {
+                "a blank key id".into()
+            })?;
+            ensure(!format!("{answer:?}").contains(MARKER), || {
+                "Debug shows a secret".into()
+            })?;
+            Ok(true)
+        }
+        Err(text) => {
+            ensure(text.starts_with("the answer"), || {
+                format!("{text:?} names nothing")
+            })?;
+            ensure(!clean || !text.contains(MARKER), || {
+                format!("{text:?} quotes a secret")
+            })?;
+            Ok(false)
+        }
+    }
+}
+
+#[test]
+fn signin_token_answer() {
+    fuzz(
+        "signin_token_answer",
+        8,
+        prop_oneof![json_document(), field_grammar(TOKEN_ANSWER_FIELDS)],
+        b"{}[]:,\" 0123456789.eE-+truefalsnulaccessTokenexpiresInrefreshToken",
+        check_token_answer,
+    );
+}
+
+/// PEM-shaped inputs for the DPoP key reader: a real key mutated, other labels, junk.
+fn pem_grammar() -> impl Strategy<Value = Vec<u8>> + Clone {
+    let key: &'static str = "-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIImPrxP4tOYSNQTkUYfZXXANva+s4T0CRvCnt8k5H+NnoAoGCCqGSM49\nAwEHoUQDQgAE/CqO73XDdE4arUaxD7e+oJDR9O5EK3pNfVwaqs5AMPpmk0NVKKnQ\nYmI7rArmt8TSpntR0J+2kdY7HxQYxm+egg==\n-----END EC PRIVATE KEY-----\n";
+    (
+        prop::sample::select(
+            &[
+                "EC PRIVATE KEY",
+                "PRIVATE KEY",
+                "RSA PRIVATE KEY",
+                "PUBLIC KEY",
+            ][..],
+        ),
+        prop::collection::vec((any::<usize>(), any::<u8>()), 0..4),
+        any::<bool>(),
+    )
+        .prop_map(move |(label, mutations, literal_newlines)| {
+            let mut text = key.replace("EC PRIVATE KEY", label);
+            if literal_newlines {
+                text = text.replace('\n', "\\n");
+            }
+            assemble(&[&text], false, &mutations)
+        })
+}
+
+#[test]
+fn dpop_key_pem() {
+    fuzz(
+        "dpop_key_pem",
+        9,
+        pem_grammar(),
+        b"-BEGINENDPRIVATEKEYEC\nABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=",
+        |input| {
+            let Ok(text) = std::str::from_utf8(input) else {
+                return Ok(false);
+            };
+            match awsauth_login::dpop::DpopKey::from_pem(text) {
+                Ok(key) => {
+                    let proof = key.proof("POST", "https://x/v1/token", 1, "j");
+                    ensure(proof.split('.').count() == 3, || "not a JWT".into())?;
+                    ensure(!format!("{key:?}").contains("MHcC"), || {
+                        "Debug shows the key".into()
+                    })?;
+                    Ok(true)
+                }
+                Err(err) => {
+                    ensure(!err.to_string().contains("MHcC"), || {
+                        "the error quotes the key".into()
+                    })?;
+                    Ok(false)
+                }
+            }
+        },
     );
 }
 

@@ -658,6 +658,99 @@ fn secrets_are_wiped_by_zeroize() {
     assert_eq!(token, SecretString::default());
 }
 
+const PROCESS_ARGUMENT: &str = "process-ARGUMENT-4c4c4c4c4c";
+const PROCESS_SECRET: &str = "process-SECRET-5d5d5d5d5d";
+const LOGIN_SECRET: &str = "login-SECRET-6e6e6e6e6e";
+const LOGIN_REFRESH: &str = "login-REFRESH-7f7f7f7f7f";
+const LOGIN_ID_TOKEN: &str = "login-IDTOKEN-8a8a8a8a8a";
+const DPOP_KEY_BODY: &str = "MHcCAQEEIImPrxP4tOYSNQTkUYfZXXANva";
+
+const PROCESS_AND_LOGIN_SECRETS: &[&str] = &[
+    PROCESS_ARGUMENT,
+    PROCESS_SECRET,
+    LOGIN_SECRET,
+    LOGIN_REFRESH,
+    LOGIN_ID_TOKEN,
+    DPOP_KEY_BODY,
+    "fake-signin-secret",
+    "fake-signin-refresh",
+    "fake-signin-session",
+];
+
+#[test]
+fn process_and_login_sources_leak_nothing() {
+    use awsauth_login::LoginSource;
+    use awsauth_process::{ProcessRunner, ProcessSource};
+    let mut scanned = Vec::new();
+    scanned.push(scenario("credential_process", PROCESS_AND_LOGIN_SECRETS, LIMIT, |cap| async move {
+        let (cx, _) = base_cx(MapEnv::from([("PATH", "/usr/bin:/bin")]), MemFs::new());
+        let cx = cx.with_processes(ProcessRunner::os());
+        let print = |version: u8| {
+            format!(
+                "printf '{{\"Version\":{version},\"AccessKeyId\":\"{KEY_ID}\",\"SecretAccessKey\":\"{PROCESS_SECRET}\"}}' --token {PROCESS_ARGUMENT}"
+            )
+        };
+        let ok = ProcessSource::new(print(1)).profile("proc");
+        let creds = probe(&cap, "process ok", &ok, &cx).await.unwrap();
+        assert_eq!(creds.secret_access_key(), PROCESS_SECRET);
+        cap.record_debug("process plan", &ok.plan(&cx));
+        for (label, line) in [
+            ("process version 2", print(2)),
+            ("process exit 1", format!("echo {PROCESS_SECRET} >&2; exit 1 # {PROCESS_ARGUMENT}")),
+            ("process not found", format!("/no/such/helper --token {PROCESS_ARGUMENT}")),
+        ] {
+            let source = ProcessSource::new(line).profile("proc");
+            let outcome = probe(&cap, label, &source, &cx).await;
+            expect_kind(&outcome, ErrorKind::ProviderFailed);
+        }
+        let refused = cx.with_processes(ProcessRunner::refusing("policy"));
+        let outcome = probe(&cap, "process refused", &ok, &refused).await;
+        expect_kind(&outcome, ErrorKind::InvalidConfiguration);
+    }));
+    scanned.push(scenario("login", PROCESS_AND_LOGIN_SECRETS, LIMIT, |cap| async move {
+        let signin = awsauth_testkit::FakeSignin::start(LOGIN_REFRESH).await.unwrap();
+        let key = "-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIImPrxP4tOYSNQTkUYfZXXANva+s4T0CRvCnt8k5H+NnoAoGCCqGSM49\nAwEHoUQDQgAE/CqO73XDdE4arUaxD7e+oJDR9O5EK3pNfVwaqs5AMPpmk0NVKKnQ\nYmI7rArmt8TSpntR0J+2kdY7HxQYxm+egg==\n-----END EC PRIVATE KEY-----\n";
+        let session = "arn:aws:iam::0123456789012:user/Admin";
+        let path = format!(
+            "/home/grafana/.aws/login/cache/{}",
+            awsauth_login::cache_file_name(session)
+        );
+        let doc = |expires: &str, dpop: &str| {
+            serde_json::json!({
+                "accessToken": {"accessKeyId": KEY_ID, "secretAccessKey": LOGIN_SECRET,
+                    "sessionToken": LOGIN_SECRET, "accountId": "0123456789012", "expiresAt": expires},
+                "clientId": awsauth_testkit::SIGNIN_CLIENT_ID,
+                "refreshToken": LOGIN_REFRESH, "idToken": LOGIN_ID_TOKEN, "dpopKey": dpop,
+            })
+            .to_string()
+        };
+        let fs = MemFs::new();
+        fs.insert(&path, doc("2000-01-01T00:00:00Z", key));
+        let endpoint = signin.endpoint();
+        let env = MapEnv::from([
+            ("HOME", "/home/grafana"),
+            ("AWS_REGION", "us-east-1"),
+            ("AWS_ENDPOINT_URL_SIGNIN", endpoint.as_str()),
+        ]);
+        let (cx, _) = base_cx(env, fs.clone());
+        let source = LoginSource::new(session).profile("signin").http_settings(fast_http());
+        let creds = probe(&cap, "login renewed", &source, &cx).await.unwrap();
+        assert!(creds.access_key_id().starts_with("ASIAFAKESIGNIN"));
+        cap.record_debug("login memfs", &fs);
+        signin.refuse(Some((401, "TOKEN_EXPIRED")));
+        fs.insert(&path, doc("2000-01-01T00:00:00Z", key));
+        let outcome = probe(&cap, "login refused", &source, &cx).await;
+        expect_kind(&outcome, ErrorKind::ProviderFailed);
+        fs.insert(&path, doc("2000-01-01T00:00:00Z", &key.replace("MHcC", "MHcD")));
+        let outcome = probe(&cap, "login bad key", &source, &cx).await;
+        expect_kind(&outcome, ErrorKind::ProviderFailed);
+        fs.insert(&path, doc("not a time", key));
+        let outcome = probe(&cap, "login bad expiry", &source, &cx).await;
+        expect_kind(&outcome, ErrorKind::ProviderFailed);
+    }));
+    finish("secret_leaks::process_login", &scanned);
+}
+
 const SSO_ACCESS: &str = "sso-cache-ACCESS-TOKEN-4f4f4f4f";
 const SSO_REFRESH: &str = "sso-cache-REFRESH-TOKEN-5e5e5e5e";
 const SSO_CLIENT_SECRET: &str = "sso-cache-CLIENT-SECRET-6d6d6d6d";

@@ -40,9 +40,8 @@ fn layer_of(package: &str) -> Option<Layer> {
     Some(match folder {
         "core" => Layer::Core,
         "http" | "sts" => Layer::Plumbing,
-        "static" | "profile" | "imds" | "container" | "sts-assume" | "web-identity" | "sso" => {
-            Layer::Source
-        }
+        "static" | "profile" | "imds" | "container" | "sts-assume" | "web-identity" | "sso"
+        | "process" | "login" => Layer::Source,
         "chain" | "datasource" => Layer::Composition,
         "sdk" | "awsauth" | "cli" => Layer::Front,
         "testkit" | "tests" | "benches" | "xtask" => Layer::Support,

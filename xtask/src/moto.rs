@@ -19,6 +19,15 @@ pub(crate) struct Server {
     port: u16,
 }
 
+/// The venv's Python (botocore and boto3 come with moto), exported to the tests as
+/// `AWSAUTH_INTEROP_PYTHON` so botocore can serve as a real client and an oracle.
+pub(crate) fn python() -> String {
+    crate::cmd::workspace_root()
+        .join("target/interop/venv/bin/python")
+        .display()
+        .to_string()
+}
+
 impl Server {
     /// Creates the venv if needed and starts moto on a free loopback port.
     pub(crate) fn start() -> Result<Self, String> {

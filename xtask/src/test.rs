@@ -55,6 +55,7 @@ fn run_tests_with(
         let endpoint = server.endpoint();
         eprintln!("xtask: moto STS at {endpoint}");
         env.push(("AWSAUTH_MOTO_ENDPOINT".to_owned(), endpoint));
+        env.push(("AWSAUTH_INTEROP_PYTHON".to_owned(), moto::python()));
         env.push((INTEROP_REQUIRED_ENV.to_owned(), "1".to_owned()));
         Some(server)
     };
@@ -132,11 +133,13 @@ pub(crate) fn interop(args: &[String]) -> Result<(), String> {
         "interop".to_owned(),
     ];
     cargo_args.extend(passthrough);
+    let python = moto::python();
     cmd::cargo(
         &cargo_args,
         &[
             ("AWSAUTH_MOTO_ENDPOINT", endpoint.as_str()),
             (INTEROP_REQUIRED_ENV, "1"),
+            ("AWSAUTH_INTEROP_PYTHON", python.as_str()),
         ],
     )
 }

@@ -18,7 +18,9 @@
 //! | `sts` *(default)* | [`sts`], [`sts_assume`] | the STS client, [`AssumeRoleSource`] |
 //! | `web-identity` *(default)* | [`web_identity`] | [`WebIdentitySource`] (EKS IAM roles for service accounts) |
 //! | `sso` *(default)* | [`sso`] | [`SsoSource`] (IAM Identity Center: the `aws sso login` token cache, refresh, role credentials) |
-//! | `chain` *(default)* | [`chain`] | [`default_chain`], [`profile_chain`] (profile plans executed: role chains, web identity, `credential_source`, IAM Identity Center) |
+//! | `process` *(default)* | [`process`] | [`ProcessSource`] (`credential_process`, bounded, through the context's process slot) |
+//! | `login` *(default)* | [`login`] | [`LoginSource`] (console sign-in: `aws login` sessions, DPoP-bound renewal) |
+//! | `chain` *(default)* | [`chain`] | [`default_chain`], [`profile_chain`] (profile plans executed: role chains, web identity, `credential_source`, IAM Identity Center, `credential_process`, console sign-in) |
 //! | `datasource` *(default)* | [`datasource`] | Grafana's auth types, settings, policy, sessions, SigV4 signing |
 //! | `sdk` | `sdk` | the aws-config bridge, both directions (pulls in aws-config) |
 //!
@@ -212,7 +214,8 @@ pub use awsauth_profile::ProfileSource;
     feature = "container",
     feature = "sts",
     feature = "web-identity",
-    feature = "sso"
+    feature = "sso",
+    feature = "login"
 ))]
 pub use awsauth_http as http;
 
@@ -244,11 +247,23 @@ pub use awsauth_web_identity as web_identity;
 #[cfg(feature = "web-identity")]
 pub use awsauth_web_identity::WebIdentitySource;
 
+/// `credential_process`: an external program's credentials, bounded and through the
+/// context's process slot ([`awsauth_process`]).
+#[cfg(feature = "process")]
+pub use awsauth_process as process;
+#[cfg(feature = "process")]
+pub use awsauth_process::ProcessSource;
 /// IAM Identity Center (SSO) role credentials ([`awsauth_sso`]).
 #[cfg(feature = "sso")]
 pub use awsauth_sso as sso;
 #[cfg(feature = "sso")]
 pub use awsauth_sso::SsoSource;
+
+/// Console sign-in credentials, `aws login` sessions ([`awsauth_login`]).
+#[cfg(feature = "login")]
+pub use awsauth_login as login;
+#[cfg(feature = "login")]
+pub use awsauth_login::LoginSource;
 
 /// The SDK default chain and full profile execution ([`awsauth_chain`]).
 #[cfg(feature = "chain")]

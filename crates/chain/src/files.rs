@@ -39,6 +39,8 @@ pub(crate) struct ProfileSettings {
     pub(crate) sso_endpoint: ServiceEndpointConfig,
     /// What the profile says about the SSO OIDC endpoint (`sso_oidc`).
     pub(crate) sso_oidc_endpoint: ServiceEndpointConfig,
+    /// What the profile says about the sign-in service's endpoint (`signin`).
+    pub(crate) signin_endpoint: ServiceEndpointConfig,
 }
 
 impl ProfileSettings {
@@ -101,6 +103,9 @@ impl ProfileFiles {
             sso_oidc_endpoint: loaded
                 .set()
                 .service_endpoint(&profile, awsauth_sso::OIDC.profile_key()),
+            signin_endpoint: loaded
+                .set()
+                .service_endpoint(&profile, awsauth_login::SIGNIN.profile_key()),
             profile,
         }
     }

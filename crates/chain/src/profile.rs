@@ -1,5 +1,6 @@
 //! [`ProfileChain`]: a profile's [`ProfilePlan`] executed with the STS, web-identity, IMDS,
-//! container and IAM Identity Center sources.
+//! container, IAM Identity Center, `credential_process` and console sign-in (`login_session`)
+//! sources.
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -10,10 +11,13 @@ use awsauth_core::{
     Context, CredentialError, CredentialSource, Credentials, Explanation, Plan, Provenance, Status,
     async_trait,
 };
+use awsauth_http::endpoint::EndpointSettings;
 use awsauth_imds::{ImdsClient, ImdsSource};
+use awsauth_login::LoginSource;
+use awsauth_process::ProcessSource;
 use awsauth_profile::{
-    AssumeRoleStep, FileLocations, NamedSource, ProfileCache, ProfilePlan, ProfileStep,
-    ServiceEndpointConfig, SsoStep, StaticKeys, WebIdentityStep,
+    AssumeRoleStep, FileLocations, LoginStep, NamedSource, ProcessStep, ProfileCache, ProfilePlan,
+    ProfileStep, ServiceEndpointConfig, SsoStep, StaticKeys, WebIdentityStep,
 };
 use awsauth_sso::{ProfileEndpoint, SsoSource};
 use awsauth_static::EnvSource;
@@ -52,6 +56,12 @@ use crate::files::{ProfileFiles, ProfileSettings};
 ///   `services` section and `endpoint_url` below the `AWS_ENDPOINT_URL*` variables.
 /// - Role sessions last `duration_seconds`, else [`awsauth_sts_assume::DEFAULT_DURATION`]
 ///   (15 minutes, Grafana's default).
+/// - A `credential_process` step runs its program through the context's process slot
+///   ([`awsauth_process::ProcessSource`], killed after
+///   [`process_timeout`](Self::process_timeout)); its provenance reads
+///   `profile:dev -> process:<program>`.
+/// - A `login_session` step reads the `aws login` token cache and renews through the sign-in
+///   service ([`awsauth_login::LoginSource`]); provenance `profile:dev -> login:<session>`.
 ///
 /// ```
 /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
@@ -87,6 +97,7 @@ pub struct ProfileChain {
     files: ProfileFiles,
     sts: StsOptions,
     recheck: Option<Duration>,
+    process_timeout: Duration,
     built: Mutex<Option<Built>>,
 }
 
@@ -145,6 +156,7 @@ impl ProfileChain {
             files: ProfileFiles::default(),
             sts: StsOptions::default(),
             recheck: None,
+            process_timeout: awsauth_process::DEFAULT_TIMEOUT,
             built: Mutex::new(None),
         }
     }
@@ -187,6 +199,14 @@ impl ProfileChain {
     /// edited in place). Off by default: every re-check of a role profile is an STS call.
     pub fn recheck_interval(mut self, interval: Duration) -> Self {
         self.recheck = Some(interval);
+        self
+    }
+
+    /// How long a `credential_process` program may run before it and its process group are
+    /// killed (default [`awsauth_process::DEFAULT_TIMEOUT`], 60 seconds; AWS defines no profile
+    /// key for it).
+    pub fn process_timeout(mut self, timeout: Duration) -> Self {
+        self.process_timeout = timeout;
         self
     }
 
@@ -256,7 +276,7 @@ impl ProfileChain {
         {
             return Ok((key.plan, Arc::clone(&current.source)));
         }
-        let source = execute(&key, &self.sts);
+        let source = execute(&key, &self.sts, self.process_timeout);
         let plan = key.plan.clone();
         *built = Some(Built {
             key,
@@ -267,7 +287,11 @@ impl ProfileChain {
 }
 
 /// Nests the sources of a plan: the base step, then one AssumeRole hop per step.
-fn execute(key: &BuildKey, sts: &StsOptions) -> Arc<dyn CredentialSource> {
+fn execute(
+    key: &BuildKey,
+    sts: &StsOptions,
+    process_timeout: Duration,
+) -> Arc<dyn CredentialSource> {
     let settings = &key.settings;
     // The environment's region beats a profile's `region` (as in the SDKs); an explicit one
     // beats both (StsOptions::client handles that).
@@ -302,6 +326,14 @@ fn execute(key: &BuildKey, sts: &StsOptions) -> Arc<dyn CredentialSource> {
         Some(ProfileStep::Sso(step)) => {
             Arc::new(InProfile::new(&step.profile, Arc::new(sso(step, settings))))
         }
+        Some(ProfileStep::CredentialProcess(step)) => Arc::new(InProfile::new(
+            &step.profile,
+            Arc::new(process(step, process_timeout)),
+        )),
+        Some(ProfileStep::Login(step)) => Arc::new(InProfile::new(
+            &step.profile,
+            Arc::new(login(step, settings)),
+        )),
         // A plan is never empty, and its first step is never a hop; answer "not configured"
         // rather than panic should that ever change.
         _ => Arc::new(EmptyPlan),
@@ -313,6 +345,24 @@ fn execute(key: &BuildKey, sts: &StsOptions) -> Arc<dyn CredentialSource> {
         }
     }
     source
+}
+
+fn process(step: &ProcessStep, timeout: Duration) -> ProcessSource {
+    ProcessSource::new(step.command_line().clone())
+        .profile(step.profile.clone())
+        .account_id(step.account_id.clone())
+        .timeout(timeout)
+}
+
+/// The login step's source; like the SDKs' sign-in client, its endpoint and region follow the
+/// selected profile (then the profile with `login_session`, for the region).
+fn login(step: &LoginStep, settings: &ProfileSettings) -> LoginSource {
+    let mut endpoint = EndpointSettings::default();
+    endpoint.profile = Some(profile_endpoint(&settings.signin_endpoint));
+    LoginSource::new(step.login_session.clone())
+        .profile(step.profile.clone())
+        .region(settings.region.clone().or_else(|| step.region.clone()))
+        .endpoint_settings(endpoint)
 }
 
 fn web_identity(
@@ -406,9 +456,15 @@ impl CredentialSource for ProfileChain {
         &self.name
     }
 
-    /// The profile's plan, without its secrets; errors as [`profile_plan`](Self::profile_plan).
+    /// The profile's plan, without its secrets; errors as [`profile_plan`](Self::profile_plan),
+    /// and as the base step's source when the context refuses what it needs (a
+    /// `credential_process` in a context that cannot run programs). Runs nothing.
     fn plan(&self, cx: &Context) -> Result<Plan, CredentialError> {
-        self.profile_plan(cx).map(|plan| plan.describe())
+        let plan = self.profile_plan(cx)?;
+        if let Some(ProfileStep::CredentialProcess(step)) = plan.steps().first() {
+            process(step, self.process_timeout).plan(cx)?;
+        }
+        Ok(plan.describe())
     }
 
     /// One line for the profile and its plan, then the lines of the sources that execute it.

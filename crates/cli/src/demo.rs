@@ -37,6 +37,9 @@ const SSO_TOKEN: &str = "awsauth-demo-sso-token-not-real";
 const SSO_CONFIG: &str = "[profile demo]\nregion = us-east-1\n\
 [profile sso-demo]\nsso_session = demo\nsso_account_id = 123456789012\nsso_role_name = GrafanaReader\n\
 [sso-session demo]\nsso_start_url = https://demo.awsapps.com/start\nsso_region = us-east-1\n";
+const PROCESS_KEY_ID: &str = "AKIAAWSAUTHPROCESS01";
+const LOGIN_SESSION: &str = "arn:aws:iam::123456789012:user/awsauth-demo";
+const LOGIN_KEY_ID: &str = "ASIAAWSAUTHLOGIN0001";
 
 /// One scenario: a data source's settings and the environment it runs in.
 struct Scenario {
@@ -125,6 +128,10 @@ fn scenarios(token_file: &Path) -> Vec<Scenario> {
     credentials.profile = Some("demo".to_owned());
     let mut sso = settings(AuthType::Credentials);
     sso.profile = Some("sso-demo".to_owned());
+    let mut process = settings(AuthType::Credentials);
+    process.profile = Some("helper".to_owned());
+    let mut login = settings(AuthType::Credentials);
+    login.profile = Some("signin".to_owned());
     let blank_keys = settings(AuthType::Keys);
     let web = vec![
         (
@@ -171,6 +178,16 @@ fn scenarios(token_file: &Path) -> Vec<Scenario> {
             env: Vec::new(),
         },
         Scenario {
+            label: "credential_process",
+            settings: process,
+            env: Vec::new(),
+        },
+        Scenario {
+            label: "console sign-in",
+            settings: login,
+            env: Vec::new(),
+        },
+        Scenario {
             label: "keys, left blank",
             settings: blank_keys,
             env: Vec::new(),
@@ -207,12 +224,36 @@ pub(crate) async fn demo(format: Format) -> Result<String, CliError> {
             "[demo]\naws_access_key_id = {PROFILE_KEY_ID}\naws_secret_access_key = {PROFILE_SECRET}\n"
         ),
     )?;
-    let config_file = dir.write("config", SSO_CONFIG)?;
+    // A credential_process that prints keys (printf is a shell builtin: no PATH needed), and a
+    // console sign-in session whose cached credentials are fresh (no sign-in call).
+    let config_file = dir.write(
+        "config",
+        &format!(
+            "{SSO_CONFIG}\
+             [profile helper]\ncredential_process = printf '{{\"Version\":1,\"AccessKeyId\":\"{PROCESS_KEY_ID}\",\"SecretAccessKey\":\"awsauth-demo-process-secret\"}}'\n\
+             [profile signin]\nlogin_session = {LOGIN_SESSION}\nregion = us-east-1\n"
+        ),
+    )?;
     // What `aws sso login --sso-session demo` leaves behind.
     let sso_expires = timefmt::rfc3339(std::time::SystemTime::now() + Duration::from_secs(3600));
     dir.write(
         &format!(".aws/sso/cache/{}", cache_file_name("demo")),
         &format!(r#"{{"accessToken":"{SSO_TOKEN}","expiresAt":"{sso_expires}"}}"#),
+    )?;
+    let cache_dir = dir.path().join("login-cache");
+    std::fs::create_dir_all(&cache_dir)
+        .map_err(|e| CliError::invalid(format!("cannot create {}: {e}", cache_dir.display())))?;
+    dir.write(
+        &format!("login-cache/{}", awsauth::login::cache_file_name(LOGIN_SESSION)),
+        &json!({
+            "accessToken": {"accessKeyId": LOGIN_KEY_ID, "secretAccessKey": "awsauth-demo-login-secret",
+                "sessionToken": "awsauth-demo-login-session", "accountId": "123456789012",
+                "expiresAt": "2124-01-01T00:00:00Z"},
+            "clientId": "arn:aws:signin:::devtools/same-device",
+            "refreshToken": "awsauth-demo-login-refresh",
+            "dpopKey": "-----BEGIN EC PRIVATE KEY-----\nunused while the credentials are fresh\n-----END EC PRIVATE KEY-----\n",
+        })
+        .to_string(),
     )?;
     let token_file = dir.write(
         "web-identity-token",
@@ -227,6 +268,7 @@ pub(crate) async fn demo(format: Format) -> Result<String, CliError> {
             credentials_file.display().to_string(),
         ),
         ("AWS_CONFIG_FILE", config_file.display().to_string()),
+        ("AWS_LOGIN_CACHE_DIRECTORY", cache_dir.display().to_string()),
         ("AWS_EC2_METADATA_SERVICE_ENDPOINT", imds.endpoint()),
         ("AWS_ENDPOINT_URL_STS", sts.endpoint()),
         ("AWS_ENDPOINT_URL_SSO", sso.endpoint()),

@@ -46,19 +46,34 @@ pub(crate) fn profiles(format: Format, cx: &Context) -> Result<String, CliError>
     })
 }
 
-/// A section's properties, secrets redacted.
+/// A section's properties, secrets redacted. A `credential_process` command line keeps its
+/// program's name (what `explain` shows too): the rest of it may carry a token.
 fn properties(section: Section<'_>) -> Map<String, Value> {
     section
         .properties()
         .map(|(key, property)| {
-            let value = if property.is_sensitive() {
-                REDACTED
+            let value = if key == "credential_process" {
+                redacted_command(property.value())
+            } else if property.is_sensitive() {
+                REDACTED.to_owned()
             } else {
-                property.value()
+                property.value().to_owned()
             };
             (key.to_owned(), Value::from(value))
         })
         .collect()
+}
+
+/// `helper --token x` as `helper ** redacted **`; a line that is only its program stays as is.
+fn redacted_command(line: &str) -> String {
+    let program = awsauth::program_name(line);
+    if program.is_empty() {
+        REDACTED.to_owned()
+    } else if line.trim() == program {
+        program
+    } else {
+        format!("{program} {REDACTED}")
+    }
 }
 
 fn to_text(value: &Value, warnings: &[String]) -> String {

@@ -27,6 +27,16 @@ use tokio::sync::watch;
 pub trait Env: Send + Sync + fmt::Debug {
     /// The value of `name`, or `None` when unset or not valid Unicode.
     fn var(&self, name: &str) -> Option<String>;
+
+    /// The environment a child process started in this one gets (`credential_process`):
+    /// `Some(vars)` is exactly that list, `None` means "this process's own environment",
+    /// inherited unchanged ([`SystemEnv`](crate::SystemEnv)).
+    ///
+    /// The default is `Some(vec![])`: an environment that cannot list its variables gives a
+    /// child none — never the server's own variables (and credentials) in its place.
+    fn child_env(&self) -> Option<Vec<(String, String)>> {
+        Some(Vec::new())
+    }
 }
 
 /// What a source needs to know about a file without reading it.
@@ -513,6 +523,15 @@ impl Env for MapEnv {
     fn var(&self, name: &str) -> Option<String> {
         self.0.get(name).cloned()
     }
+
+    /// Exactly the variables of the map, sorted by name: a child started in a test (or a
+    /// tenant's environment) sees what the context holds and nothing else.
+    fn child_env(&self) -> Option<Vec<(String, String)>> {
+        let mut vars: Vec<(String, String)> =
+            self.0.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        vars.sort_unstable();
+        Some(vars)
+    }
 }
 
 #[derive(Clone)]
@@ -780,6 +799,24 @@ mod tests {
         assert_eq!(cx.env_nonblank("A"), None);
         assert_eq!(cx.env_nonblank("B").as_deref(), Some("x"));
         assert_eq!(cx.env_var("A").as_deref(), Some("  "));
+    }
+
+    #[test]
+    fn a_child_sees_exactly_the_injected_environment() {
+        let env = MapEnv::from([("B", "2"), ("A", "1")]);
+        assert_eq!(
+            env.child_env(),
+            Some(vec![("A".into(), "1".into()), ("B".into(), "2".into())])
+        );
+        #[derive(Debug)]
+        struct Opaque;
+        impl Env for Opaque {
+            fn var(&self, _: &str) -> Option<String> {
+                Some("x".into())
+            }
+        }
+        assert_eq!(Opaque.child_env(), Some(Vec::new()));
+        assert_eq!(crate::SystemEnv.child_env(), None);
     }
 
     #[test]

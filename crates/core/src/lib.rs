@@ -40,7 +40,7 @@ pub use context::{
 pub use credentials::{Credentials, CredentialsBuilder, Provenance};
 pub use error::{Attempt, CredentialError, ErrorKind};
 pub use only::{NoFallback, only};
-pub use plan::{Plan, Step};
+pub use plan::{Plan, Step, program_name};
 pub use secret::{REDACTED, SecretString};
 pub use source::{CredentialSource, CredentialSourceExt, Explanation, Resolve, Status};
 pub use system::{SystemClock, SystemEnv, SystemFs, SystemRandom};

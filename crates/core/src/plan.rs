@@ -295,6 +295,65 @@ impl fmt::Display for Step {
     }
 }
 
+/// The program a `credential_process` command line runs: its first word that is not a shell
+/// variable assignment (`TOKEN=… helper` shows `helper`), quotes removed, at most 100
+/// characters. This is all of a command line that a plan, an error or a log may show: the
+/// arguments (and assignments) after or before it often carry secrets.
+///
+/// ```
+/// use awsauth_core::program_name;
+/// assert_eq!(program_name("vault-helper --token s3cr3t"), "vault-helper");
+/// assert_eq!(program_name("  '/opt/my tools/helper' -x"), "/opt/my tools/helper");
+/// assert_eq!(program_name("API_TOKEN=s3cr3t LANG=C helper get"), "helper");
+/// assert_eq!(program_name(r#""C:\Program Files\helper.exe" /x"#), r"C:\Program Files\helper.exe");
+/// assert_eq!(program_name("TOKEN=s3cr3t"), "");
+/// ```
+pub fn program_name(command_line: &str) -> String {
+    const MAX_CHARS: usize = 100;
+    let mut rest = command_line;
+    loop {
+        rest = rest.trim_start();
+        if rest.is_empty() {
+            return String::new();
+        }
+        let (word, tail) = first_word(rest);
+        rest = tail;
+        if !is_assignment(&word) {
+            return word.chars().take(MAX_CHARS).collect();
+        }
+    }
+}
+
+/// One word of a command line, quotes removed, and what follows it.
+fn first_word(text: &str) -> (String, &str) {
+    let mut word = String::new();
+    let mut quote: Option<char> = None;
+    for (i, c) in text.char_indices() {
+        match quote {
+            Some(q) if c == q => quote = None,
+            Some(_) => word.push(c),
+            None if c == '"' || c == '\'' => quote = Some(c),
+            None if c.is_whitespace() => return (word, &text[i..]),
+            None => word.push(c),
+        }
+    }
+    (word, "")
+}
+
+/// `NAME=value`, as a shell reads a leading word.
+fn is_assignment(word: &str) -> bool {
+    match word.split_once('=') {
+        Some((name, _)) => {
+            let mut chars = name.chars();
+            chars
+                .next()
+                .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+                && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+        }
+        None => false,
+    }
+}
+
 fn details(f: &mut fmt::Formatter<'_>, fields: &[(&str, Option<&str>)]) -> fmt::Result {
     let mut first = true;
     for (label, value) in fields {

@@ -38,6 +38,11 @@ impl Env for SystemEnv {
     fn var(&self, name: &str) -> Option<String> {
         std::env::var(name).ok()
     }
+
+    /// `None`: a child inherits this process's environment as it is (non-Unicode values too).
+    fn child_env(&self) -> Option<Vec<(String, String)>> {
+        None
+    }
 }
 
 /// The real file system.

@@ -307,10 +307,13 @@ pub fn build_session(
         "building a data source session"
     );
     let assumes_role = role.is_some();
-    let composed = match role {
+    let mut composed = match role {
         Some(params) => factory.assume_role(base, params),
         None => base,
     };
+    if !policy.credential_process_enabled {
+        composed = Arc::new(NoProcesses { inner: composed });
+    }
     Ok(Session {
         source: with_credentials_cache(composed, auth_type, assumes_role),
         auth_type,
@@ -335,6 +338,52 @@ fn with_credentials_cache(
         return source;
     }
     Arc::new(CachedSource::builder_shared(source).build())
+}
+
+/// Why a session refuses `credential_process`, naming the setting that says so.
+const PROCESS_REFUSAL: &str = "the server's policy forbids credential_process \
+    (credential_process_enabled = false in the [aws] section, or \
+    AWS_AUTH_CredentialProcessEnabled=false)";
+
+/// A session's sources under a policy that forbids `credential_process`: every call reaches
+/// them with a context whose process runner refuses (whatever the caller's context holds), so
+/// no factory, profile or chain below can start a program, and the refusal names the setting.
+#[derive(Debug)]
+struct NoProcesses {
+    inner: Arc<dyn CredentialSource>,
+}
+
+impl NoProcesses {
+    fn cx(cx: &Context) -> Context {
+        cx.with_processes(awsauth_process::ProcessRunner::refusing(PROCESS_REFUSAL))
+    }
+}
+
+#[async_trait]
+impl CredentialSource for NoProcesses {
+    async fn provide(&self, cx: &Context) -> Result<Credentials, CredentialError> {
+        self.inner.provide(&Self::cx(cx)).await
+    }
+
+    fn name(&self) -> &str {
+        self.inner.name()
+    }
+
+    fn explain(&self, cx: &Context) -> Vec<Explanation> {
+        self.inner.explain(&Self::cx(cx))
+    }
+
+    fn plan(&self, cx: &Context) -> Result<Plan, CredentialError> {
+        self.inner.plan(&Self::cx(cx))
+    }
+
+    fn current(&self, now: SystemTime) -> Option<Credentials> {
+        self.inner.current(now)
+    }
+
+    fn recheck_interval(&self) -> Option<Duration> {
+        self.inner.recheck_interval()
+    }
 }
 
 /// Assume role on top of a user-chosen auth type: when the data source sets an ARN, with its

@@ -17,6 +17,9 @@ pub const ENV_SESSION_DURATION: &str = "AWS_AUTH_SESSION_DURATION";
 pub const ENV_EXTERNAL_ID: &str = "AWS_AUTH_EXTERNAL_ID";
 /// Environment key for [`AuthSettings::list_metrics_page_limit`].
 pub const ENV_LIST_METRICS_PAGE_LIMIT: &str = "AWS_CW_LIST_METRICS_PAGE_LIMIT";
+/// Environment key for [`AuthSettings::credential_process_enabled`] (an awsauth setting; Grafana
+/// has none, as its SDK always runs `credential_process`).
+pub const ENV_CREDENTIAL_PROCESS_ENABLED: &str = "AWS_AUTH_CredentialProcessEnabled";
 
 /// Grafana's default session duration for assumed roles.
 pub const DEFAULT_SESSION_DURATION: Duration = Duration::from_secs(15 * 60);
@@ -87,6 +90,12 @@ pub struct AuthSettings {
     pub session_name: Option<String>,
     /// Where `grafana_assume_role` reads the platform's own credentials.
     pub platform_credentials: PlatformCredentials,
+    /// Whether a data source's profile may run its `credential_process` (default true, as in
+    /// every SDK). Off, a session's sources see a process runner that refuses, so such a
+    /// profile is an error naming this setting (`credential_process_enabled` in `[aws]`,
+    /// `AWS_AUTH_CredentialProcessEnabled`) and nothing is run. aws-config's own chain
+    /// (feature `sdk`) does its own spawning and is not covered.
+    pub credential_process_enabled: bool,
 }
 
 impl Default for AuthSettings {
@@ -99,6 +108,7 @@ impl Default for AuthSettings {
             list_metrics_page_limit: DEFAULT_LIST_METRICS_PAGE_LIMIT,
             session_name: None,
             platform_credentials: PlatformCredentials::default(),
+            credential_process_enabled: true,
         }
     }
 }
@@ -140,6 +150,13 @@ impl AuthSettings {
         self
     }
 
+    /// Allows or forbids `credential_process` profiles (see
+    /// [`credential_process_enabled`](Self::credential_process_enabled)).
+    pub fn credential_process_enabled(mut self, enabled: bool) -> Self {
+        self.credential_process_enabled = enabled;
+        self
+    }
+
     /// Sets where `grafana_assume_role` finds the platform's credentials.
     pub fn platform_credentials(mut self, location: PlatformCredentials) -> Self {
         self.platform_credentials = location;
@@ -148,7 +165,8 @@ impl AuthSettings {
 
     /// Grafana's defaults overridden by the plugin environment keys that are set and not blank:
     /// `AWS_AUTH_AllowedAuthProviders`, `AWS_AUTH_AssumeRoleEnabled`,
-    /// `AWS_AUTH_SESSION_DURATION`, `AWS_AUTH_EXTERNAL_ID`, `AWS_CW_LIST_METRICS_PAGE_LIMIT`.
+    /// `AWS_AUTH_SESSION_DURATION`, `AWS_AUTH_EXTERNAL_ID`, `AWS_CW_LIST_METRICS_PAGE_LIMIT`,
+    /// `AWS_AUTH_CredentialProcessEnabled`.
     pub fn from_env(cx: &Context) -> Result<Self, DatasourceError> {
         Self::default().with_env(cx)
     }
@@ -162,6 +180,7 @@ impl AuthSettings {
             ENV_SESSION_DURATION,
             ENV_EXTERNAL_ID,
             ENV_LIST_METRICS_PAGE_LIMIT,
+            ENV_CREDENTIAL_PROCESS_ENABLED,
         ] {
             if let Some(value) = cx.env_nonblank(key) {
                 self.apply(Setting::from_env_key(key), key, &value, None)?;
@@ -171,7 +190,7 @@ impl AuthSettings {
     }
 
     /// Grafana's defaults overridden by the `[aws]` section of an ini text. `origin` names the
-    /// text in errors (`/etc/grafana/grafana.ini`). Keys other than the five policy keys are
+    /// text in errors (`/etc/grafana/grafana.ini`). Keys other than the policy keys are
     /// ignored, as are other sections.
     pub fn from_ini_str(text: &str, origin: &str) -> Result<Self, DatasourceError> {
         let mut settings = Self::default();
@@ -218,6 +237,10 @@ impl AuthSettings {
             }
             Some(Setting::AssumeRoleEnabled) => {
                 self.assume_role_enabled = parse_bool(value)
+                    .ok_or_else(|| bad("expected true or false (or 1, 0, t, f)"))?;
+            }
+            Some(Setting::CredentialProcessEnabled) => {
+                self.credential_process_enabled = parse_bool(value)
                     .ok_or_else(|| bad("expected true or false (or 1, 0, t, f)"))?;
             }
             Some(Setting::SessionDuration) => {
@@ -270,6 +293,7 @@ enum Setting {
     SessionDuration,
     ExternalId,
     ListMetricsPageLimit,
+    CredentialProcessEnabled,
 }
 
 impl Setting {
@@ -280,6 +304,7 @@ impl Setting {
             ENV_SESSION_DURATION => Self::SessionDuration,
             ENV_EXTERNAL_ID => Self::ExternalId,
             ENV_LIST_METRICS_PAGE_LIMIT => Self::ListMetricsPageLimit,
+            ENV_CREDENTIAL_PROCESS_ENABLED => Self::CredentialProcessEnabled,
             _ => return None,
         })
     }
@@ -291,6 +316,7 @@ impl Setting {
             "session_duration" => Self::SessionDuration,
             "external_id" => Self::ExternalId,
             "list_metrics_page_limit" => Self::ListMetricsPageLimit,
+            "credential_process_enabled" => Self::CredentialProcessEnabled,
             _ => return None,
         })
     }

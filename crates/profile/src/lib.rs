@@ -52,7 +52,7 @@ pub use location::{
 pub use model::{FileKind, Origin, ProfileSet, Property, Section};
 pub use parse::{ParseError, Problem};
 pub use plan::{
-    AssumeRoleStep, NamedSource, NamedSourceStep, PlanError, ProfilePlan, ProfileStep, SsoStep,
-    StaticKeys, WebIdentityStep,
+    AssumeRoleStep, LoginStep, NamedSource, NamedSourceStep, PlanError, ProcessStep, ProfilePlan,
+    ProfileStep, SsoStep, StaticKeys, WebIdentityStep,
 };
 pub use source::ProfileSource;

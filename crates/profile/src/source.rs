@@ -121,6 +121,8 @@ impl ProfileSource {
             Some(ProfileStep::WebIdentity(_)) => "a web identity step",
             Some(ProfileStep::NamedSource(_)) => "a credential_source step",
             Some(ProfileStep::Sso(_)) => "an IAM Identity Center (SSO) step",
+            Some(ProfileStep::CredentialProcess(_)) => "a credential_process step",
+            Some(ProfileStep::Login(_)) => "a console sign-in (login_session) step",
             _ => "more than static keys",
         };
         Err(CredentialError::invalid_configuration(

@@ -12,6 +12,8 @@
 //! - [`FakeSso`]: IAM Identity Center — the portal's `GetRoleCredentials` (bearer tokens
 //!   checked, accounts and roles restricted on request, stable credentials per role) and SSO
 //!   OIDC's `CreateToken` refresh grant (clients and refresh tokens checked, tokens rotated).
+//! - [`FakeSignin`]: the sign-in service's token call (`aws login` sessions), verifying DPoP
+//!   proofs (ES256 signature, `htm`, `htu`, fresh `jti`) and rotating refresh tokens.
 //!
 //! All take [`Fault`]s: the next requests can be delayed, black-holed, answered with a status,
 //! an STS error code or a rest-json error, reset mid-body, truncated, oversized or malformed. All count requests,
@@ -40,6 +42,7 @@ mod interop;
 mod leaks;
 mod logs;
 mod server;
+mod signin;
 mod sigv4;
 mod sso;
 mod sts;
@@ -50,5 +53,6 @@ pub use imds::{FakeImds, ImdsCredentials};
 pub use interop::{REQUIRED_ENV as INTEROP_REQUIRED_ENV, interop_var};
 pub use leaks::{ISSUED_SECRET_MARKERS, Leak, SecretScan, WINDOW};
 pub use logs::LogCapture;
+pub use signin::{FakeSignin, SIGNIN_CLIENT_ID, SigninCall};
 pub use sso::{FakeSso, SsoCall, SsoRoleCredentials};
 pub use sts::{FakeSts, RecordedCall, RoleRule};

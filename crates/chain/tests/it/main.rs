@@ -4,6 +4,8 @@
 
 mod botocore;
 mod default_chain;
+mod login_profiles;
+mod process_profiles;
 mod profile_chain;
 mod sso;
 mod support;

@@ -9,6 +9,8 @@ fn demo_resolves_every_auth_type() {
         "awsauth-demo-secret",
         "awsauth-demo-profile-secret",
         "awsauth-demo-token",
+        "awsauth-demo-process-secret",
+        "awsauth-demo-login",
         "awsauth-demo-sso-token",
     ]);
     let row = |label: &str| {
@@ -32,6 +34,11 @@ fn demo_resolves_every_auth_type() {
     );
     assert!(row("web identity").contains("web-identity"));
     assert!(row("default").contains("imds"));
+    assert!(row("credential_process").contains("profile:helper -> process:printf"));
+    assert!(
+        row("console sign-in")
+            .contains("profile:signin -> login:arn:aws:iam::123456789012:user/awsauth-demo")
+    );
     assert!(row("keys, left blank").contains("invalid_configuration"));
 }
 
@@ -41,9 +48,9 @@ fn demo_as_json_has_one_entry_per_scenario() {
     run.assert_code(0);
     let json = run.json();
     let rows = json["scenarios"].as_array().unwrap();
-    assert_eq!(rows.len(), 8);
+    assert_eq!(rows.len(), 10);
     let ok = rows.iter().filter(|r| r["error"].is_null()).count();
-    assert_eq!(ok, 7, "{json}");
+    assert_eq!(ok, 9, "{json}");
 }
 
 #[test]

@@ -4,7 +4,9 @@
 
 mod demo;
 mod explain;
+mod login;
 mod logs;
+mod process;
 mod profiles;
 mod resolve;
 mod sso;

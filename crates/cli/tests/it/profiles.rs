@@ -64,3 +64,28 @@ fn no_files_is_an_empty_listing() {
     assert_eq!(run.json()["profiles"], serde_json::json!({}));
     assert_eq!(run.json()["files"]["config"]["found"], false);
 }
+
+#[test]
+fn a_credential_process_line_keeps_only_its_program() {
+    let home = Home::new();
+    home.write(
+        ".aws/config",
+        "[profile proc]\ncredential_process = /opt/bin/vault-helper aws --token planted-process-token\n[profile bare]\ncredential_process = helper\n[profile assign]\ncredential_process = TOKEN=planted-process-token\n",
+    );
+    let env = [("HOME", home.path().to_str().unwrap())];
+    let run = awsauth(&["profiles", "--format", "json"], &env);
+    run.assert_code(0).assert_no(&["planted-process-token"]);
+    let json = run.json();
+    assert_eq!(
+        json["profiles"]["proc"]["credential_process"],
+        "/opt/bin/vault-helper ** redacted **"
+    );
+    assert_eq!(json["profiles"]["bare"]["credential_process"], "helper");
+    assert_eq!(
+        json["profiles"]["assign"]["credential_process"],
+        "** redacted **"
+    );
+    awsauth(&["profiles"], &env)
+        .assert_code(0)
+        .assert_no(&["planted-process-token"]);
+}

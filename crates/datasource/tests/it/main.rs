@@ -4,6 +4,7 @@
 mod compose;
 mod fake;
 mod gate;
+mod process_policy;
 mod sessions;
 mod settings;
 mod sigv4;

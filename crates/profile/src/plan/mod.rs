@@ -23,7 +23,8 @@ mod steps;
 
 pub use error::PlanError;
 pub use steps::{
-    AssumeRoleStep, NamedSource, NamedSourceStep, ProfileStep, SsoStep, StaticKeys, WebIdentityStep,
+    AssumeRoleStep, LoginStep, NamedSource, NamedSourceStep, ProcessStep, ProfileStep, SsoStep,
+    StaticKeys, WebIdentityStep,
 };
 
 /// The ordered steps that produce credentials for a profile: the first step gives base

@@ -3,11 +3,11 @@
 
 use std::path::PathBuf;
 
-use awsauth_core::SecretString;
+use awsauth_core::{SecretString, program_name};
 
 use super::{
-    AssumeRoleStep, NamedSource, NamedSourceStep, PlanError, ProfilePlan, ProfileStep, SsoStep,
-    StaticKeys, WebIdentityStep,
+    AssumeRoleStep, LoginStep, NamedSource, NamedSourceStep, PlanError, ProcessStep, ProfilePlan,
+    ProfileStep, SsoStep, StaticKeys, WebIdentityStep,
 };
 use crate::model::{ProfileSet, Section};
 
@@ -230,28 +230,36 @@ impl<'a> Planner<'a> {
         if let Some(step) = self.sso(profile)? {
             return Ok(ProfileStep::Sso(step));
         }
-        if get(profile, keys::LOGIN_SESSION).is_some() {
-            return Err(self.unsupported(
-                profile,
-                "login_session",
-                "uses login_session (`aws login`), which awsauth does not support".to_owned(),
-            ));
+        // aws-config's order: SSO, then login_session, then credential_process, then keys.
+        if let Some(session) = get(profile, keys::LOGIN_SESSION) {
+            return Ok(ProfileStep::Login(LoginStep {
+                profile: profile.name().to_owned(),
+                login_session: session.to_owned(),
+                region: get(profile, keys::REGION).map(str::to_owned),
+            }));
         }
-        if get(profile, keys::CREDENTIAL_PROCESS).is_some() {
-            return Err(self.unsupported(
-                profile,
-                "credential_process",
-                "uses credential_process, which awsauth does not support (it runs no \
-                 external commands)"
-                    .to_owned(),
-            ));
+        if let Some(command) = get(profile, keys::CREDENTIAL_PROCESS) {
+            let program = program_name(command);
+            if program.is_empty() {
+                return Err(self.invalid(
+                    profile,
+                    "sets credential_process to a command line that names no program \
+                     (only variable assignments); put the program to run in it",
+                ));
+            }
+            return Ok(ProfileStep::CredentialProcess(ProcessStep {
+                profile: profile.name().to_owned(),
+                program,
+                command_line: SecretString::from(command),
+                account_id: get(profile, keys::ACCOUNT_ID).map(str::to_owned),
+            }));
         }
         if let Some(keys) = self.static_keys(profile)? {
             return Ok(ProfileStep::Static(keys));
         }
         let message = format!(
             "profile \"{}\" ({}) has no credentials: no aws_access_key_id, role_arn, \
-             credential_source or web_identity_token_file",
+             credential_source, web_identity_token_file, credential_process or login_session",
             profile.name(),
             self.set.where_defined(profile)
         );

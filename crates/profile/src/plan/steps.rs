@@ -1,5 +1,6 @@
 //! The steps of a [`ProfilePlan`](super::ProfilePlan): static keys, a named source, a web
-//! identity, IAM Identity Center (SSO), an assume-role hop.
+//! identity, IAM Identity Center (SSO), a `credential_process`, a console sign-in session, an
+//! assume-role hop.
 
 use std::fmt;
 use std::path::PathBuf;
@@ -19,18 +20,25 @@ pub enum ProfileStep {
     /// IAM Identity Center: an account's role credentials, with a token from the SSO token
     /// cache that `aws sso login` fills.
     Sso(SsoStep),
+    /// An external program's credentials (`credential_process`).
+    CredentialProcess(ProcessStep),
+    /// Console sign-in credentials (`login_session`, written by `aws login`).
+    Login(LoginStep),
     /// `AssumeRole` with the previous step's credentials.
     AssumeRole(AssumeRoleStep),
 }
 
 impl ProfileStep {
-    /// `static`, `named_source`, `web_identity`, `sso` or `assume_role`.
+    /// `static`, `named_source`, `web_identity`, `sso`, `credential_process`, `login` or
+    /// `assume_role` (the tags of [`Step`]).
     pub fn kind(&self) -> &'static str {
         match self {
             Self::Static(_) => "static",
             Self::NamedSource(_) => "named_source",
             Self::WebIdentity(_) => "web_identity",
             Self::Sso(_) => "sso",
+            Self::CredentialProcess(_) => "credential_process",
+            Self::Login(_) => "login",
             Self::AssumeRole(_) => "assume_role",
         }
     }
@@ -42,6 +50,8 @@ impl ProfileStep {
             Self::NamedSource(s) => &s.profile,
             Self::WebIdentity(s) => &s.profile,
             Self::Sso(s) => &s.profile,
+            Self::CredentialProcess(s) => &s.profile,
+            Self::Login(s) => &s.profile,
             Self::AssumeRole(s) => &s.profile,
         }
     }
@@ -57,6 +67,12 @@ impl ProfileStep {
                 role_session_name: s.role_session_name.clone(),
             },
             Self::Sso(s) => s.describe(),
+            Self::CredentialProcess(s) => Step::CredentialProcess {
+                program: s.program.clone(),
+            },
+            Self::Login(s) => Step::Login {
+                login_session: s.login_session.clone(),
+            },
             Self::AssumeRole(s) => Step::AssumeRole {
                 role_arn: s.role_arn.clone(),
                 external_id: s.external_id.clone(),
@@ -90,6 +106,16 @@ impl fmt::Display for ProfileStep {
                     None => write!(f, " (start url {})", s.start_url),
                 }
             }
+            Self::CredentialProcess(s) => write!(
+                f,
+                "credential_process {} (arguments not shown; profile \"{}\")",
+                s.program, s.profile
+            ),
+            Self::Login(s) => write!(
+                f,
+                "console sign-in session {} (profile \"{}\")",
+                s.login_session, s.profile
+            ),
             Self::AssumeRole(s) => {
                 write!(f, "assume role {} (profile \"{}\")", s.role_arn, s.profile)
             }
@@ -214,6 +240,51 @@ pub struct AssumeRoleStep {
     /// `duration_seconds` (900–43200).
     pub duration_seconds: Option<u32>,
     /// `region`, for the STS endpoint.
+    pub region: Option<String>,
+}
+
+/// A [`Step::CredentialProcess`]: the profile's `credential_process` command line. Only the
+/// program's name prints; the whole line is a secret (people put tokens in it).
+#[derive(Clone, PartialEq, Eq)]
+pub struct ProcessStep {
+    /// The profile with `credential_process`.
+    pub profile: String,
+    /// The program: the command line's first word ([`awsauth_core::program_name`]).
+    pub program: String,
+    pub(super) command_line: SecretString,
+    /// `aws_account_id`, the account when the program's output has no `AccountId`.
+    pub account_id: Option<String>,
+}
+
+impl ProcessStep {
+    /// The whole command line, to run it.
+    pub fn command_line(&self) -> &SecretString {
+        &self.command_line
+    }
+}
+
+impl fmt::Debug for ProcessStep {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ProcessStep")
+            .field("profile", &self.profile)
+            .field("program", &self.program)
+            .field("command_line", &format_args!("{REDACTED}"))
+            .field("account_id", &self.account_id)
+            .finish()
+    }
+}
+
+/// A [`Step::Login`]: a profile's `login_session`, whose credentials `aws login` keeps in the
+/// login token cache.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoginStep {
+    /// The profile with `login_session`.
+    pub profile: String,
+    /// `login_session`: the ARN of the signed-in identity; the cache file is named by its
+    /// SHA-256.
+    pub login_session: String,
+    /// `region`: the sign-in service's region unless the cached token names its own
+    /// (`signInRegion`), the environment or the selected profile sets one.
     pub region: Option<String>,
 }
 

@@ -5,6 +5,7 @@
 mod conformance;
 mod parser;
 mod plans;
+mod process_login;
 mod props;
 mod source;
 mod sso;

@@ -318,26 +318,6 @@ fn bad_parameters_are_named() {
 }
 
 #[test]
-fn credential_process_is_unsupported_not_silently_skipped() {
-    let set = set(
-        "[profile proc]\ncredential_process = /bin/creds\naws_access_key_id = AKID\naws_secret_access_key = s\n",
-        "",
-    );
-    let err = set.plan("proc").unwrap_err();
-    assert!(
-        matches!(
-            &err,
-            PlanError::Unsupported {
-                feature: "credential_process",
-                ..
-            }
-        ),
-        "{err}"
-    );
-    assert!(!err.is_not_configured());
-}
-
-#[test]
 fn display_reads_as_a_recipe() {
     let set = set(
         "[profile r]\nrole_arn = arn:aws:iam::1:role/r\nsource_profile = base\n",

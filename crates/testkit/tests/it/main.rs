@@ -526,6 +526,74 @@ async fn clock_offsets_move_the_expirations() {
     assert!(expiry < SystemTime::now() + day + Duration::from_secs(901));
 }
 
+/// The fake sign-in service checks DPoP proofs for real: a proof for another URL, a tampered
+/// signature, a replayed `jti` or a spent refresh token are refused, a good one is answered.
+#[tokio::test]
+async fn signin_verifies_dpop_proofs_and_rotates_refresh_tokens() {
+    use awsauth_login::dpop::DpopKey;
+    use awsauth_testkit::{FakeSignin, SIGNIN_CLIENT_ID};
+    let key = DpopKey::from_pem("-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIImPrxP4tOYSNQTkUYfZXXANva+s4T0CRvCnt8k5H+NnoAoGCCqGSM49\nAwEHoUQDQgAE/CqO73XDdE4arUaxD7e+oJDR9O5EK3pNfVwaqs5AMPpmk0NVKKnQ\nYmI7rArmt8TSpntR0J+2kdY7HxQYxm+egg==\n-----END EC PRIVATE KEY-----\n").unwrap();
+    let signin = FakeSignin::start("rt-1").await.unwrap();
+    let url = format!("{}/v1/token", signin.endpoint());
+    let request = |proof: String, refresh: &str| {
+        HttpRequest::new(Method::POST, url.parse().unwrap())
+            .header(
+                http::header::CONTENT_TYPE,
+                http::HeaderValue::from_static("application/json"),
+            )
+            .header(
+                http::HeaderName::from_static("dpop"),
+                http::HeaderValue::try_from(proof).unwrap(),
+            )
+            .body(
+                serde_json::json!({"clientId": SIGNIN_CLIENT_ID, "refreshToken": refresh, "grantType": "refresh_token"})
+                    .to_string(),
+            )
+    };
+    let good = key.proof("POST", &url, 1_700_000_000, "jti-1");
+    let mut tampered = good.clone();
+    tampered.pop();
+    tampered.push(if good.ends_with('A') { 'B' } else { 'A' });
+    for (proof, refresh, reason) in [
+        (
+            key.proof("POST", "http://elsewhere/v1/token", 1, "jti-0"),
+            "rt-1",
+            "htu",
+        ),
+        (key.proof("GET", &url, 1, "jti-2"), "rt-1", "htm"),
+        (tampered, "rt-1", "does not verify"),
+    ] {
+        let response = send(request(proof, refresh)).await;
+        assert_eq!(response.status.as_u16(), 400);
+        let error = signin.calls().last().unwrap().error.clone().unwrap();
+        assert!(error.contains(reason), "{reason}: {error}");
+    }
+    let response = send(request(good.clone(), "rt-1")).await;
+    assert_eq!(response.status.as_u16(), 200, "{}", text(&response));
+    assert_eq!(signin.refresh_token(), "fake-signin-refresh-1");
+    // The same proof again: replayed jti. A fresh proof with the spent token: refused.
+    assert_eq!(
+        send(request(good, "fake-signin-refresh-1"))
+            .await
+            .status
+            .as_u16(),
+        400
+    );
+    let response = send(request(key.proof("POST", &url, 2, "jti-3"), "rt-1")).await;
+    assert_eq!(response.status.as_u16(), 400);
+    assert!(
+        signin
+            .calls()
+            .last()
+            .unwrap()
+            .error
+            .as_deref()
+            .unwrap()
+            .contains("spent")
+    );
+    assert_eq!(signin.tokens_issued(), 1);
+}
+
 fn sso_get(endpoint: &str, token: Option<&str>) -> HttpRequest {
     let uri: http::Uri =
         format!("{endpoint}/federation/credentials?role_name=R&account_id=123456789012")
