@@ -1038,7 +1038,7 @@ fn container_json() {
 
 /// A JSON object of `fields` (each present with its own probability, mostly valid values,
 /// shuffled), rarely mutated.
-fn field_grammar(fields: &'static [JsonField]) -> impl Strategy<Value = Vec<u8>> + Clone {
+fn field_grammar(fields: &'static [JsonField]) -> impl Strategy<Value = Input> + Clone {
     let fields: Vec<_> = fields
         .iter()
         .map(|&(key, presence, values)| {
@@ -1048,7 +1048,9 @@ fn field_grammar(fields: &'static [JsonField]) -> impl Strategy<Value = Vec<u8>>
         .collect();
     (fields, any::<u64>(), sparse_mutations()).prop_map(|(fields, order, mutations)| {
         let pairs = shuffled(fields.into_iter().flatten().collect::<Vec<_>>(), order);
-        assemble(&[&format!("{{{}}}", pairs.join(","))], false, &mutations)
+        let mut doc = Doc::default();
+        doc.push("{").join(&pairs, ",").push("}");
+        doc.finish(None, &mutations)
     })
 }
 
@@ -1095,8 +1097,9 @@ const PROCESS_FIELDS: &[JsonField] = &[
     ("AccountId", 0.4, &[r#""123456789012""#, r#""""#, "7"]),
 ];
 
-fn check_process(input: &[u8]) -> Result<bool, TestCaseError> {
-    let clean = marker_only_under(input, &["SecretAccessKey", "SessionToken"]);
+fn check_process(input: &Input) -> Result<bool, TestCaseError> {
+    let clean = input.secrets_intact;
+    let input = input.bytes.as_slice();
     let now = std::time::SystemTime::UNIX_EPOCH + Duration::from_secs(1_704_067_200);
     match awsauth_process::parse_output(input, Some("999999999999"), now, "process:fuzz") {
         Ok(c) => {
@@ -1177,17 +1180,9 @@ const LOGIN_FIELDS: &[JsonField] = &[
     ("signInRegion", 0.3, &[r#""eu-west-1""#, r#""""#, "3"]),
 ];
 
-fn check_login_cache(input: &[u8]) -> Result<bool, TestCaseError> {
-    let clean = marker_only_under(
-        input,
-        &[
-            "secretAccessKey",
-            "sessionToken",
-            "refreshToken",
-            "idToken",
-            "dpopKey",
-        ],
-    );
+fn check_login_cache(input: &Input) -> Result<bool, TestCaseError> {
+    let clean = input.secrets_intact;
+    let input = input.bytes.as_slice();
     match awsauth_login::check_cache_file(input) {
         Ok((key, account)) => {
             ensure(!key.trim().is_empty() && !account.trim().is_empty(), || {
@@ -1249,11 +1244,9 @@ const TOKEN_ANSWER_FIELDS: &[JsonField] = &[
     ("idToken", 0.2, &[r#""FUZZSECRET-t4""#]),
 ];
 
-fn check_token_answer(input: &[u8]) -> Result<bool, TestCaseError> {
-    let clean = marker_only_under(
-        input,
-        &["secretAccessKey", "sessionToken", "refreshToken", "idToken"],
-    );
+fn check_token_answer(input: &Input) -> Result<bool, TestCaseError> {
+    let clean = input.secrets_intact;
+    let input = input.bytes.as_slice();
     match awsauth_login::parse_token_response(input) {
         Ok(answer) => {
             ensure(!answer.access_key_id.trim().is_empty(), || {
@@ -1288,7 +1281,7 @@ fn signin_token_answer() {
 }
 
 /// PEM-shaped inputs for the DPoP key reader: a real key mutated, other labels, junk.
-fn pem_grammar() -> impl Strategy<Value = Vec<u8>> + Clone {
+fn pem_grammar() -> impl Strategy<Value = Input> + Clone {
     let key: &'static str = "-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIImPrxP4tOYSNQTkUYfZXXANva+s4T0CRvCnt8k5H+NnoAoGCCqGSM49\nAwEHoUQDQgAE/CqO73XDdE4arUaxD7e+oJDR9O5EK3pNfVwaqs5AMPpmk0NVKKnQ\nYmI7rArmt8TSpntR0J+2kdY7HxQYxm+egg==\n-----END EC PRIVATE KEY-----\n";
     (
         prop::sample::select(
@@ -1319,7 +1312,7 @@ fn dpop_key_pem() {
         pem_grammar(),
         b"-BEGINENDPRIVATEKEYEC\nABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=",
         |input| {
-            let Ok(text) = std::str::from_utf8(input) else {
+            let Ok(text) = std::str::from_utf8(&input.bytes) else {
                 return Ok(false);
             };
             match awsauth_login::dpop::DpopKey::from_pem(text) {

@@ -262,6 +262,10 @@ const OS_ADAPTERS: &[(&str, &str)] = &[
         "crates/http/src/transport.rs",
         "the hyper transport: sockets and name resolution",
     ),
+    (
+        "crates/process/src/os.rs",
+        "credential_process: the real process runner behind the Context's process slot",
+    ),
 ];
 
 /// Crates under `crates/` that are not libraries held to the rule: the binary (its `main` is
