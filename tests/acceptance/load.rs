@@ -30,7 +30,7 @@ const READERS: usize = 50;
 const WAVE: usize = 250;
 const CHANGED_EVERY: usize = 10;
 const KEY_ID: &str = "AKIDLOADTEST0000001";
-const SECRET: &str = "load-SECRET-8f8f8f8f8f8f8f8f";
+const SECRET: &str = "load+SECRET/8f8f8f8f8f8f8f8f";
 
 fn role(i: usize, version: u32) -> String {
     if version == 0 {

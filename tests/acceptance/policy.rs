@@ -23,9 +23,9 @@ use crate::factory::RealFactory;
 use crate::support::{Capture, NoNetwork, SkewClock, Tally, fast_http, report, scenario};
 
 const KEY_ID: &str = "AKIDPOLICYTEST00001";
-const SECRET: &str = "policy-SECRET-4e4e4e4e4e4e";
+const SECRET: &str = "policy/SECRET+4e4e4e4e4e4e";
 const WEB_IDENTITY_TOKEN: &str = "eyJhbGciOiJSUzI1NiJ9.POLICY.sig";
-const AGENT_TOKEN: &str = "policy-agent-AUTHORIZATION-5f5f";
+const AGENT_TOKEN: &str = "policy+agent/AuthToken=5f5f5f";
 const ROLE: &str = "arn:aws:iam::123456789012:role/policy";
 const TOKEN_FILE: &str = "/var/run/secrets/token";
 const SECRETS: &[&str] = &[SECRET, WEB_IDENTITY_TOKEN, AGENT_TOKEN];

@@ -29,21 +29,21 @@ use crate::support::{Capture, Counting, SkewClock, Tally, context, fast_http, re
 const LIMIT: Duration = Duration::from_secs(30);
 
 const KEY_ID: &str = "AKIDLEAKTEST0000001";
-const STATIC_SECRET: &str = "static-SECRET-wJalrXUtnFEMI-K7MDENG";
-const STATIC_TOKEN: &str = "static-TOKEN-IQoJb3JpZ2luX2VjEXAMPLE";
-const ENV_SECRET: &str = "env-SECRET-bPxRfiCYEXAMPLEKEY";
-const ENV_TOKEN: &str = "env-TOKEN-FwoGZXIvYXdzEXAMPLE";
-const PROFILE_SECRET: &str = "profile-SECRET-9f8e7d6c5b4a";
-const PROFILE_TOKEN: &str = "profile-TOKEN-0a1b2c3d4e5f";
-const INSTANCE_SECRET: &str = "instance-SECRET-5a5a5a5a5a";
-const INSTANCE_TOKEN: &str = "instance-TOKEN-6b6b6b6b6b6b";
-const TASK_SECRET: &str = "task-SECRET-7c7c7c7c7c7c";
-const TASK_TOKEN: &str = "task-TOKEN-8d8d8d8d8d8d";
-const AGENT_TOKEN: &str = "agent-AUTHORIZATION-9e9e9e9e9e";
+const STATIC_SECRET: &str = "static+SECRET/wJalrXUtnFEMI/K7MDENG";
+const STATIC_TOKEN: &str = "static/TOKEN+IQoJb3JpZ2luX2VjEXAMPLE==";
+const ENV_SECRET: &str = "env+SECRET/bPxRfiCYEXAMPLEKEY";
+const ENV_TOKEN: &str = "env/TOKEN+FwoGZXIvYXdzEXAMPLE==";
+const PROFILE_SECRET: &str = "profile/SECRET+9f8e7d6c5b4a";
+const PROFILE_TOKEN: &str = "profile+TOKEN/0a1b2c3d4e5f==";
+const INSTANCE_SECRET: &str = "instance/SECRET+5a5a5a5a5a";
+const INSTANCE_TOKEN: &str = "instance+TOKEN/6b6b6b6b6b6b==";
+const TASK_SECRET: &str = "task/SECRET+7c7c7c7c7c7c";
+const TASK_TOKEN: &str = "task+TOKEN/8d8d8d8d8d8d==";
+const AGENT_TOKEN: &str = "agent/AuthToken+9e9e9e9e9e=";
 const WEB_IDENTITY_TOKEN: &str = "eyJhbGciOiJSUzI1NiJ9.WEBIDENTITY-payload.sig";
-const BASE_SECRET: &str = "base-SECRET-1f1f1f1f1f1f1f";
-const DS_SECRET: &str = "datasource-SECRET-2e2e2e2e2e";
-const DS_TOKEN: &str = "datasource-TOKEN-3d3d3d3d3d";
+const BASE_SECRET: &str = "base+SECRET/1f1f1f1f1f1f1f";
+const DS_SECRET: &str = "datasource/SECRET+2e2e2e2e2e";
+const DS_TOKEN: &str = "datasource+TOKEN/3d3d3d3d3d==";
 
 const ROLE: &str = "arn:aws:iam::123456789012:role/leak-test";
 const TOKEN_FILE: &str = "/var/run/secrets/eks.amazonaws.com/serviceaccount/token";

@@ -2,15 +2,16 @@
 //!
 //! - [`scenario`]: a fresh tokio runtime whose every thread logs into one [`Capture`] at TRACE;
 //!   when the body ends, the captured log lines plus every error's `Display` and `Debug` the body
-//!   recorded are searched for the scenario's known secrets, and any hit fails the test with
-//!   the leaking line.
+//!   recorded are searched for the scenario's known secrets by testkit's
+//!   [`SecretScan`] — verbatim, base64/base64url, hex, percent-encoded, JSON- or
+//!   `Debug`-escaped, any 12-byte part — and for every secret the fakes issued. Any hit fails
+//!   the test with the leaking line, and so does a capture that saw nothing.
 //! - [`Counting`] and [`NoNetwork`]: HTTP transports that count attempts (the first sends, the
 //!   second refuses without any I/O), installed into the scenario's [`Context`].
 //! - [`SkewClock`]: the real clock plus an offset that a test moves (clock skew, expiry).
 //! - [`report`]: the `AWSAUTH-RELIABILITY {json}` lines `cargo xtask reliability` adds up.
 
 use std::cell::RefCell;
-use std::fmt;
 use std::future::Future;
 use std::io::Write;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -22,27 +23,12 @@ use awsauth_http::{
     HttpClient, HttpError, HttpErrorKind, HttpRequest, HttpResponse, HttpSettings, HyperTransport,
     Transport,
 };
-use tracing::Dispatch;
+use awsauth_testkit::{LogCapture, SecretScan};
 
 /// The environment variable that makes tests print their `AWSAUTH-RELIABILITY` lines.
 pub const REPORT_ENV: &str = "AWSAUTH_RELIABILITY_REPORT";
 /// The environment variable that sets the number of cases per parser in `bad_input`.
 pub const FUZZ_CASES_ENV: &str = "AWSAUTH_FUZZ_CASES";
-
-/// Substrings of every secret the testkit fakes make up themselves (issued STS keys and tokens,
-/// the instance role's keys, IMDSv2 session tokens, IAM Identity Center role credentials and
-/// refreshed tokens): none may ever be logged.
-pub const FAKE_SECRET_MARKERS: &[&str] = &[
-    "sts-secret-",
-    "sts-token-",
-    "imds-secret-",
-    "imds-token-",
-    "imds-session-",
-    "sso-secret-",
-    "sso-session-token-",
-    "sso-access-",
-    "sso-refresh-",
-];
 
 /// What one test contributes to the reliability report.
 #[derive(Debug, Default, Clone, Copy)]
@@ -85,101 +71,32 @@ pub fn fuzz_cases(default: u32) -> u32 {
         .unwrap_or(default)
 }
 
-/// Everything a scenario wrote to its log, plus the texts it recorded.
-#[derive(Clone, Default)]
-pub struct Capture(Arc<Mutex<Vec<u8>>>, Arc<AtomicUsize>);
-
-impl fmt::Debug for Capture {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Capture").finish_non_exhaustive()
-    }
+/// Everything a scenario wrote to its log, plus the texts it recorded (testkit's
+/// [`LogCapture`], which it derefs to), and how many outcomes it recorded.
+#[derive(Debug, Clone, Default)]
+pub struct Capture {
+    logs: LogCapture,
+    outcomes: Arc<AtomicUsize>,
 }
 
-impl Write for Capture {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.lock().extend_from_slice(buf);
-        Ok(buf.len())
-    }
+impl std::ops::Deref for Capture {
+    type Target = LogCapture;
 
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
+    fn deref(&self) -> &LogCapture {
+        &self.logs
     }
 }
 
 impl Capture {
-    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<u8>> {
-        self.0.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// A TRACE-level subscriber that writes every event, with its fields and spans, here.
-    pub fn dispatch(&self) -> Dispatch {
-        let writer = self.clone();
-        let subscriber = tracing_subscriber::fmt()
-            .with_max_level(tracing::Level::TRACE)
-            .with_ansi(false)
-            .with_target(true)
-            .with_writer(move || writer.clone())
-            .finish();
-        Dispatch::new(subscriber)
-    }
-
-    /// Appends `label: text` (one or more lines) to what is scanned.
-    pub fn record(&self, label: &str, text: impl fmt::Display) {
-        let mut buf = self.lock();
-        let _ = writeln!(buf, "[{label}] {text}");
-    }
-
-    /// Records a value's `Debug` and pretty `Debug`.
-    pub fn record_debug(&self, label: &str, value: &impl fmt::Debug) {
-        self.record(label, format_args!("{value:?}"));
-        self.record(label, format_args!("{value:#?}"));
-    }
-
-    /// Records an error's `Display`, `Debug` and every cause's `Display` and `Debug`.
-    pub fn record_error(&self, label: &str, err: &(dyn std::error::Error + 'static)) {
-        self.record(label, err);
-        self.record_debug(label, &err);
-        let mut cause = err.source();
-        while let Some(inner) = cause {
-            self.record(label, inner);
-            self.record_debug(label, &inner);
-            cause = inner.source();
-        }
-    }
-
     /// Records the outcome of a `provide`: the credentials' `Debug`, or the error's texts.
     pub fn record_outcome(
         &self,
         label: &str,
         outcome: &Result<awsauth_core::Credentials, CredentialError>,
     ) {
-        self.1.fetch_add(1, Ordering::SeqCst);
-        match outcome {
-            Ok(credentials) => self.record_debug(label, credentials),
-            Err(err) => self.record_error(label, err),
-        }
+        self.outcomes.fetch_add(1, Ordering::SeqCst);
+        self.logs.record_result(label, outcome);
     }
-
-    /// Everything captured so far.
-    pub fn text(&self) -> String {
-        String::from_utf8_lossy(&self.lock()).into_owned()
-    }
-
-    /// True when some captured line contains `needle`.
-    pub fn contains(&self, needle: &str) -> bool {
-        self.text().contains(needle)
-    }
-}
-
-/// The lines of `text` that contain one of `secrets` or of the [`FAKE_SECRET_MARKERS`].
-pub fn leaking_lines(text: &str, secrets: &[String]) -> Vec<String> {
-    text.lines()
-        .filter(|line| {
-            secrets.iter().any(|s| line.contains(s.as_str()))
-                || FAKE_SECRET_MARKERS.iter().any(|m| line.contains(m))
-        })
-        .map(str::to_owned)
-        .collect()
 }
 
 thread_local! {
@@ -252,19 +169,8 @@ where
     Fut: Future<Output = ()> + Send,
 {
     count_foreign_panics();
-    for secret in secrets {
-        assert!(
-            secret.len() >= 8,
-            "scenario {name}: secret {secret:?} is too short to search for without false hits"
-        );
-    }
-    // Every callsite stays of interest to a global no-op subscriber, so none can cache "never"
-    // while a parallel scenario registers it: a leak scan must not miss a line.
-    static LISTEN_EVERYWHERE: std::sync::Once = std::sync::Once::new();
-    LISTEN_EVERYWHERE.call_once(|| {
-        let _ = tracing::subscriber::set_global_default(tracing_subscriber::registry());
-    });
-    tracing::callsite::rebuild_interest_cache();
+    // Refuses secrets too short to search for, before anything runs.
+    let scan = SecretScan::new(secrets);
     let capture = Capture::default();
     let dispatch = capture.dispatch();
     let on_start = dispatch.clone();
@@ -291,18 +197,26 @@ where
     if std::env::var_os("AWSAUTH_DUMP_CAPTURE").is_some() {
         eprintln!("===== capture of {name} =====\n{text}");
     }
-    let secrets: Vec<String> = secrets.iter().map(|s| (*s).to_owned()).collect();
-    let leaks = leaking_lines(&text, &secrets);
+    if !text.lines().any(|l| !l.trim().is_empty()) {
+        return Err(format!(
+            "scenario {name}: nothing was captured, so its leak scan would prove nothing"
+        ));
+    }
+    let leaks = scan.find(&text);
     if !leaks.is_empty() {
         return Err(format!(
             "scenario {name}: {} line(s) leak a secret:\n{}",
             leaks.len(),
-            leaks.join("\n")
+            leaks
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("\n")
         ));
     }
     Ok(Scanned {
         lines: text.lines().count(),
-        outcomes: capture.1.load(Ordering::SeqCst),
+        outcomes: capture.outcomes.load(Ordering::SeqCst),
     })
 }
 
@@ -453,41 +367,54 @@ pub fn closed_port() -> u16 {
 #[test]
 fn the_scan_finds_a_secret_wherever_it_is_logged_or_recorded() {
     // The harness must be able to fail: a scenario that logs a secret is caught, whether the
-    // line comes from the calling thread, a worker thread or a recorded error.
+    // line comes from the calling thread, a worker thread or a recorded error, and whether the
+    // secret is written whole, encoded or in part.
+    const SECRET: &str = "TOPSECRET/VALUE+1234=";
     for (how, leak) in [
         ("caller", 0),
         ("worker", 1),
         ("recorded", 2),
         ("testkit marker", 3),
+        ("base64 in a header", 4),
+        ("percent-encoded in a body", 5),
+        ("the first 14 characters", 6),
     ] {
         let outcome = run_scenario(
             "deliberate leak",
-            &["TOPSECRET-VALUE-1234"],
+            &[SECRET],
             Duration::from_secs(10),
             |capture| async move {
                 match leak {
-                    0 => tracing::trace!(secret = "TOPSECRET-VALUE-1234", "oops"),
+                    0 => tracing::trace!(secret = SECRET, "oops"),
                     1 => tokio::spawn(async {
-                        tracing::debug!("token TOPSECRET-VALUE-1234");
+                        tracing::debug!("token {SECRET}");
                     })
                     .await
                     .unwrap(),
-                    2 => capture.record_error(
-                        "err",
-                        &CredentialError::provider_failed("x", "TOPSECRET-VALUE-1234"),
-                    ),
-                    _ => tracing::info!("issued sts-secret-00ff"),
+                    2 => {
+                        capture.record_error("err", &CredentialError::provider_failed("x", SECRET))
+                    }
+                    3 => tracing::info!("issued sts-secret-00ff"),
+                    // "user:TOPSECRET/VALUE+1234=" in base64.
+                    4 => {
+                        tracing::trace!("authorization: Basic dXNlcjpUT1BTRUNSRVQvVkFMVUUrMTIzND0=")
+                    }
+                    5 => tracing::trace!(body = "Token=TOPSECRET%2FVALUE%2B1234%3D", "sending"),
+                    _ => tracing::warn!("token {}… refused", &SECRET[..14]),
                 }
             },
         );
         let message = outcome.expect_err(how);
         assert!(message.contains("leak a secret"), "{how}: {message}");
     }
-    let clean = scenario(
-        "clean",
-        &["TOPSECRET-VALUE-1234"],
-        Duration::from_secs(10),
-        |_| async { tracing::info!(key = "AKIDEXAMPLE", "resolved") },
-    );
+    let clean = scenario("clean", &[SECRET], Duration::from_secs(10), |_| async {
+        tracing::info!(key = "AKIDEXAMPLE", "resolved")
+    });
     assert!(clean.lines >= 1);
+    // A scenario whose capture saw nothing proves nothing: it fails.
+    let silent = run_scenario("silent", &[SECRET], Duration::from_secs(10), |_| async {});
+    assert!(
+        silent.expect_err("silent").contains("nothing was captured"),
+        "a silent scenario"
+    );
 }

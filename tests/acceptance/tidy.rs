@@ -250,38 +250,465 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
+/// The only places a library crate may reach the OS, and why. Everything else gets the
+/// environment, files, clock, randomness, sockets and processes through `Context`. A new
+/// adapter is a row here (with the reason), never an exception in the code.
+const OS_ADAPTERS: &[(&str, &str)] = &[
+    (
+        "crates/core/src/system.rs",
+        "Context::system(): the real environment, files, clock and randomness",
+    ),
+    (
+        "crates/http/src/transport.rs",
+        "the hyper transport: sockets and name resolution",
+    ),
+    (
+        "crates/process/src/os.rs",
+        "credential_process: the real process runner behind the Context's process slot",
+    ),
+];
+
+/// Crates under `crates/` that are not libraries held to the rule: the binary (its `main` is
+/// where the real context is made) and the test support (fakes bind sockets by design).
+const NOT_LIBRARIES: &[&str] = &["cli", "testkit", "benches"];
+
+/// The value types of `std::net`: parsing and comparing addresses reaches nothing.
+const NET_VALUES: &[&str] = &[
+    "IpAddr",
+    "Ipv4Addr",
+    "Ipv6Addr",
+    "SocketAddr",
+    "SocketAddrV4",
+    "SocketAddrV6",
+    "AddrParseError",
+    "Ipv6MulticastScope",
+];
+
+/// Why `path` (the segments of a path in code or an expanded `use`) reaches the OS, if it does.
+/// `aliases` are local names of `Instant` / `SystemTime` (`use std::time::Instant as Clock`).
+fn os_access(path: &[String], aliases: &[String]) -> Option<String> {
+    let p: Vec<&str> = path
+        .iter()
+        .map(String::as_str)
+        .skip_while(|s| s.is_empty())
+        .collect();
+    let shown = p.join("::");
+    let first = p.first().copied().unwrap_or_default();
+    let second = p.get(1).copied();
+    let std_like = matches!(first, "std" | "core" | "alloc");
+    let why = match (first, second) {
+        _ if std_like && p.len() == 1 => Some("std aliased or glob-imported"),
+        (_, Some("fs" | "env" | "process" | "os")) if std_like => Some("OS access"),
+        (_, Some("net")) if std_like => match p.get(2) {
+            Some(item) if NET_VALUES.contains(item) => None,
+            _ => Some("sockets or name resolution"),
+        },
+        (_, Some("thread")) if std_like && p.get(2) == Some(&"sleep") => Some("a real sleep"),
+        (_, Some("io"))
+            if std_like && matches!(p.get(2), Some(&("stdin" | "stdout" | "stderr"))) =>
+        {
+            Some("the process's standard streams")
+        }
+        (_, Some("*")) if std_like => Some("a glob import of std"),
+        ("tokio", Some("fs" | "net" | "process" | "signal")) => Some("OS access"),
+        ("tokio", Some("time")) => Some("the real clock (sleep, timeout, Instant)"),
+        ("fastrand", Some(item)) if item != "Rng" => Some("the global random generator"),
+        ("fastrand", Some("Rng")) if p.get(2) == Some(&"new") => {
+            Some("a random generator seeded from the OS")
+        }
+        _ => None,
+    };
+    if let Some(why) = why {
+        return Some(format!("`{shown}`: {why}"));
+    }
+    p.windows(2)
+        .find(|w| {
+            w[1] == "now"
+                && (w[0] == "SystemTime" || w[0] == "Instant" || aliases.iter().any(|a| a == w[0]))
+        })
+        .map(|_| format!("`{shown}`: the real clock"))
+}
+
+/// `text` with comments, string and character literals blanked (line breaks kept, so line
+/// numbers stay right), and every `#[cfg(test)]` item blanked too.
+fn code_only(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let blank = |b: u8| if b == b'\n' { b'\n' } else { b' ' };
+    let mut i = 0;
+    while i < bytes.len() {
+        let rest = &bytes[i..];
+        if rest.starts_with(b"//") {
+            while i < bytes.len() && bytes[i] != b'\n' {
+                out.push(b' ');
+                i += 1;
+            }
+        } else if rest.starts_with(b"/*") {
+            let mut depth = 0;
+            while i < bytes.len() {
+                if bytes[i..].starts_with(b"/*") {
+                    depth += 1;
+                    out.extend([b' ', b' ']);
+                    i += 2;
+                } else if bytes[i..].starts_with(b"*/") {
+                    depth -= 1;
+                    out.extend([b' ', b' ']);
+                    i += 2;
+                    if depth == 0 {
+                        break;
+                    }
+                } else {
+                    out.push(blank(bytes[i]));
+                    i += 1;
+                }
+            }
+        } else if rest.starts_with(b"r#") || rest.starts_with(b"r\"") {
+            let hashes = rest[1..].iter().take_while(|&&b| b == b'#').count();
+            if rest.get(1 + hashes) != Some(&b'"') {
+                out.push(bytes[i]);
+                i += 1;
+                continue;
+            }
+            let end: Vec<u8> = std::iter::once(b'"')
+                .chain(std::iter::repeat_n(b'#', hashes))
+                .collect();
+            let start = i;
+            i += 2 + hashes;
+            while i < bytes.len() && !bytes[i..].starts_with(&end) {
+                i += 1;
+            }
+            i = (i + end.len()).min(bytes.len());
+            out.extend(bytes[start..i].iter().map(|&b| blank(b)));
+        } else if bytes[i] == b'"' {
+            out.push(b' ');
+            i += 1;
+            while i < bytes.len() && bytes[i] != b'"' {
+                if bytes[i] == b'\\' {
+                    out.push(b' ');
+                    i += 1;
+                }
+                if i < bytes.len() {
+                    out.push(blank(bytes[i]));
+                    i += 1;
+                }
+            }
+            out.push(b' ');
+            i += 1;
+        } else if bytes[i] == b'\''
+            && (rest.get(2) == Some(&b'\'') || (rest.get(1) == Some(&b'\\')))
+        {
+            // A character literal ('x', '\n', '\u{1}'); a lifetime has no closing quote.
+            let start = i;
+            i += 1;
+            while i < bytes.len() && bytes[i] != b'\'' {
+                if bytes[i] == b'\\' {
+                    i += 1;
+                }
+                i += 1;
+            }
+            i = (i + 1).min(bytes.len());
+            out.extend(bytes[start..i].iter().map(|&b| blank(b)));
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    let mut code = String::from_utf8_lossy(&out).into_owned();
+    // Unit tests may use the real world (hang guards, temp files): blank `#[cfg(test)]` items.
+    while let Some(at) = code.find("#[cfg(test)]") {
+        let body_end = code[at..].find(['{', ';']).map(|o| at + o);
+        let end = match body_end {
+            Some(open) if code.as_bytes()[open] == b'{' => {
+                let mut depth = 0usize;
+                let mut end = code.len();
+                for (offset, c) in code[open..].char_indices() {
+                    match c {
+                        '{' => depth += 1,
+                        '}' => {
+                            depth -= 1;
+                            if depth == 0 {
+                                end = open + offset + 1;
+                                break;
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                end
+            }
+            Some(semicolon) => semicolon + 1,
+            None => code.len(),
+        };
+        let blanked: String = code[at..end]
+            .chars()
+            .map(|c| if c == '\n' { '\n' } else { ' ' })
+            .collect();
+        code.replace_range(at..end, &blanked);
+    }
+    code
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Token {
+    Ident(String),
+    Colons,
+    Open,
+    Close,
+    Comma,
+    Semi,
+    Star,
+    Other,
+}
+
+/// Identifiers, `::`, braces, commas, semicolons and `*`, with their line numbers.
+fn tokens(code: &str) -> Vec<(usize, Token)> {
+    let mut out = Vec::new();
+    let mut chars = code.char_indices().peekable();
+    let mut line = 1;
+    while let Some((i, c)) = chars.next() {
+        let token = match c {
+            '\n' => {
+                line += 1;
+                continue;
+            }
+            c if c.is_whitespace() => continue,
+            c if c.is_alphabetic() || c == '_' => {
+                let mut end = i + c.len_utf8();
+                while let Some(&(j, d)) = chars.peek() {
+                    if d.is_alphanumeric() || d == '_' {
+                        end = j + d.len_utf8();
+                        chars.next();
+                    } else {
+                        break;
+                    }
+                }
+                Token::Ident(code[i..end].to_owned())
+            }
+            ':' if chars.peek().map(|&(_, d)| d) == Some(':') => {
+                chars.next();
+                Token::Colons
+            }
+            '{' => Token::Open,
+            '}' => Token::Close,
+            ',' => Token::Comma,
+            ';' => Token::Semi,
+            '*' => Token::Star,
+            _ => Token::Other,
+        };
+        out.push((line, token));
+    }
+    out
+}
+
+/// Expands the use tree starting at `tokens[*at]` (after `use`) into full paths.
+fn use_tree(
+    tokens: &[(usize, Token)],
+    at: &mut usize,
+    prefix: &[String],
+    out: &mut Vec<(Vec<String>, Option<String>)>,
+) {
+    let mut path = prefix.to_vec();
+    while *at < tokens.len() {
+        match &tokens[*at].1 {
+            Token::Ident(name) if name == "as" => {
+                *at += 1;
+                let alias = match tokens.get(*at) {
+                    Some((_, Token::Ident(a))) => Some(a.clone()),
+                    _ => None,
+                };
+                *at += 1;
+                out.push((path.clone(), alias));
+                return;
+            }
+            Token::Ident(name) if name == "self" => {
+                *at += 1;
+            }
+            Token::Ident(name) => {
+                path.push(name.clone());
+                *at += 1;
+            }
+            Token::Colons => *at += 1,
+            Token::Star => {
+                path.push("*".to_owned());
+                *at += 1;
+            }
+            Token::Open => {
+                *at += 1;
+                loop {
+                    use_tree(tokens, at, &path, out);
+                    match tokens.get(*at).map(|(_, t)| t) {
+                        Some(Token::Comma) => *at += 1,
+                        Some(Token::Close) => {
+                            *at += 1;
+                            break;
+                        }
+                        _ => break,
+                    }
+                    if matches!(tokens.get(*at).map(|(_, t)| t), Some(Token::Close)) {
+                        *at += 1;
+                        break;
+                    }
+                }
+                return;
+            }
+            _ => break,
+        }
+    }
+    out.push((path, None));
+}
+
+/// Every place in `text` that reaches the OS: `(line, why)`.
+fn os_accesses(text: &str) -> Vec<(usize, String)> {
+    let code = code_only(text);
+    let tokens = tokens(&code);
+    let mut uses = Vec::new();
+    let mut paths = Vec::new();
+    let mut i = 0;
+    while i < tokens.len() {
+        let (line, token) = &tokens[i];
+        match token {
+            Token::Ident(word) if word == "use" => {
+                i += 1;
+                let mut expanded = Vec::new();
+                use_tree(&tokens, &mut i, &[], &mut expanded);
+                uses.extend(expanded.into_iter().map(|(p, alias)| (*line, p, alias)));
+            }
+            Token::Ident(first) => {
+                let mut path = vec![first.clone()];
+                let mut j = i + 1;
+                while let (Some((_, Token::Colons)), Some((_, Token::Ident(next)))) =
+                    (tokens.get(j), tokens.get(j + 1))
+                {
+                    path.push(next.clone());
+                    j += 2;
+                }
+                if path.len() > 1 {
+                    paths.push((*line, path));
+                }
+                i = j;
+            }
+            Token::Colons => {
+                // `::std::fs::read`: a path from the crate root.
+                i += 1;
+            }
+            _ => i += 1,
+        }
+    }
+    let aliases: Vec<String> = uses
+        .iter()
+        .filter(|(_, p, _)| matches!(p.last().map(String::as_str), Some("Instant" | "SystemTime")))
+        .filter_map(|(_, _, alias)| alias.clone())
+        .collect();
+    let mut found = Vec::new();
+    for (line, path, _) in &uses {
+        if let Some(why) = os_access(path, &aliases) {
+            found.push((*line, why));
+        }
+    }
+    for (line, path) in &paths {
+        if let Some(why) = os_access(path, &aliases) {
+            found.push((*line, why));
+        }
+    }
+    found.sort();
+    found.dedup();
+    found
+}
+
 #[test]
-fn core_touches_the_os_only_in_its_system_module() {
-    let src = workspace_root().join("crates/core/src");
-    let mut files = Vec::new();
-    rust_files(&src, &mut files);
+fn library_crates_touch_the_os_only_in_their_adapters() {
+    let root = workspace_root();
     let mut offenders = Vec::new();
-    for file in files {
-        if file.ends_with("system.rs") {
+    let mut adapters_that_reach_nothing: Vec<&str> = Vec::new();
+    for (adapter, _) in OS_ADAPTERS {
+        let path = root.join(adapter);
+        let text = std::fs::read_to_string(&path)
+            .unwrap_or_else(|e| panic!("{adapter} is in OS_ADAPTERS but cannot be read: {e}"));
+        if os_accesses(&text).is_empty() {
+            adapters_that_reach_nothing.push(adapter);
+        }
+    }
+    for entry in std::fs::read_dir(root.join("crates")).unwrap() {
+        let dir = entry.unwrap().path();
+        let name = dir.file_name().unwrap().to_string_lossy().into_owned();
+        if NOT_LIBRARIES.contains(&name.as_str()) {
             continue;
         }
-        let text = std::fs::read_to_string(&file).unwrap();
-        for (i, line) in text.lines().enumerate() {
-            let code = line.split("//").next().unwrap_or("");
-            if [
-                "std::env::",
-                "std::fs::",
-                "SystemTime::now",
-                "std::net",
-                "tokio::fs",
-                "tokio::net",
-            ]
-            .iter()
-            .any(|p| code.contains(p))
-            {
-                offenders.push(format!("{}:{}: {}", file.display(), i + 1, line.trim()));
+        let mut files = Vec::new();
+        rust_files(&dir.join("src"), &mut files);
+        for file in files {
+            let relative = file
+                .strip_prefix(&root)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
+            if OS_ADAPTERS.iter().any(|(a, _)| *a == relative) {
+                continue;
+            }
+            let text = std::fs::read_to_string(&file).unwrap();
+            for (line, why) in os_accesses(&text) {
+                offenders.push(format!("{relative}:{line}: {why}"));
             }
         }
     }
     assert!(
         offenders.is_empty(),
-        "core does I/O outside system.rs:\n{}",
+        "library code reaches the OS outside the adapters (go through Context, or add the file \
+         to OS_ADAPTERS in tests/acceptance/tidy.rs with the reason):\n{}",
         offenders.join("\n")
+    );
+    assert!(
+        adapters_that_reach_nothing.is_empty(),
+        "OS_ADAPTERS lists files that reach no OS: {adapters_that_reach_nothing:?}"
+    );
+}
+
+#[test]
+fn the_os_rule_sees_every_way_of_writing_it() {
+    let caught = |code: &str| !os_accesses(code).is_empty();
+    for code in [
+        "fn f() { std::env::var(\"HOME\"); }",
+        "use std::{env, fs};",
+        "use std::{fs::{self, File}, io};",
+        "use std::env as environment;",
+        "use ::std::process::Command;",
+        "fn f() { let _ = std :: fs :: read(\"x\"); }",
+        "use std::time::{Duration, Instant};\nfn f() { Instant::now(); }",
+        "use std::time::SystemTime as Wall;\nfn f() { Wall::now(); }",
+        "fn f() { std::time::SystemTime::now(); }",
+        "use std::net::TcpStream;",
+        "use std::net::{IpAddr, UdpSocket};",
+        "use std::os::unix::fs::PermissionsExt;",
+        "use tokio::net::TcpListener;",
+        "fn f() { tokio::time::sleep(d); }",
+        "fn f() { std::thread::sleep(d); }",
+        "fn f() { fastrand::u64(..); }",
+        "use std::*;",
+        "use std as s;",
+        "fn f() { std::io::stdout(); }",
+    ] {
+        assert!(caught(code), "not caught: {code}");
+    }
+    for code in [
+        "// std::env::var in a comment\n/* std::fs::read */",
+        "const M: &str = \"set std::env::var\";",
+        "const R: &str = r#\"std::fs\"#;",
+        "use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};",
+        "use std::time::{Duration, SystemTime, UNIX_EPOCH};\nfn f(c: &dyn Clock) { c.now(); }",
+        "fn f() { let r = fastrand::Rng::with_seed(7); }",
+        "#[cfg(test)]\nmod tests {\n    fn t() { std::env::var(\"X\"); std::time::Instant::now(); }\n}",
+        "fn f<'a>(x: &'a str) -> char { 'x' }",
+    ] {
+        assert!(
+            !caught(code),
+            "a false hit: {code}: {:?}",
+            os_accesses(code)
+        );
+    }
+    // Line numbers survive blanked comments and strings.
+    assert_eq!(
+        os_accesses("/* a\nb */\nconst S: &str = \"x\ny\";\nuse std::env;")[0].0,
+        5
     );
 }
 

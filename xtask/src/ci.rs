@@ -4,9 +4,8 @@
 //! |---|---|
 //! | `fmt` | `cargo fmt --all --check` |
 //! | `clippy` | `cargo clippy --workspace --all-targets -- -D warnings` |
-//! | `test` | `cargo xtask test` (the whole suite, moto started for the interop tests) |
+//! | `test` | `cargo xtask test` (the whole suite, moto started for the interop tests, then the feature matrix: every facade combination its docs promise, every crate's own features) |
 //! | `doc` | `cargo doc --workspace --no-deps` with `RUSTDOCFLAGS=-D warnings` |
-//! | `features` | `cargo check -p awsauth --no-default-features [--features F]`: no feature, then each feature of the facade alone (read from `cargo metadata`) |
 //! | `deny` | `cargo deny check licenses bans sources` (cargo-deny installed when missing) |
 //! | `advisories` | `cargo deny check advisories`, only when the advisory database is reachable; offline it is skipped and says so |
 //!
@@ -18,23 +17,11 @@ use std::time::{Duration, Instant};
 
 use crate::cmd::{self, Args};
 use crate::deny::{self, Outcome};
-use crate::metadata::Workspace;
 
-/// The facade whose features must each build alone.
-const FACADE: &str = "awsauth";
-
-const STEPS: [&str; 7] = [
-    "fmt",
-    "clippy",
-    "test",
-    "doc",
-    "features",
-    "deny",
-    "advisories",
-];
+const STEPS: [&str; 6] = ["fmt", "clippy", "test", "doc", "deny", "advisories"];
 
 const USAGE: &str = "cargo xtask ci [--no-interop] [--fail-fast] [--skip STEP[,STEP…]]
-steps: fmt, clippy, test, doc, features, deny, advisories";
+steps: fmt, clippy, test, doc, deny, advisories";
 
 /// Entry point of `cargo xtask ci`.
 pub(crate) fn run(args: &[String]) -> Result<(), String> {
@@ -103,7 +90,6 @@ fn run_step(step: &str, no_interop: bool) -> Outcome {
             &["doc", "--workspace", "--no-deps"],
             &[("RUSTDOCFLAGS", "-D warnings")],
         ),
-        "features" => return features(),
         "deny" => return deny::check_offline(),
         "advisories" => return deny::check_advisories(),
         other => Err(format!("no step {other}")),
@@ -112,46 +98,6 @@ fn run_step(step: &str, no_interop: bool) -> Outcome {
         Ok(()) => Outcome::Passed,
         Err(e) => Outcome::Failed(e),
     }
-}
-
-/// The facade with no feature, then with each feature alone.
-fn features() -> Outcome {
-    let ws = match Workspace::load() {
-        Ok(ws) => ws,
-        Err(e) => return Outcome::Failed(e),
-    };
-    let Some(facade) = ws.package(FACADE) else {
-        return Outcome::Skipped(format!(
-            "the workspace has no package `{FACADE}` (the facade) yet"
-        ));
-    };
-    let mut failed = Vec::new();
-    for feature in feature_builds(facade.features.keys().map(String::as_str)) {
-        let mut args = vec!["check", "-p", FACADE, "--no-default-features"];
-        if let Some(feature) = feature {
-            args.extend(["--features", feature]);
-        }
-        if cmd::cargo(&args, &[]).is_err() {
-            failed.push(feature.unwrap_or("(no features)"));
-        }
-    }
-    if failed.is_empty() {
-        Outcome::Passed
-    } else {
-        Outcome::Failed(format!(
-            "{FACADE} does not build with only: {}",
-            failed.join(", ")
-        ))
-    }
-}
-
-/// The builds that prove each feature stands alone: none, then every feature but `default`.
-fn feature_builds<'a>(features: impl Iterator<Item = &'a str>) -> Vec<Option<&'a str>> {
-    let mut builds = vec![None];
-    let mut named: Vec<&str> = features.filter(|f| *f != "default").collect();
-    named.sort_unstable();
-    builds.extend(named.into_iter().map(Some));
-    builds
 }
 
 fn render_summary(summary: &[(&str, Outcome, Duration)]) -> String {
@@ -175,23 +121,6 @@ fn render_summary(summary: &[(&str, Outcome, Duration)]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::metadata::fixture;
-
-    #[test]
-    fn each_facade_feature_is_built_alone_after_a_build_with_none() {
-        let ws = fixture();
-        let facade = ws.package(FACADE).unwrap();
-        assert_eq!(
-            feature_builds(facade.features.keys().map(String::as_str)),
-            [
-                None,
-                Some("profile"),
-                Some("sdk"),
-                Some("static"),
-                Some("sts")
-            ]
-        );
-    }
 
     #[test]
     fn the_summary_names_each_step_and_why_it_was_skipped_or_failed() {

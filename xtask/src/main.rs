@@ -13,10 +13,12 @@ mod deny;
 mod footprint;
 mod fuzz;
 mod man;
+mod matrix;
 mod metadata;
 mod moto;
 mod release;
 mod reliability;
+mod seed;
 mod test;
 
 use std::process::ExitCode;
@@ -33,8 +35,8 @@ struct Command {
 const COMMANDS: &[Command] = &[
     Command {
         name: "test",
-        usage: "[--no-interop] [-- <cargo test args>]",
-        about: "the whole test suite; starts moto (a real STS) for the interop tests",
+        usage: "[--no-interop] [--no-matrix] [-- <cargo test args>]",
+        about: "the whole test suite, then every feature combination; starts moto (a real STS) for the interop tests",
         run: test::test,
     },
     Command {
@@ -46,7 +48,7 @@ const COMMANDS: &[Command] = &[
     Command {
         name: "ci",
         usage: "[--no-interop] [--fail-fast] [--skip STEP,…]",
-        about: "fmt, clippy -D warnings, tests, docs -D warnings, each facade feature alone, cargo-deny",
+        about: "fmt, clippy -D warnings, tests (with the feature matrix), docs -D warnings, cargo-deny",
         run: ci::run,
     },
     Command {

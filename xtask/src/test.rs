@@ -1,46 +1,116 @@
 //! `cargo xtask test` and `cargo xtask interop`: the test suite, with moto (a real STS) started
 //! on a free loopback port for the interop tests and stopped afterwards — also on failure.
+//!
+//! `cargo xtask test` runs `cargo test --workspace`, then the feature matrix (`matrix.rs`:
+//! every facade combination its docs promise, every crate's own features), all with the seeds
+//! of `seed.rs` (derived from the commit) and, unless `--no-interop`, with moto's endpoint and
+//! [`INTEROP_REQUIRED_ENV`] exported, so an interop test that finds no moto fails.
 
 use crate::cmd::{self, Args};
-use crate::moto;
+use crate::{matrix, moto, seed};
 
-/// The property tests' seed when `PROPTEST_RNG_SEED` is not set: the suite CI runs draws the
-/// same cases every time, so a run fails because of the change it tests, never because of the
-/// draw. Exploring other draws is what `PROPTEST_RNG_SEED=<n>`, plain `cargo test` (a fresh
-/// seed per run) and `cargo xtask fuzz` are for.
-const DEFAULT_PROPTEST_SEED: &str = "20261126";
+/// Exported when moto was started: an interop test without its endpoint then fails instead of
+/// skipping (read by `awsauth_testkit::interop_var`).
+const INTEROP_REQUIRED_ENV: &str = "AWSAUTH_INTEROP_REQUIRED";
 
-const TEST_USAGE: &str = "cargo xtask test [--no-interop] [-- <cargo test args>]";
+const TEST_USAGE: &str = "cargo xtask test [--no-interop] [--no-matrix] [-- <cargo test args>]";
 const INTEROP_USAGE: &str = "cargo xtask interop [-- <cargo test args>]";
 
 /// Entry point of `cargo xtask test`.
 pub(crate) fn test(args: &[String]) -> Result<(), String> {
     let mut args = Args::new(args);
     let no_interop = args.flag("--no-interop");
+    let no_matrix = args.flag("--no-matrix");
     let passthrough = args.passthrough().to_vec();
     args.finish(TEST_USAGE)?;
-    run_tests(no_interop, &passthrough)
+    run_tests_with(no_interop, !no_matrix, &passthrough)
 }
 
-/// The whole suite; with `no_interop` the interop tests report themselves as skipped.
+/// The whole suite and the feature matrix; with `no_interop` the interop tests report
+/// themselves as skipped.
 pub(crate) fn run_tests(no_interop: bool, passthrough: &[String]) -> Result<(), String> {
+    run_tests_with(no_interop, true, passthrough)
+}
+
+fn run_tests_with(
+    no_interop: bool,
+    with_matrix: bool,
+    passthrough: &[String],
+) -> Result<(), String> {
     let mut cargo_args = vec!["test".to_owned(), "--workspace".to_owned()];
     cargo_args.extend(passthrough.iter().cloned());
-    let seed = std::env::var("PROPTEST_RNG_SEED")
-        .ok()
-        .filter(|s| !s.trim().is_empty())
-        .unwrap_or_else(|| DEFAULT_PROPTEST_SEED.to_owned());
-    eprintln!("xtask: property tests draw with PROPTEST_RNG_SEED={seed}");
-    if no_interop {
+    let seeds = seed::for_this_run();
+    eprintln!("{}", seeds.announce());
+    let mut env: Vec<(String, String)> = seeds
+        .env()
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+    // Kept alive until the matrix is done; dropping it stops moto, whatever happened.
+    let _server = if no_interop {
         eprintln!("xtask: --no-interop: the interop tests will report themselves as skipped");
-        return cmd::cargo(&cargo_args, &[("PROPTEST_RNG_SEED", seed.as_str())]);
-    }
-    let servers = Interop::start()?;
-    let mut env = servers.env();
-    env.push(("PROPTEST_RNG_SEED".to_owned(), seed));
+        None
+    } else {
+        let servers = Interop::start()?;
+        env.extend(servers.env());
+        Some(servers)
+    };
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    cmd::cargo(&cargo_args, &env)
-    // `servers` is dropped here, which stops moto whether the tests passed or not.
+    cmd::cargo(&cargo_args, &env)?;
+    if !with_matrix {
+        eprintln!("xtask: --no-matrix: the feature matrix is left out");
+        return Ok(());
+    }
+    if !passthrough.is_empty() {
+        eprintln!("xtask: arguments after `--` given: the feature matrix is left out");
+        return Ok(());
+    }
+    feature_matrix(&env)
+}
+
+/// Every run of the feature matrix (all of them, even after a failure), then which failed.
+fn feature_matrix(env: &[(&str, &str)]) -> Result<(), String> {
+    let ws = crate::metadata::Workspace::load()?;
+    let docs = ws
+        .package(matrix::FACADE)
+        .map(|facade| {
+            let dir = facade.dir();
+            ["README.md", "src/lib.rs"]
+                .iter()
+                .filter_map(|f| std::fs::read_to_string(dir.join(f)).ok())
+                .collect::<Vec<_>>()
+                .join("\n")
+        })
+        .unwrap_or_default();
+    let runs = matrix::runs(&ws, &docs);
+    let started = std::time::Instant::now();
+    let mut failed = Vec::new();
+    for (i, run) in runs.iter().enumerate() {
+        eprintln!(
+            "xtask: feature matrix {}/{}: {}",
+            i + 1,
+            runs.len(),
+            run.label
+        );
+        if let Err(e) = cmd::cargo(&run.args, env) {
+            eprintln!("xtask: {e}");
+            failed.push(run.label.clone());
+        }
+    }
+    eprintln!(
+        "xtask: feature matrix: {} run(s) in {:.0?}, {} failed",
+        runs.len(),
+        started.elapsed(),
+        failed.len()
+    );
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "the feature matrix failed for: {}",
+            failed.join("; ")
+        ))
+    }
 }
 
 /// The interop world: moto (STS, no signature checks), a second moto with IAM authentication
@@ -73,6 +143,7 @@ impl Interop {
                 "AWSAUTH_INTEROP_PYTHON".to_owned(),
                 moto::python().display().to_string(),
             ),
+            (INTEROP_REQUIRED_ENV.to_owned(), "1".to_owned()),
         ]
     }
 }

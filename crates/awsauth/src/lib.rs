@@ -25,7 +25,8 @@
 //! | `sdk` | `sdk` | the aws-config bridge, both directions (pulls in aws-config) |
 //!
 //! The defaults are the hand-rolled sources; `sdk` is opt-in because it brings in aws-config.
-//! Every feature builds alone (`cargo xtask ci` checks it).
+//! Every feature builds alone, and its tests pass (`cargo xtask test` runs each, see
+//! CONTRIBUTING.md).
 //!
 //! # One example per auth type
 //!

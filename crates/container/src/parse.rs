@@ -143,6 +143,7 @@ pub(crate) fn error_body(body: &[u8]) -> (Option<String>, Option<String>) {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+    use proptest::test_runner::TestCaseError;
 
     #[test]
     fn ecs_document_parses_and_account_comes_from_the_role_arn() {
@@ -180,29 +181,89 @@ mod tests {
         assert_eq!(error_body(b"<html>"), (None, None));
     }
 
+    /// What every outcome promises: credentials with a key id and a secret; or a
+    /// `ProviderFailed` error naming the URL.
+    fn kept_its_promises(
+        outcome: Result<Credentials, CredentialError>,
+    ) -> Result<(), TestCaseError> {
+        match outcome {
+            Ok(c) => {
+                prop_assert!(!c.access_key_id().trim().is_empty());
+                prop_assert!(!c.secret_access_key().trim().is_empty());
+                prop_assert_eq!(c.provenance().to_string(), "container:p");
+            }
+            Err(e) => {
+                prop_assert_eq!(e.kind(), awsauth_core::ErrorKind::ProviderFailed);
+                prop_assert!(e.message().starts_with("GET the-url: "), "{}", e);
+            }
+        }
+        Ok(())
+    }
+
+    /// An error body's code and message are cut to 64 and 256 characters, never blank.
+    fn bounded((code, message): (Option<String>, Option<String>)) -> Result<(), TestCaseError> {
+        prop_assert!(
+            code.as_deref()
+                .is_none_or(|c| !c.is_empty() && c.chars().count() <= 64)
+        );
+        prop_assert!(
+            message
+                .as_deref()
+                .is_none_or(|m| !m.is_empty() && m.chars().count() <= 256)
+        );
+        Ok(())
+    }
+
     proptest! {
         #[test]
-        fn arbitrary_bytes_never_panic(body in proptest::collection::vec(any::<u8>(), 0..512)) {
-            let _ = credentials(&body, "u", "p");
-            let _ = error_body(&body);
+        fn arbitrary_bytes_give_credentials_or_a_clean_error(
+            body in proptest::collection::vec(any::<u8>(), 0..512),
+        ) {
+            kept_its_promises(credentials(&body, "the-url", "container:p"))?;
+            bounded(error_body(&body))?;
         }
 
         #[test]
-        fn odd_values_never_panic(
+        fn odd_values_are_refused_and_plain_ones_read_as_written(
             key in proptest::option::of(".{0,20}"),
             expiration in proptest::option::of(".{0,40}"),
             arn in proptest::option::of("[a-z0-9:/]{0,40}"),
             number in any::<i64>(),
+            long in ".{0,300}",
         ) {
+            // A token that is not a string, a secret that is not one: never credentials.
             let doc = serde_json::json!({
                 "AccessKeyId": key, "SecretAccessKey": "s", "Expiration": expiration,
                 "RoleArn": arn, "Token": number,
             });
-            let _ = credentials(doc.to_string().as_bytes(), "u", "p");
+            let outcome = credentials(doc.to_string().as_bytes(), "the-url", "container:p");
+            prop_assert!(outcome.is_err());
+            kept_its_promises(outcome)?;
             let doc = serde_json::json!({"AccessKeyId": key, "SecretAccessKey": [number], "RoleArn": arn});
-            let _ = credentials(doc.to_string().as_bytes(), "u", "p");
-            let doc = serde_json::json!({"code": number, "Message": key});
-            let _ = error_body(doc.to_string().as_bytes());
+            let outcome = credentials(doc.to_string().as_bytes(), "the-url", "container:p");
+            prop_assert!(outcome.is_err());
+            kept_its_promises(outcome)?;
+            // Plain strings: credentials exactly when the key id is there and the expiry (if
+            // any) reads.
+            let doc = serde_json::json!({
+                "AccessKeyId": key, "SecretAccessKey": "s", "Expiration": expiration, "RoleArn": arn,
+            });
+            let outcome = credentials(doc.to_string().as_bytes(), "the-url", "container:p");
+            let readable = key.as_deref().is_some_and(|k| !k.trim().is_empty())
+                && expiration.as_deref().map(str::trim).is_none_or(|e| {
+                    e.is_empty() || timefmt::parse_rfc3339(e).is_ok()
+                });
+            prop_assert_eq!(outcome.is_ok(), readable, "{:?}", outcome);
+            if let Ok(c) = &outcome {
+                prop_assert_eq!(Some(c.access_key_id()), key.as_deref().map(str::trim));
+            }
+            kept_its_promises(outcome)?;
+            let doc = serde_json::json!({"code": number.to_string(), "Message": long});
+            let (code, message) = error_body(doc.to_string().as_bytes());
+            prop_assert_eq!(code, Some(number.to_string()));
+            let expected: String = long.trim().chars().take(256).collect();
+            prop_assert_eq!(message, Some(expected).filter(|m| !m.is_empty()));
+            bounded(error_body(doc.to_string().as_bytes()))?;
         }
     }
 }

@@ -272,19 +272,88 @@ mod tests {
         }
     }
 
+    /// Hosts and whether plain http may reach them, known by construction (not computed by
+    /// the code under test): loopback (any 127/8 address, `::1`, `localhost` in any case,
+    /// loopback mapped into IPv6) and the three agent addresses, nothing else.
+    fn hosts() -> impl proptest::strategy::Strategy<Value = (String, bool)> {
+        use proptest::prelude::*;
+        let octet = || 0u8..=255;
+        prop_oneof![
+            (octet(), octet(), octet()).prop_map(|(a, b, c)| (format!("127.{a}.{b}.{c}"), true)),
+            (octet(), octet(), octet())
+                .prop_map(|(a, b, c)| (format!("[::ffff:127.{a}.{b}.{c}]"), true)),
+            prop::sample::select(vec!["localhost", "LOCALHOST", "LocalHost"])
+                .prop_map(|h| (h.to_owned(), true)),
+            prop::sample::select(vec![
+                "169.254.170.2",
+                "169.254.170.23",
+                "[fd00:ec2::23]",
+                "[FD00:EC2:0:0:0:0:0:23]",
+                "[::1]",
+                "[0:0:0:0:0:0:0:1]",
+            ])
+            .prop_map(|h| (h.to_owned(), true)),
+            // Near misses: neighbours of the agents, other private and link-local addresses,
+            // names that merely start or end like an allowed host.
+            (0u8..=255)
+                .prop_filter("not an agent", |x| *x != 2 && *x != 23)
+                .prop_map(|x| (format!("169.254.170.{x}"), false)),
+            (octet(), octet()).prop_map(|(a, b)| (format!("10.{a}.{b}.1"), false)),
+            (octet(), octet())
+                .prop_map(|(a, b)| (format!("169.254.{a}.{b}"), false))
+                .prop_filter("not an agent", |(h, _)| h != "169.254.170.2"
+                    && h != "169.254.170.23"),
+            (octet(), octet()).prop_map(|(a, b)| (format!("[::ffff:10.{a}.{b}.1]"), false)),
+            prop::sample::select(vec![
+                "localhost.evil.com",
+                "127.0.0.1.nip.io",
+                "evil-localhost",
+                "[fd00:ec2::24]",
+                "[fd00:ec2::254]",
+                "169.254.169.254",
+                "example.com",
+                "0.0.0.0",
+                "[::]",
+            ])
+            .prop_map(|h| (h.to_owned(), false)),
+            "[a-z]{1,12}\\.(com|net|internal)".prop_map(|h| (h, false)),
+        ]
+    }
+
     proptest::proptest! {
         #[test]
-        fn arbitrary_full_uris_never_panic(text in "\\PC{0,80}") {
-            let _ = check_full_uri(&text);
+        fn arbitrary_full_uris_give_an_allowed_uri_or_an_error_naming_the_variable(
+            text in "\\PC{0,80}",
+        ) {
+            match check_full_uri(&text) {
+                Ok(uri) => {
+                    let scheme = uri.scheme_str().unwrap_or_default().to_ascii_lowercase();
+                    let host = uri.host().unwrap_or_default();
+                    proptest::prop_assert!(!host.is_empty());
+                    proptest::prop_assert!(!text.contains('@'));
+                    proptest::prop_assert!(
+                        scheme == "https" || (scheme == "http" && plain_http_allowed(host)),
+                        "{}", text
+                    );
+                }
+                Err(err) => {
+                    proptest::prop_assert_eq!(err.kind(), awsauth_core::ErrorKind::InvalidConfiguration);
+                    proptest::prop_assert!(err.to_string().contains(FULL_URI_ENV), "{}", err);
+                }
+            }
         }
 
         #[test]
-        fn plain_http_is_only_allowed_to_the_allow_list(host in "[a-z0-9.:\\[\\]-]{1,30}") {
-            if let Ok(uri) = check_full_uri(&format!("http://{host}/x")) {
-                let h = uri.host().unwrap_or_default();
-                proptest::prop_assert!(plain_http_allowed(h), "{}", h);
-                let _ = provenance_of(&uri);
-            }
+        fn plain_http_reaches_exactly_loopback_and_the_agents(
+            (host, allowed) in hosts(),
+            path in "(/[a-z0-9]{0,8}){0,3}",
+        ) {
+            let http = format!("http://{host}{path}");
+            let https = format!("https://{host}{path}");
+            let outcome = check_full_uri(&http);
+            proptest::prop_assert_eq!(outcome.is_ok(), allowed, "http://{}{}: {:?}", host, path, outcome);
+            // https may go anywhere.
+            proptest::prop_assert!(check_full_uri(&https).is_ok(), "{}", https);
         }
     }
 

@@ -290,16 +290,47 @@ mod tests {
 
     proptest::proptest! {
         #[test]
-        fn arbitrary_endpoints_and_modes_never_panic(text in "\\PC{0,80}") {
-            let _ = validate(&text, "X");
-            let _ = text.parse::<EndpointMode>();
+        fn arbitrary_endpoints_and_modes_resolve_or_are_refused_naming_their_origin(
+            text in "\\PC{0,80}",
+        ) {
+            match validate(&text, "X") {
+                Ok(ok) => {
+                    proptest::prop_assert!(
+                        ok.url().starts_with("http://") || ok.url().starts_with("https://"),
+                        "{}", ok.url()
+                    );
+                    // The same endpoint again: validating its own URL changes nothing.
+                    let again = validate(ok.url(), "X").unwrap();
+                    proptest::prop_assert_eq!(again.url(), ok.url());
+                }
+                Err(err) => {
+                    proptest::prop_assert_eq!(err.kind(), awsauth_core::ErrorKind::InvalidConfiguration);
+                    proptest::prop_assert!(err.to_string().contains("X is not a usable endpoint URL"));
+                }
+            }
+            match text.parse::<EndpointMode>() {
+                Ok(mode) => proptest::prop_assert!(text.trim().eq_ignore_ascii_case(mode.as_str())),
+                Err(err) => proptest::prop_assert!(err.0.chars().count() <= 64),
+            }
         }
 
         #[test]
-        fn url_like_endpoints_never_panic(text in "(https?|ftp)://[a-z0-9@:\\[\\]./?#%-]{0,40}") {
-            if let Ok(ok) = validate(&text, "X") {
-                proptest::prop_assert!(!ok.url().ends_with('/'));
-                proptest::prop_assert!(!ok.url().contains('@'));
+        fn url_like_endpoints_keep_scheme_host_and_path_without_user_info_or_a_trailing_slash(
+            text in "(https?|ftp)://[a-z0-9@:\\[\\]./?#%-]{0,40}",
+        ) {
+            match validate(&text, "X") {
+                Ok(ok) => {
+                    proptest::prop_assert!(!ok.url().ends_with('/'));
+                    proptest::prop_assert!(!ok.url().contains('@'));
+                    proptest::prop_assert!(text.starts_with(ok.url()), "{} -> {}", text, ok.url());
+                }
+                Err(err) => {
+                    let refused = text.starts_with("ftp")
+                        || text.contains(['@', '?', '#'])
+                        || text.parse::<Uri>().is_err()
+                        || text.parse::<Uri>().is_ok_and(|u| u.host().is_none_or(str::is_empty));
+                    proptest::prop_assert!(refused, "{} refused: {}", text, err);
+                }
             }
         }
     }

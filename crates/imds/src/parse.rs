@@ -171,39 +171,83 @@ mod tests {
         assert_eq!(role_listing(&[0xff, 0xfe]), None);
     }
 
+    /// What every outcome promises: credentials with a key id, a secret and an expiry; or a
+    /// `ProviderFailed` error naming the URL and quoting nothing of the body.
+    fn kept_its_promises(
+        outcome: Result<Credentials, CredentialError>,
+        body: &[u8],
+    ) -> Result<(), proptest::test_runner::TestCaseError> {
+        match outcome {
+            Ok(c) => {
+                proptest::prop_assert!(!c.access_key_id().trim().is_empty());
+                proptest::prop_assert!(!c.secret_access_key().trim().is_empty());
+                proptest::prop_assert!(c.expiry().is_some());
+                proptest::prop_assert_eq!(c.provenance().to_string(), "imds:role/r");
+            }
+            Err(e) => {
+                proptest::prop_assert_eq!(e.kind(), awsauth_core::ErrorKind::ProviderFailed);
+                proptest::prop_assert!(e.message().starts_with("GET the-url: "), "{}", e);
+                let quoted = String::from_utf8_lossy(body).contains("sekrit/KEY")
+                    && e.to_string().contains("sekrit/KEY");
+                proptest::prop_assert!(!quoted, "the error quotes the secret: {}", e);
+            }
+        }
+        Ok(())
+    }
+
     proptest! {
         #[test]
-        fn arbitrary_bytes_never_panic(body in proptest::collection::vec(any::<u8>(), 0..512)) {
-            let _ = credentials(&body, "r", "u");
-            let _ = role_listing(&body);
+        fn arbitrary_bytes_give_credentials_or_a_clean_error(
+            body in proptest::collection::vec(any::<u8>(), 0..512),
+        ) {
+            kept_its_promises(credentials(&body, "r", "the-url"), &body)?;
+            if let Some(role) = role_listing(&body) {
+                proptest::prop_assert!(is_role_name(&role), "{:?}", role);
+            }
         }
 
         #[test]
-        fn json_with_odd_values_never_panics(
+        fn odd_values_are_refused_and_plain_ones_read_as_written(
             code in proptest::option::of("[A-Za-z]{0,10}"),
             key in proptest::option::of(".{0,20}"),
             expiration in proptest::option::of(".{0,40}"),
             number in any::<i64>(),
         ) {
+            // A secret that is not a string is never credentials.
             let doc = serde_json::json!({
                 "Code": code, "AccessKeyId": key, "SecretAccessKey": number,
                 "Expiration": expiration, "Token": [number], "AccountId": {"x": number},
             });
-            let _ = credentials(doc.to_string().as_bytes(), "r", "u");
+            let outcome = credentials(doc.to_string().as_bytes(), "r", "the-url");
+            proptest::prop_assert!(outcome.is_err());
+            kept_its_promises(outcome, b"")?;
             let doc = serde_json::json!({
                 "Code": code, "AccessKeyId": key, "SecretAccessKey": "s",
                 "Expiration": expiration,
             });
-            let _ = credentials(doc.to_string().as_bytes(), "r", "u");
+            let outcome = credentials(doc.to_string().as_bytes(), "r", "the-url");
+            let readable = code.as_deref().is_none_or(|c| c.trim() == "Success")
+                && key.as_deref().is_some_and(|k| !k.trim().is_empty())
+                && expiration.as_deref().is_some_and(|e| timefmt::parse_rfc3339(e).is_ok());
+            proptest::prop_assert_eq!(outcome.is_ok(), readable, "{:?}", outcome);
+            if let Ok(c) = &outcome {
+                proptest::prop_assert_eq!(Some(c.access_key_id()), key.as_deref().map(str::trim));
+            }
+            kept_its_promises(outcome, b"")?;
         }
 
         #[test]
-        fn mutated_valid_documents_never_panic(cut in 0usize..400, byte in any::<u8>()) {
+        fn a_mutated_document_gives_credentials_or_a_clean_error_and_a_cut_one_an_error(
+            cut in 0usize..400,
+            byte in any::<u8>(),
+        ) {
             let mut body = GOOD.as_bytes().to_vec();
             let at = cut % body.len();
             body[at] = byte;
-            let _ = credentials(&body, "r", "u");
-            let _ = credentials(&GOOD.as_bytes()[..at], "r", "u");
+            kept_its_promises(credentials(&body, "r", "the-url"), &body)?;
+            let cut_short = credentials(&GOOD.as_bytes()[..at], "r", "the-url");
+            proptest::prop_assert!(cut_short.is_err(), "a document cut at {} parsed", at);
+            kept_its_promises(cut_short, &GOOD.as_bytes()[..at])?;
         }
     }
 }

@@ -647,8 +647,26 @@ impl fmt::Debug for Property<'_> {
         if self.sensitive {
             s.field("value", &format_args!("{REDACTED}"));
         } else {
-            s.field("value", &self.value);
+            s.field("value", &shown_value(self.value));
         }
         s.field("origin", &self.origin).finish()
     }
+}
+
+/// A value for `Debug`: its first line, then each continuation line only when it is a
+/// `key = value` whose key is not a secret. An indented `aws_session_token = …` under
+/// `region` is part of region's value as the file is written, and still a secret.
+fn shown_value(value: &str) -> String {
+    let mut lines = value.split('\n');
+    let mut shown = lines.next().unwrap_or("").to_owned();
+    for line in lines {
+        shown.push('\n');
+        match line.split_once('=') {
+            Some((key, _)) if !is_sensitive_key(&trim_ws(key).to_ascii_lowercase()) => {
+                shown.push_str(line);
+            }
+            _ => shown.push_str(REDACTED),
+        }
+    }
+    shown
 }

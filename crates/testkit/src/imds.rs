@@ -57,6 +57,8 @@ struct State {
     max_token_ttl: Option<Duration>,
     tokens: HashMap<String, Instant>,
     clock_offset: Duration,
+    /// How far the clock the tokens' TTL runs on was moved ahead of the real one.
+    token_clock: Duration,
 }
 
 #[derive(Debug, Default)]
@@ -104,6 +106,7 @@ impl FakeImds {
                 max_token_ttl: None,
                 tokens: HashMap::new(),
                 clock_offset: Duration::ZERO,
+                token_clock: Duration::ZERO,
             }),
             counters: Counters::default(),
             faults: Arc::clone(&faults),
@@ -182,6 +185,13 @@ impl FakeImds {
         self
     }
 
+    /// Moves the clock the IMDSv2 tokens' TTL runs on `by` ahead, without waiting: a token
+    /// issued before expires as if `by` had passed (tokens issued after get their full TTL).
+    pub fn advance_token_clock(&self, by: Duration) -> &Self {
+        self.state().token_clock += by;
+        self
+    }
+
     /// Applies `fault` to the next `times` requests.
     pub fn inject(&self, fault: Fault, times: usize) -> &Self {
         self.shared.faults.push(fault, times);
@@ -247,7 +257,8 @@ impl Shared {
                 max.min(Duration::from_secs(ttl))
             });
             let token = format!("imds-session-{:016x}", fastrand::u64(..));
-            state.tokens.insert(token.clone(), Instant::now() + ttl);
+            let now = Instant::now() + state.token_clock;
+            state.tokens.insert(token.clone(), now + ttl);
             let mut response = with_body(200, "text/plain", token);
             if let Ok(value) = http::HeaderValue::from_str(&ttl.as_secs().max(1).to_string()) {
                 response
@@ -265,7 +276,7 @@ impl Shared {
             .get("x-aws-ec2-metadata-token")
             .and_then(|v| v.to_str().ok())
             .and_then(|t| state.tokens.get(t))
-            .is_some_and(|expiry| *expiry > Instant::now());
+            .is_some_and(|expiry| *expiry > Instant::now() + state.token_clock);
         let has_token_header = request
             .head
             .headers

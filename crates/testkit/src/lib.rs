@@ -20,12 +20,27 @@
 //! including every request that arrived whatever fault answered it (`received_requests`).
 //!
 //! The servers stop when their handle is dropped.
+//!
+//! For the tests around them:
+//!
+//! - [`LogCapture`]: everything `tracing` logs while installed, as text — the one log capture
+//!   every test suite of the workspace uses. It cannot silently miss lines (it keeps every
+//!   callsite of interest) and its secret check fails when it captured nothing.
+//! - [`SecretScan`]: is a secret in a text, verbatim, base64/base64url, hex, percent-encoded,
+//!   JSON- or `Debug`-escaped, or any 12-byte part of one of those? Also finds every secret
+//!   these fakes issue ([`ISSUED_SECRET_MARKERS`]).
+//! - [`interop_var`]: where `cargo xtask test` put a real third-party service (moto); an
+//!   interop test skips without it under plain `cargo test` and fails without it under the
+//!   harness.
 #![forbid(unsafe_code)]
 
 mod body;
 mod container;
 mod fault;
 mod imds;
+mod interop;
+mod leaks;
+mod logs;
 mod server;
 mod signin;
 mod sigv4;
@@ -35,6 +50,9 @@ mod sts;
 pub use container::{CONTAINER_CREDENTIALS_PATH, FakeContainer};
 pub use fault::Fault;
 pub use imds::{FakeImds, ImdsCredentials};
+pub use interop::{REQUIRED_ENV as INTEROP_REQUIRED_ENV, interop_var};
+pub use leaks::{ISSUED_SECRET_MARKERS, Leak, SecretScan, WINDOW};
+pub use logs::LogCapture;
 pub use signin::{FakeSignin, SIGNIN_CLIENT_ID, SigninCall};
 pub use sso::{FakeSso, SsoCall, SsoRoleCredentials};
 pub use sts::{FakeSts, RecordedCall, RoleRule};

@@ -141,8 +141,7 @@ async fn without_a_runner_a_selected_process_profile_is_an_error_never_the_next_
 /// No shell syntax in the line: botocore splits it itself and runs no shell.
 #[tokio::test]
 async fn interop_botocore_reads_what_awsauth_reads_from_the_same_helper() {
-    let Some(python) = std::env::var("AWSAUTH_INTEROP_PYTHON")
-        .ok()
+    let Some(python) = awsauth_testkit::interop_var("AWSAUTH_INTEROP_PYTHON")
         .filter(|p| std::path::Path::new(p).exists())
     else {
         eprintln!("skipped: AWSAUTH_INTEROP_PYTHON is not set (run `cargo xtask test`)");

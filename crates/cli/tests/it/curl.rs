@@ -237,7 +237,7 @@ fn between<'a>(text: &'a str, open: &str, close: &str) -> &'a str {
 /// the same with a wrong secret are refused.
 #[test]
 fn interop_curl_signatures_are_verified_by_moto_with_iam_auth() {
-    let Some(endpoint) = std::env::var("AWSAUTH_MOTO_IAM_ENDPOINT").ok() else {
+    let Some(endpoint) = awsauth_testkit::interop_var("AWSAUTH_MOTO_IAM_ENDPOINT") else {
         eprintln!("skipped: AWSAUTH_MOTO_IAM_ENDPOINT is not set (cargo xtask test sets it)");
         return;
     };

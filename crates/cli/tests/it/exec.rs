@@ -137,7 +137,7 @@ fn signals_are_forwarded_to_the_child() {
 
 /// The interop venv's Python (boto3 and botocore come with moto), if it exists.
 pub(crate) fn interop_python() -> Option<PathBuf> {
-    if let Some(path) = std::env::var_os("AWSAUTH_INTEROP_PYTHON") {
+    if let Some(path) = awsauth_testkit::interop_var("AWSAUTH_INTEROP_PYTHON") {
         return Some(PathBuf::from(path));
     }
     let path =

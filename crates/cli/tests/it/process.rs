@@ -106,8 +106,7 @@ fn explain_shows_the_program_and_runs_nothing() {
 /// an SDK what it consumed from a program.
 #[test]
 fn interop_botocore_runs_awsauth_which_runs_the_helper() {
-    let Some(python) = std::env::var("AWSAUTH_INTEROP_PYTHON")
-        .ok()
+    let Some(python) = awsauth_testkit::interop_var("AWSAUTH_INTEROP_PYTHON")
         .filter(|p| std::path::Path::new(p).exists())
     else {
         eprintln!("skipped: AWSAUTH_INTEROP_PYTHON is not set (run `cargo xtask test`)");

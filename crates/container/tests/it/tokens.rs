@@ -4,6 +4,8 @@ use awsauth_core::{CredentialSource, ErrorKind, MemFs, Status};
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
+use awsauth_testkit::LogCapture;
+
 use crate::support::*;
 
 const FULL: &str = "AWS_CONTAINER_CREDENTIALS_FULL_URI";
@@ -25,13 +27,13 @@ async fn the_token_variable_is_sent_as_authorization() {
     let server = MockServer::start().await;
     mount_for(&server, AUTH).await;
     let uri = format!("{}/v1/credentials", server.uri());
-    let (logs, _guard) = Logs::capture();
+    let (logs, _guard) = LogCapture::start();
     let creds = source()
         .provide(&cx(&[(FULL, &uri), (TOKEN, AUTH)]))
         .await
         .unwrap();
     assert_eq!(creds.access_key_id(), "ASIACONTAINER");
-    logs.assert_no_secrets();
+    logs.assert_no_secrets(SECRETS);
 }
 
 #[tokio::test]

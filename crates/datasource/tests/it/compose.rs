@@ -1,5 +1,7 @@
-//! What gets built for each auth type: Grafana's scenarios re-expressed against a recording
-//! factory.
+//! What gets built for each auth type: which constructions `build_session` asks a recording
+//! factory for, and with which parameters. What the sources then answer is tested against the
+//! real ones in `standard.rs`; nothing here asserts a string the recording factory's stand-ins
+//! made up (their provenance, their STS error codes).
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -98,24 +100,15 @@ async fn keys_plus_assume_role_send_the_external_id_to_sts() {
         Call::AssumeRole { base, .. } => assert_eq!(base, "keys"),
         other => panic!("expected assume role on top of keys, got {other:?}"),
     }
-    let creds = session.provide(&cx()).await.unwrap();
-    assert_eq!(
-        creds.provenance().to_string(),
-        format!("keys -> assume-role:{ROLE}")
-    );
+    assert_eq!(session.auth_type(), AuthType::Keys);
 }
 
-#[tokio::test]
-async fn an_sts_failure_surfaces_on_the_first_fetch_not_at_construction() {
+#[test]
+fn assume_role_without_an_external_id_sends_none() {
     let mut settings = keys("eu-west-1");
     settings.assume_role_arn = Some(ROLE.into());
-    let factory = Arc::new(RecordingFactory {
-        sts_fails_with: Some("AccessDenied"),
-        ..RecordingFactory::default()
-    });
-    let session = build_session(&settings, &AuthSettings::new(), &*factory).unwrap();
-    let err = session.provide(&cx()).await.unwrap_err();
-    assert_eq!(err.code(), Some("AccessDenied"));
+    let factory = RecordingFactory::new();
+    build_session(&settings, &AuthSettings::new(), &*factory).unwrap();
     assert_eq!(factory.assume_role_params()[0].external_id, None);
 }
 
@@ -145,17 +138,14 @@ fn default_uses_the_default_chain_with_the_sts_region() {
     );
 }
 
-#[tokio::test]
-async fn credentials_reads_the_named_profile_without_fallback() {
+#[test]
+fn credentials_reads_the_named_profile() {
     let settings = DatasourceSettings::from_json(
         r#"{"jsonData": {"authType": "sharedCreds", "profile": "prod"}}"#,
     )
     .unwrap();
-    let factory = Arc::new(RecordingFactory {
-        profile_missing: true,
-        ..RecordingFactory::default()
-    });
-    let session = build_session(&settings, &AuthSettings::new(), &*factory).unwrap();
+    let factory = RecordingFactory::new();
+    build_session(&settings, &AuthSettings::new(), &*factory).unwrap();
     assert_eq!(
         factory.calls(),
         vec![Call::Profile {
@@ -163,13 +153,6 @@ async fn credentials_reads_the_named_profile_without_fallback() {
             credentials_file: None,
             sts: StsOptions::default(),
         }]
-    );
-    let err = session.provide(&cx()).await.unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::InvalidConfiguration);
-    assert!(
-        err.to_string()
-            .contains("auth type `credentials` selected but"),
-        "{err}"
     );
 }
 
@@ -187,18 +170,16 @@ fn credentials_profile_falls_back_to_the_legacy_database_field() {
     ));
 }
 
-#[tokio::test]
-async fn ec2_iam_role_asks_for_imds_only() {
+#[test]
+fn ec2_iam_role_asks_for_imds_only() {
     let factory = RecordingFactory::new();
-    let session = build_session(
+    build_session(
         &DatasourceSettings::new(AuthType::Ec2IamRole),
         &all_allowed(),
         &*factory,
     )
     .unwrap();
     assert_eq!(factory.calls(), vec![Call::Ec2IamRole]);
-    let creds = session.provide(&cx()).await.unwrap();
-    assert_eq!(creds.provenance().to_string(), "imds");
 }
 
 #[test]
@@ -292,19 +273,15 @@ fn grafana_assume_role() -> DatasourceSettings {
     s
 }
 
-#[tokio::test]
-async fn grafana_assume_role_uses_the_servers_external_id_and_the_platform_keys() {
-    let fs = MemFs::new();
-    fs.insert("/run/aws/access-key-id", "AKIDPLATFORM\n");
-    fs.insert("/run/aws/secret-access-key", "platform-secret\n");
-    let cx = Context::builder().fs(fs).build();
+#[test]
+fn grafana_assume_role_uses_the_servers_external_id_and_sts_settings() {
     let mut location = PlatformCredentials::default();
     location.key_directory = Some(PathBuf::from("/run/aws"));
     let policy = all_allowed()
         .external_id("stack-1234")
         .platform_credentials(location);
     let factory = RecordingFactory::new();
-    let session = build_session(&grafana_assume_role(), &policy, &*factory).unwrap();
+    build_session(&grafana_assume_role(), &policy, &*factory).unwrap();
 
     let p = &factory.assume_role_params()[0];
     assert_eq!(
@@ -321,32 +298,6 @@ async fn grafana_assume_role_uses_the_servers_external_id_and_the_platform_keys(
         &factory.calls()[0],
         Call::Profile { name: Some(n), .. } if n == "assume_role_credentials"
     ));
-
-    let creds = session.provide(&cx).await.unwrap();
-    assert!(
-        creds
-            .provenance()
-            .to_string()
-            .starts_with("key-directory:/run/aws -> assume-role:"),
-        "{}",
-        creds.provenance()
-    );
-}
-
-#[tokio::test]
-async fn grafana_assume_role_falls_back_to_the_platform_profile() {
-    let policy = all_allowed().external_id("stack-1234");
-    let factory = RecordingFactory::new();
-    let session = build_session(&grafana_assume_role(), &policy, &*factory).unwrap();
-    let creds = session.provide(&cx()).await.unwrap();
-    assert!(
-        creds
-            .provenance()
-            .to_string()
-            .starts_with("profile:assume_role_credentials -> assume-role:"),
-        "{}",
-        creds.provenance()
-    );
 }
 
 #[tokio::test]

@@ -36,10 +36,6 @@ pub(crate) struct RecordingFactory {
     pub(crate) calls: Mutex<Vec<Call>>,
     /// `provide` calls on any source this factory built.
     pub(crate) provides: Arc<AtomicUsize>,
-    /// When set, AssumeRole sources fail with this STS error code.
-    pub(crate) sts_fails_with: Option<&'static str>,
-    /// When set, profile sources answer "not configured".
-    pub(crate) profile_missing: bool,
 }
 
 impl RecordingFactory {
@@ -63,7 +59,6 @@ impl RecordingFactory {
         Arc::new(FakeSource {
             name: name.to_owned(),
             provides: Arc::clone(&self.provides),
-            missing: false,
         })
     }
 
@@ -112,7 +107,6 @@ impl SourceFactory for RecordingFactory {
         Arc::new(FakeSource {
             name: format!("profile:{}", name.unwrap_or("default")),
             provides: Arc::clone(&self.provides),
-            missing: self.profile_missing,
         })
     }
 
@@ -139,7 +133,6 @@ impl SourceFactory for RecordingFactory {
             base,
             params,
             provides: Arc::clone(&self.provides),
-            fails_with: self.sts_fails_with,
         })
     }
 }
@@ -148,19 +141,12 @@ impl SourceFactory for RecordingFactory {
 struct FakeSource {
     name: String,
     provides: Arc<AtomicUsize>,
-    missing: bool,
 }
 
 #[async_trait]
 impl CredentialSource for FakeSource {
     async fn provide(&self, _cx: &Context) -> Result<Credentials, CredentialError> {
         self.provides.fetch_add(1, Ordering::SeqCst);
-        if self.missing {
-            return Err(CredentialError::not_configured(
-                &self.name,
-                "no such profile in ~/.aws/credentials",
-            ));
-        }
         Ok(
             Credentials::builder(format!("AKID-{}", self.name), "fake-secret")
                 .provenance(self.name.clone())
@@ -196,7 +182,6 @@ struct FakeAssumeRole {
     base: Arc<dyn CredentialSource>,
     params: AssumeRoleParams,
     provides: Arc<AtomicUsize>,
-    fails_with: Option<&'static str>,
 }
 
 #[async_trait]
@@ -204,13 +189,6 @@ impl CredentialSource for FakeAssumeRole {
     async fn provide(&self, cx: &Context) -> Result<Credentials, CredentialError> {
         self.provides.fetch_add(1, Ordering::SeqCst);
         let base = self.base.provide(cx).await?;
-        if let Some(code) = self.fails_with {
-            return Err(CredentialError::provider_failed(
-                "assume-role",
-                format!("AssumeRole {} failed", self.params.role_arn),
-            )
-            .with_code(code));
-        }
         Ok(Credentials::builder("ASIAASSUMED", "assumed-secret")
             .session_token("assumed-token")
             .provenance_chain(

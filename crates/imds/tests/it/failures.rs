@@ -80,8 +80,9 @@ async fn a_slow_endpoint_is_cut_by_the_attempt_timeout() {
         .build();
     let started = Instant::now();
     let err = source.provide(&no_env()).await.unwrap_err();
-    // Hang guard, not a timing goal.
-    assert!(started.elapsed() < Duration::from_secs(10));
+    // Hang guard, not a timing goal: the token endpoint answers after 120 s, which must not
+    // be waited out (generous for a loaded 2-core machine).
+    assert!(started.elapsed() < Duration::from_secs(60));
     assert_eq!(err.kind(), ErrorKind::TimedOut, "{err}");
     assert!(err.to_string().contains(TOKEN_PATH), "{err}");
     assert_eq!(count(&server, "PUT", TOKEN_PATH).await, 2);

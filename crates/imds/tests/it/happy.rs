@@ -5,11 +5,13 @@ use awsauth_imds::{ImdsClient, ImdsSource};
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
+use awsauth_testkit::LogCapture;
+
 use crate::support::*;
 
 #[tokio::test]
 async fn extended_api_gives_credentials_with_account_id() {
-    let (logs, _guard) = Logs::capture();
+    let (logs, _guard) = LogCapture::start();
     let server = healthy().await;
     let creds = source_for(&server).provide(&no_env()).await.unwrap();
     assert_eq!(creds.access_key_id(), "ASIAEXAMPLE");
@@ -23,7 +25,7 @@ async fn extended_api_gives_credentials_with_account_id() {
     assert_eq!(count(&server, "GET", LEGACY).await, 0);
     let printed = format!("{creds:?}");
     assert!(!printed.contains(SECRET) && !printed.contains(SESSION));
-    logs.assert_no_secrets();
+    logs.assert_no_secrets(SECRETS);
 }
 
 #[tokio::test]
@@ -195,7 +197,7 @@ async fn imdsv1_fallback_is_off_by_default() {
         .respond_with(ResponseTemplate::new(405))
         .mount(&server)
         .await;
-    let (logs, _guard) = Logs::capture();
+    let (logs, _guard) = LogCapture::start();
     let err = source_for(&server).provide(&no_env()).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::ProviderFailed, "{err}");
     assert!(
@@ -206,7 +208,7 @@ async fn imdsv1_fallback_is_off_by_default() {
         count(&server, "GET", EXTENDED).await + count(&server, "GET", LEGACY).await,
         0
     );
-    logs.assert_no_secrets();
+    logs.assert_no_secrets(SECRETS);
 }
 
 #[tokio::test]
@@ -228,7 +230,7 @@ async fn imdsv1_fallback_when_enabled_goes_on_without_a_token() {
         )
         .mount(&server)
         .await;
-    let (logs, _guard) = Logs::capture();
+    let (logs, _guard) = LogCapture::start();
     let source = ImdsSource::builder()
         .client(client_for(&server).allow_imdsv1_fallback(true).build())
         .build();

@@ -94,8 +94,9 @@ async fn the_timeout_variable_cuts_a_slow_answer() {
         .provide(&cx(env(&[(TIMEOUT_ENV, "1"), (NUM_ATTEMPTS_ENV, "1")])))
         .await
         .unwrap_err();
-    // Hang guard, not a timing goal.
-    assert!(started.elapsed() < Duration::from_secs(10));
+    // Hang guard, not a timing goal: the token endpoint answers after 120 s, which must not
+    // be waited out (generous for a loaded 2-core machine).
+    assert!(started.elapsed() < Duration::from_secs(60));
     assert_eq!(err.kind(), ErrorKind::TimedOut, "{err}");
     assert!(err.to_string().contains("within 1s"), "{err}");
     assert_eq!(count(&server, "PUT", TOKEN_PATH).await, 1);

@@ -8,6 +8,8 @@ use awsauth_imds::{ImdsClient, ImdsSource};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
+use awsauth_testkit::LogCapture;
+
 use crate::support::*;
 
 fn one_attempt(server: &MockServer) -> ImdsSource {
@@ -41,14 +43,14 @@ async fn server_errors_after_a_success_serve_the_last_good_credentials() {
         .respond_with(ResponseTemplate::new(503))
         .mount(&server)
         .await;
-    let (logs, _guard) = Logs::capture();
+    let (logs, _guard) = LogCapture::start();
     let stale = source.provide(&cx).await.unwrap();
     assert_eq!(stale.access_key_id(), good.access_key_id());
     assert_eq!(stale.session_token(), good.session_token());
     assert_pushed_ahead(stale.expiry().unwrap());
     assert!(logs.text().contains("static stability"), "{}", logs.text());
     assert!(logs.text().contains("WARN"), "{}", logs.text());
-    logs.assert_no_secrets();
+    logs.assert_no_secrets(SECRETS);
 }
 
 #[tokio::test]

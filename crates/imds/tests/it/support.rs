@@ -1,8 +1,7 @@
-//! Shared fixtures: a scripted IMDS on wiremock, contexts, log capture.
+//! Shared fixtures: a scripted IMDS on wiremock, contexts, the secrets the logs must not hold.
 
 use awsauth_http::HttpClient;
-use std::io::Write;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use awsauth_core::{Clock, Context, MapEnv, SystemClock, timefmt};
@@ -134,58 +133,8 @@ pub fn closed_port() -> u16 {
     listener.local_addr().unwrap().port()
 }
 
-/// Captures every log line (all levels) written while the guard lives on this thread.
-#[derive(Clone, Default)]
-pub struct Logs(Arc<Mutex<Vec<u8>>>);
-
-impl Logs {
-    pub fn capture() -> (Self, tracing::subscriber::DefaultGuard) {
-        let logs = Self::default();
-        let writer = logs.clone();
-        let subscriber = tracing_subscriber::fmt()
-            .with_max_level(tracing::Level::TRACE)
-            .with_ansi(false)
-            .with_writer(move || writer.clone())
-            .finish();
-        // Every callsite stays of interest to a global no-op subscriber, so none can cache "never"
-        // while a parallel test registers it (that would hide a line from this capture).
-        static LISTEN_EVERYWHERE: std::sync::Once = std::sync::Once::new();
-        LISTEN_EVERYWHERE.call_once(|| {
-            let _ = tracing::subscriber::set_global_default(tracing_subscriber::registry());
-        });
-        let guard = tracing::subscriber::set_default(subscriber);
-        // Callsites first hit while no subscriber listened cache "never"; with tests running in
-        // parallel that race can hide a log line from this capture, so recompute interest.
-        tracing::callsite::rebuild_interest_cache();
-        (logs, guard)
-    }
-
-    pub fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
-    }
-
-    /// Fails when any secret of the fixtures shows up.
-    pub fn assert_no_secrets(&self) {
-        let text = self.text();
-        for secret in [TOKEN, SECRET, SESSION] {
-            assert!(
-                !text.contains(secret),
-                "a secret leaked into the logs:\n{text}"
-            );
-        }
-    }
-}
-
-impl Write for Logs {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
+/// Every secret of the fixtures: none may reach a log line.
+pub const SECRETS: [&str; 3] = [TOKEN, SECRET, SESSION];
 
 pub fn now() -> SystemTime {
     SystemTime::now()
@@ -208,13 +157,13 @@ pub async fn with_credentials_response(response: ResponseTemplate) -> MockServer
     server
 }
 
-/// A token endpoint that answers only after 30 seconds.
+/// A token endpoint that answers only after 120 seconds (longer than any hang guard).
 pub async fn mount_slow_token(server: &MockServer) {
     Mock::given(method("PUT"))
         .respond_with(
             ResponseTemplate::new(200)
                 .set_body_string(TOKEN)
-                .set_delay(Duration::from_secs(30)),
+                .set_delay(Duration::from_secs(120)),
         )
         .mount(server)
         .await;

@@ -9,6 +9,8 @@ use awsauth_imds::{ImdsClient, ImdsSource};
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
+use awsauth_testkit::LogCapture;
+
 use crate::support::*;
 
 /// A manual clock, advanced only between calls (HTTP time-outs run on the context clock too;
@@ -104,11 +106,11 @@ async fn a_401_gets_a_fresh_token_and_one_retry() {
         .mount(&server)
         .await;
     mount_extended(&server, &in_hours(&SystemClock, 6)).await;
-    let (logs, _guard) = Logs::capture();
+    let (logs, _guard) = LogCapture::start();
     let creds = source_for(&server).provide(&no_env()).await.unwrap();
     assert_eq!(creds.access_key_id(), "ASIAEXAMPLE");
     assert_eq!(count(&server, "PUT", TOKEN_PATH).await, 2);
-    logs.assert_no_secrets();
+    logs.assert_no_secrets(SECRETS);
     assert!(!logs.text().contains("stale-token"));
 }
 

@@ -1,7 +1,6 @@
 //! Fixtures: a cache file, contexts, the keys, a log capture.
 
-use std::io;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use awsauth_core::{Context, ManualClock, MapEnv, MemFs, timefmt};
@@ -89,39 +88,5 @@ pub(crate) fn assert_clean(text: &str) {
     }
 }
 
-/// Everything logged at any level while the guard lives (current thread only).
-#[derive(Clone, Default)]
-pub(crate) struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Captured {
-    pub(crate) fn install(&self) -> tracing::subscriber::DefaultGuard {
-        let sink = self.clone();
-        let subscriber = tracing_subscriber::fmt()
-            .with_max_level(tracing::Level::TRACE)
-            .with_ansi(false)
-            .with_writer(move || sink.clone())
-            .finish();
-        static LISTEN_EVERYWHERE: std::sync::Once = std::sync::Once::new();
-        LISTEN_EVERYWHERE.call_once(|| {
-            let _ = tracing::subscriber::set_global_default(tracing_subscriber::registry());
-        });
-        let guard = tracing::subscriber::set_default(subscriber);
-        tracing::callsite::rebuild_interest_cache();
-        guard
-    }
-
-    pub(crate) fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
-    }
-}
-
-impl io::Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
+/// The workspace's one log capture (testkit), under the name these tests use.
+pub(crate) use awsauth_testkit::LogCapture as Captured;

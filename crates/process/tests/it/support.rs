@@ -1,6 +1,5 @@
 //! Fixtures: contexts, a recording fake runner, scratch directories, a log capture.
 
-use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -144,41 +143,5 @@ pub(crate) async fn advancing<T>(
     .expect("the run should have ended once the injected clock passed its time-out")
 }
 
-/// Everything logged at any level while the guard lives (current thread only).
-#[derive(Clone, Default)]
-pub(crate) struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Captured {
-    pub(crate) fn install(&self) -> tracing::subscriber::DefaultGuard {
-        let sink = self.clone();
-        let subscriber = tracing_subscriber::fmt()
-            .with_max_level(tracing::Level::TRACE)
-            .with_ansi(false)
-            .with_writer(move || sink.clone())
-            .finish();
-        // Every callsite stays of interest to a global no-op subscriber, so none can cache "never"
-        // while a parallel test registers it (that would hide a line from this capture).
-        static LISTEN_EVERYWHERE: std::sync::Once = std::sync::Once::new();
-        LISTEN_EVERYWHERE.call_once(|| {
-            let _ = tracing::subscriber::set_global_default(tracing_subscriber::registry());
-        });
-        let guard = tracing::subscriber::set_default(subscriber);
-        tracing::callsite::rebuild_interest_cache();
-        guard
-    }
-
-    pub(crate) fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
-    }
-}
-
-impl io::Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
+/// The workspace's one log capture (testkit), under the name these tests use.
+pub(crate) use awsauth_testkit::LogCapture as Captured;

@@ -37,6 +37,30 @@ mod keys {
     pub(super) const SSO_ACCOUNT_ID: &str = "sso_account_id";
     pub(super) const SSO_ROLE_NAME: &str = "sso_role_name";
     pub(super) const SSO_REGISTRATION_SCOPES: &str = "sso_registration_scopes";
+    /// Every key above: each is one value on one line.
+    pub(super) const ALL: [&str; 21] = [
+        ACCESS_KEY_ID,
+        SECRET_ACCESS_KEY,
+        SESSION_TOKEN,
+        ACCOUNT_ID,
+        ROLE_ARN,
+        SOURCE_PROFILE,
+        CREDENTIAL_SOURCE,
+        WEB_IDENTITY_TOKEN_FILE,
+        EXTERNAL_ID,
+        ROLE_SESSION_NAME,
+        DURATION_SECONDS,
+        REGION,
+        MFA_SERIAL,
+        CREDENTIAL_PROCESS,
+        LOGIN_SESSION,
+        SSO_SESSION,
+        SSO_START_URL,
+        SSO_REGION,
+        SSO_ACCOUNT_ID,
+        SSO_ROLE_NAME,
+        SSO_REGISTRATION_SCOPES,
+    ];
 }
 
 impl ProfileSet {
@@ -107,6 +131,7 @@ impl<'a> Planner<'a> {
                 return Err(PlanError::Loop { path });
             }
             visited.push(name);
+            one_line_values(profile)?;
             let first = visited.len() == 1;
             // After the first hop, static keys win over anything else the profile says.
             if !first && let Some(keys) = self.static_keys(profile)? {
@@ -572,6 +597,28 @@ fn shown(value: &str) -> String {
         0 => text,
         1 => format!("{text} (and 1 continuation line, not shown)"),
         n => format!("{text} (and {n} continuation lines, not shown)"),
+    }
+}
+
+/// Refuses a key the planner reads whose value goes on over indented lines: as the file is
+/// written they belong to the value (`region = eu-west-1` then an indented
+/// `aws_session_token = …`), which no region, ARN or secret can be — and a plan must not carry
+/// a secret in another key's value. The value is not quoted.
+fn one_line_values(profile: Section<'_>) -> Result<(), PlanError> {
+    match keys::ALL
+        .iter()
+        .find(|key| get(profile, key).is_some_and(|v| v.contains('\n')))
+    {
+        None => Ok(()),
+        Some(key) => Err(PlanError::Invalid {
+            profile: profile.name().to_owned(),
+            message: format!(
+                "profile \"{}\": {key} goes on over indented lines below it (an indented line \
+                 continues the value above it); write {key} on one line, and the next setting \
+                 unindented",
+                profile.name()
+            ),
+        }),
     }
 }
 

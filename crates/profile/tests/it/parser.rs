@@ -208,6 +208,23 @@ fn debug_output_redacts_secret_values() {
 }
 
 #[test]
+fn debug_output_redacts_a_secret_line_that_continues_another_value() {
+    // Indented, the token line continues `region` (and `s3`'s sub-properties): it is part of
+    // their values as the file is written, and still a secret.
+    let set = ProfileSet::parse(
+        FileKind::Config,
+        CREDS,
+        &format!("[default]\nregion = eu-west-1\n\taws_session_token = {SECRET}\n  {SECRET}\ns3 =\n  max_concurrent_requests = 20\n  aws_secret_access_key = {SECRET}\n"),
+    )
+    .unwrap();
+    let p = set.profile("default").unwrap();
+    assert!(p.property("region").unwrap().value().contains(SECRET));
+    let debug = format!("{set:?}");
+    assert!(!debug.contains(SECRET), "{debug}");
+    assert!(debug.contains("eu-west-1") && debug.contains("max_concurrent_requests = 20"));
+}
+
+#[test]
 fn lookups_are_case_insensitive_and_empty_values_count_as_absent() {
     let set = ProfileSet::parse(
         FileKind::Credentials,

@@ -330,9 +330,10 @@ fn display_reads_as_a_recipe() {
 }
 
 /// An indented line under a property continues its value: a secret indented by mistake under
-/// `role_arn` becomes part of the role ARN. Errors quote only the value's first line.
+/// `role_arn` becomes part of the role ARN. Such a value is refused, never quoted; nor does a
+/// plan carry it (`region`, `external_id` are not validated otherwise).
 #[test]
-fn errors_quote_a_values_first_line_never_its_continuation_lines() {
+fn a_value_that_goes_on_over_indented_lines_is_refused_unquoted() {
     let config = format!(
         "[profile dev]\nrole_arn = not-an-arn\n  aws_secret_access_key = {SECRET}\nsource_profile = base\n\
          [profile other]\nrole_arn = arn:aws:iam::123456789012:role/r\ncredential_source = Ec2\n  {SECRET}\n"
@@ -340,14 +341,27 @@ fn errors_quote_a_values_first_line_never_its_continuation_lines() {
     let set = set(&config, &keys("base"));
     let err = set.plan("dev").unwrap_err().to_string();
     assert!(
-        err.contains("sets role_arn = not-an-arn (and 1 continuation line, not shown), which is not a role ARN"),
+        err.contains("profile \"dev\": role_arn goes on over indented lines below it"),
         "{err}"
     );
     assert!(!err.contains(SECRET), "{err}");
     let err = set.plan("other").unwrap_err().to_string();
     assert!(
-        err.contains("sets credential_source = Ec2 (and 1 continuation line, not shown)"),
+        err.contains("credential_source goes on over indented lines"),
         "{err}"
     );
     assert!(!err.contains(SECRET), "{err}");
+    for key in ["region", "external_id", "role_session_name"] {
+        let config = format!(
+            "[profile r]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = base\n{key} = x\n\taws_session_token = {SECRET}\n"
+        );
+        let err = self::set(&config, &keys("base")).plan("r").unwrap_err();
+        assert!(matches!(err, PlanError::Invalid { .. }), "{err:?}");
+        let text = err.to_string();
+        assert!(
+            text.contains(&format!("{key} goes on over indented lines")),
+            "{text}"
+        );
+        assert!(!text.contains(SECRET), "{text}");
+    }
 }

@@ -48,7 +48,23 @@ proptest! {
         match set.add_file_bytes(kind, "/f", &bytes) {
             Ok(()) => {
                 for name in set.profile_names() {
-                    let _ = set.plan(name);
+                    match set.plan(name) {
+                        Ok(plan) => {
+                            prop_assert!(!plan.steps().is_empty());
+                            prop_assert_eq!(plan.steps().len(), plan.describe().steps().len());
+                            prop_assert_eq!(plan.profile(), name);
+                        }
+                        // The profile at fault is named: the one asked for or one on its
+                        // source_profile path.
+                        Err(err) => {
+                            let text = err.to_string();
+                            let names_one = set
+                                .profile_names()
+                                .iter()
+                                .any(|p| text.contains(&format!("\"{p}\"")));
+                            prop_assert!(names_one, "{}", text);
+                        }
+                    }
                 }
             }
             Err(err) => {

@@ -3,6 +3,8 @@
 use awsauth_core::{Chain, CredentialSource, ErrorKind, MemFs, Status, only};
 use awsauth_profile::{FileKind, ProfileCache, ProfileSource, load};
 
+use awsauth_testkit::{LogCapture, SecretScan};
+
 use crate::{SECRET, TOKEN, cx};
 
 const CONFIG: &str = "/home/u/.aws/config";
@@ -345,42 +347,11 @@ fn load_reports_what_it_found() {
     assert_eq!(loaded.set().profile_names(), vec!["a", "default"]);
 }
 
-/// Log lines emitted while `f` runs.
+/// Warnings (and errors) logged while `f` runs.
 fn logs_of(f: impl FnOnce()) -> String {
-    use std::sync::{Arc, Mutex};
-    let buffer = Arc::new(Mutex::new(Vec::<u8>::new()));
-    let sink = Arc::clone(&buffer);
-    let subscriber = tracing_subscriber::fmt()
-        .with_ansi(false)
-        .with_max_level(tracing::Level::WARN)
-        .with_writer(move || SharedWriter(Arc::clone(&sink)))
-        .finish();
-    // Every callsite stays of interest to a global no-op subscriber, so none can cache "never"
-    // while a parallel test registers it (that would hide a line from this capture).
-    static LISTEN_EVERYWHERE: std::sync::Once = std::sync::Once::new();
-    LISTEN_EVERYWHERE.call_once(|| {
-        let _ = tracing::subscriber::set_global_default(tracing_subscriber::registry());
-    });
-    tracing::subscriber::with_default(subscriber, || {
-        // Callsites first hit by a parallel test while no subscriber listened may have cached
-        // "never"; recompute so this capture sees its warnings.
-        tracing::callsite::rebuild_interest_cache();
-        f()
-    });
-    let bytes = buffer.lock().unwrap().clone();
-    String::from_utf8(bytes).unwrap()
-}
-
-struct SharedWriter(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
-
-impl std::io::Write for SharedWriter {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
+    let logs = LogCapture::at(tracing::Level::WARN);
+    logs.in_scope(f);
+    logs.text()
 }
 
 #[test]
@@ -399,7 +370,7 @@ fn world_readable_credentials_and_skipped_profiles_are_logged_as_warnings() {
     assert!(logs.contains("readable by every user"), "{logs}");
     assert!(logs.contains("mode=0644"), "{logs}");
     assert!(logs.contains("section [in valid] ignored"), "{logs}");
-    assert!(!logs.contains(SECRET));
+    SecretScan::new([SECRET]).assert_clean("the warnings", &logs);
 
     fs.insert_with_mode(CREDS, keys("default", "AKID"), 0o600);
     let logs = logs_of(|| {

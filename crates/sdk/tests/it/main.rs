@@ -3,10 +3,10 @@
 
 use aws_credential_types::provider::ProvideCredentials;
 use aws_credential_types::provider::error::CredentialsError;
-use awsauth_core::{Chain, Context, CredentialError, CredentialSource, ErrorKind};
+use awsauth_core::{Chain, Context, CredentialSource, ErrorKind};
 use awsauth_sdk::{FromSdk, SdkCredentials};
 use awsauth_static::StaticSource;
-use awsauth_testkit::FakeSts;
+use awsauth_testkit::{FakeSts, LogCapture};
 
 mod exec;
 mod moto;
@@ -140,5 +140,52 @@ async fn sdk_credentials_come_through_with_provenance() {
     assert_eq!(creds.session_token(), Some("sdk-token"));
     assert_eq!(creds.account_id(), Some("123456789012"));
     assert_eq!(creds.provenance().to_string(), "sdk:Environment");
-    let _: Result<(), CredentialError> = Ok(());
+}
+
+/// Secrets with the characters real ones have, and every part of them searched.
+const LEAK_SECRET: &str = "sdk/SECRET+wJalrXUtnFEMI/K7MDENG";
+const LEAK_TOKEN: &str = "IQoJb3JpZ2luX2VjSDK/session+token/0123456789==";
+const LEAK_WRONG: &str = "sdk+WRONG/secret+0123456789abcdef";
+
+#[tokio::test]
+async fn the_bridge_logs_no_secret_at_trace_in_either_direction() {
+    let (logs, guard) = LogCapture::start();
+    let sts = FakeSts::start().await.unwrap();
+    sts.add_key("AKIDBRIDGE", LEAK_SECRET);
+    // Ours as the SDK's provider: a signed call (a long-term key: no session token), then one
+    // with a secret and a token STS does not accept.
+    let ours = StaticSource::new("AKIDBRIDGE", LEAK_SECRET);
+    let provider = SdkCredentials::new(ours);
+    logs.record_debug("provider", &provider);
+    let client = sts_client(&sts.endpoint(), provider);
+    let who = client.get_caller_identity().send().await;
+    logs.record_debug("who", &who.map(|w| w.arn().map(str::to_owned)).unwrap());
+    let wrong = sts_client(
+        &sts.endpoint(),
+        SdkCredentials::new(StaticSource::new("AKIDBRIDGE", LEAK_WRONG).session_token(LEAK_TOKEN)),
+    );
+    let err = wrong.get_caller_identity().send().await.unwrap_err();
+    logs.record_debug("sdk error", &err);
+    let invalid = SdkCredentials::new(StaticSource::from_parts(None, Some(LEAK_SECRET.into())));
+    logs.record_result("invalid", &invalid.provide_credentials().await);
+
+    // The SDK's providers as ours: their credentials, and their errors.
+    let sdk = aws_credential_types::Credentials::new(
+        "AKIDSDK",
+        LEAK_SECRET,
+        Some(LEAK_TOKEN.to_owned()),
+        None,
+        "Environment",
+    );
+    let cx = Context::builder().build();
+    let source = FromSdk::new("sdk", sdk);
+    logs.record_debug("source", &source);
+    logs.record_result("from sdk", &source.provide(&cx).await);
+    let failing = FromSdk::new(
+        "sdk",
+        Fails(|| CredentialsError::provider_error("the profile's secret is refused")),
+    );
+    logs.record_result("from sdk failing", &failing.provide(&cx).await);
+    drop(guard);
+    logs.assert_no_secrets([LEAK_SECRET, LEAK_TOKEN, LEAK_WRONG]);
 }

@@ -14,14 +14,9 @@ use awsauth_static::StaticSource;
 
 use crate::sts_client;
 
+/// Skips under plain `cargo test`, fails under `cargo xtask test` without moto.
 fn moto_endpoint() -> Option<String> {
-    let endpoint = std::env::var("AWSAUTH_MOTO_ENDPOINT")
-        .ok()
-        .filter(|e| !e.is_empty());
-    if endpoint.is_none() {
-        eprintln!("skipped: AWSAUTH_MOTO_ENDPOINT not set (run `cargo xtask test`)");
-    }
-    endpoint
+    awsauth_testkit::interop_var("AWSAUTH_MOTO_ENDPOINT")
 }
 
 async fn post(endpoint: &str, body: String, headers: http::HeaderMap) -> String {

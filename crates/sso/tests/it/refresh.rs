@@ -72,7 +72,7 @@ async fn invalid_grant_while_the_token_is_valid_uses_it_and_warns() {
     let rig = Rig::new().await;
     let path = rig.session_token(120);
     rig.sso.revoke_refresh_token(REFRESH_TOKEN);
-    let (logs, _guard) = Logs::capture();
+    let (logs, _guard) = Logs::start();
     let creds = session_source().provide(&rig.cx).await.unwrap();
     assert_eq!(creds.account_id(), Some(ACCOUNT));
     let calls = rig.sso.calls();
@@ -182,7 +182,7 @@ async fn a_cache_that_cannot_be_written_still_serves_the_refreshed_token() {
     let path = rig.session_token(-5);
     rig.fs.set_read_only(true);
     rig.sso.revoke_access_token(ACCESS_TOKEN);
-    let (logs, _guard) = Logs::capture();
+    let (logs, _guard) = Logs::start();
     session_source().provide(&rig.cx).await.unwrap();
     assert!(
         logs.text().contains("could not write it back to the cache"),

@@ -2,7 +2,6 @@
 //! cache expiries can be set relative to "now" and moved, while retries still sleep for real),
 //! a context with a home directory and the fake's endpoints, cache files, a log capture.
 
-use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
@@ -178,40 +177,5 @@ pub(crate) fn assert_no_secret(text: &str) {
     }
 }
 
-/// Captures every log line written on this thread while the guard lives.
-#[derive(Clone, Default)]
-pub(crate) struct Logs(Arc<Mutex<Vec<u8>>>);
-
-impl Logs {
-    pub(crate) fn capture() -> (Self, tracing::subscriber::DefaultGuard) {
-        let logs = Self::default();
-        let writer = logs.clone();
-        let subscriber = tracing_subscriber::fmt()
-            .with_max_level(tracing::Level::TRACE)
-            .with_ansi(false)
-            .with_writer(move || writer.clone())
-            .finish();
-        static LISTEN_EVERYWHERE: std::sync::Once = std::sync::Once::new();
-        LISTEN_EVERYWHERE.call_once(|| {
-            let _ = tracing::subscriber::set_global_default(tracing_subscriber::registry());
-        });
-        let guard = tracing::subscriber::set_default(subscriber);
-        tracing::callsite::rebuild_interest_cache();
-        (logs, guard)
-    }
-
-    pub(crate) fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
-    }
-}
-
-impl Write for Logs {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
+/// The workspace's one log capture (testkit), under the name these tests use.
+pub(crate) use awsauth_testkit::LogCapture as Logs;

@@ -1,6 +1,7 @@
 //! `AssumeRoleSource` against moto, when `cargo xtask test` provides one through
 //! `AWSAUTH_MOTO_ENDPOINT` (read from the process environment: harness configuration, not
-//! source input). Without it the test prints a skip line and passes. These tests never turn
+//! source input). Without it the test prints a skip line and passes under plain `cargo test`, and fails under
+//! `cargo xtask test` (which promised moto). These tests never turn
 //! moto's IAM auth mode on (the `awsauth-sts` interop suite does, and restores it).
 
 use awsauth_http::HttpClient;
@@ -13,13 +14,7 @@ use awsauth_sts_assume::AssumeRoleSource;
 use crate::support::{CountingKeys, ROLE, ROLE2};
 
 fn moto() -> Option<String> {
-    match std::env::var("AWSAUTH_MOTO_ENDPOINT") {
-        Ok(endpoint) if !endpoint.trim().is_empty() => Some(endpoint.trim().to_owned()),
-        _ => {
-            println!("skipped: AWSAUTH_MOTO_ENDPOINT not set (run cargo xtask test)");
-            None
-        }
-    }
+    awsauth_testkit::interop_var("AWSAUTH_MOTO_ENDPOINT")
 }
 
 #[tokio::test]

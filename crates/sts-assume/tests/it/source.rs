@@ -11,6 +11,8 @@ use awsauth_sts_assume::AssumeRoleSource;
 use wiremock::matchers::{body_string_contains, method};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
+use awsauth_testkit::LogCapture;
+
 use crate::support::*;
 
 async fn answering(response: ResponseTemplate) -> MockServer {
@@ -266,8 +268,7 @@ async fn explain_tells_without_network() {
 
 #[tokio::test]
 async fn no_secret_reaches_logs_or_debug_even_at_trace_level() {
-    let captured = Captured::default();
-    let _guard = captured.install();
+    let (logs, _guard) = LogCapture::start();
     let server = answering(assumed("LOG", "123456789012")).await;
     let source = AssumeRoleSource::new(SessionBase, ROLE).endpoint_url(server.uri());
     let creds = source.provide(&cx()).await.unwrap();
@@ -276,23 +277,19 @@ async fn no_secret_reaches_logs_or_debug_even_at_trace_level() {
         request.headers["x-amz-security-token"].to_str().unwrap(),
         BASE_TOKEN
     );
-    let logs = captured.text();
-    // Any of the source's or the STS client's lines proves the capture sees this call (tracing's
-    // per-callsite interest cache can race with parallel tests).
+    // Any of the source's or the STS client's lines proves the capture sees this call.
     assert!(
         logs.contains("assuming role") || logs.contains("operation=AssumeRole"),
-        "the capture works: {logs}"
+        "the capture works: {}",
+        logs.text()
     );
-    let everything = format!("{logs} {source:?} {creds:?} {:?}", source.explain(&cx()));
-    for secret in [
+    logs.record_debug("source", &source);
+    logs.record_debug("credentials", &creds);
+    logs.record_debug("explain", &source.explain(&cx()));
+    logs.assert_no_secrets([
         BASE_SECRET,
         BASE_TOKEN,
         &issued_secret("LOG"),
         &issued_token("LOG"),
-    ] {
-        assert!(
-            !everything.contains(secret),
-            "{secret} leaked: {everything}"
-        );
-    }
+    ]);
 }

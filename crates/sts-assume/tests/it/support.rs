@@ -129,47 +129,6 @@ pub(crate) fn authorization(request: &wiremock::Request) -> String {
         .to_owned()
 }
 
-/// Everything logged at any level while the guard lives (current thread only).
-#[derive(Clone, Default)]
-pub(crate) struct Captured(Arc<std::sync::Mutex<Vec<u8>>>);
-
-impl Captured {
-    pub(crate) fn install(&self) -> tracing::subscriber::DefaultGuard {
-        let sink = self.clone();
-        let subscriber = tracing_subscriber::fmt()
-            .with_max_level(tracing::Level::TRACE)
-            .with_ansi(false)
-            .with_writer(move || sink.clone())
-            .finish();
-        // Every callsite stays of interest to a global no-op subscriber, so none can cache "never"
-        // while a parallel test registers it (that would hide a line from this capture).
-        static LISTEN_EVERYWHERE: std::sync::Once = std::sync::Once::new();
-        LISTEN_EVERYWHERE.call_once(|| {
-            let _ = tracing::subscriber::set_global_default(tracing_subscriber::registry());
-        });
-        let guard = tracing::subscriber::set_default(subscriber);
-        // Callsites first hit while no subscriber listened cache "never"; with tests running in
-        // parallel that race can hide a log line from this capture, so recompute interest.
-        tracing::callsite::rebuild_interest_cache();
-        guard
-    }
-
-    pub(crate) fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
-    }
-}
-
-impl std::io::Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 /// A base holding temporary credentials (key, secret, session token).
 #[derive(Debug)]
 pub(crate) struct SessionBase;

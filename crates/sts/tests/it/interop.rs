@@ -1,6 +1,7 @@
 //! The client against a real STS implementation: moto (`moto[server]`), started by
 //! `cargo xtask test`, which exports `AWSAUTH_MOTO_ENDPOINT=http://127.0.0.1:<port>`. Without
-//! that variable every test here prints a skip line and passes.
+//! that variable every test here prints a skip line and passes under plain `cargo test`, and
+//! fails under `cargo xtask test` (which promised moto).
 //!
 //! moto's IAM auth mode is global to its server. Only `iam_auth_mode` turns it on: it holds the
 //! write side of `MOTO`, which every other moto test of this binary holds for reading, and it
@@ -26,13 +27,7 @@ static MOTO: RwLock<()> = RwLock::const_new(());
 /// The moto endpoint, or `None` after printing why the test is skipped. Read from the
 /// process environment on purpose: it is test-harness configuration, not source input.
 fn moto() -> Option<String> {
-    match std::env::var("AWSAUTH_MOTO_ENDPOINT") {
-        Ok(endpoint) if !endpoint.trim().is_empty() => Some(endpoint.trim().to_owned()),
-        _ => {
-            println!("skipped: AWSAUTH_MOTO_ENDPOINT not set (run cargo xtask test)");
-            None
-        }
-    }
+    awsauth_testkit::interop_var("AWSAUTH_MOTO_ENDPOINT")
 }
 
 fn cx() -> Context {

@@ -348,18 +348,22 @@ async fn imds_tokens_expire_after_their_ttl() {
         Some("1")
     );
     let token = text(&token_response).to_owned();
-    tokio::time::sleep(Duration::from_millis(1100)).await;
-    let request = HttpRequest::new(
-        Method::GET,
-        format!("{}/latest/meta-data/placement/region", imds.endpoint())
-            .parse()
-            .unwrap(),
-    )
-    .header(
-        http::HeaderName::from_static("x-aws-ec2-metadata-token"),
-        token.parse().unwrap(),
-    );
-    assert_eq!(send(request).await.status.as_u16(), 401);
+    // Valid now; a second later (on the fake's token clock, no waiting) it is not.
+    let request = |token: &str| {
+        HttpRequest::new(
+            Method::GET,
+            format!("{}/latest/meta-data/placement/region", imds.endpoint())
+                .parse()
+                .unwrap(),
+        )
+        .header(
+            http::HeaderName::from_static("x-aws-ec2-metadata-token"),
+            token.parse().unwrap(),
+        )
+    };
+    assert_eq!(send(request(&token)).await.status.as_u16(), 200);
+    imds.advance_token_clock(Duration::from_millis(1001));
+    assert_eq!(send(request(&token)).await.status.as_u16(), 401);
 }
 
 #[tokio::test]

@@ -1,6 +1,7 @@
 //! `WebIdentitySource` against moto, when `cargo xtask test` provides one through
 //! `AWSAUTH_MOTO_ENDPOINT` (read from the process environment: harness configuration, not
-//! source input). Without it the test prints a skip line and passes. moto answers
+//! source input). Without it the test prints a skip line and passes under plain `cargo test`, and fails under
+//! `cargo xtask test` (which promised moto). moto answers
 //! `AssumeRoleWithWebIdentity` without verifying the token; what this proves is the wire format
 //! both ways.
 
@@ -14,13 +15,7 @@ use awsauth_web_identity::WebIdentitySource;
 use crate::support::{ROLE, TOKEN, TOKEN_PATH, token_fs};
 
 fn moto() -> Option<String> {
-    match std::env::var("AWSAUTH_MOTO_ENDPOINT") {
-        Ok(endpoint) if !endpoint.trim().is_empty() => Some(endpoint.trim().to_owned()),
-        _ => {
-            println!("skipped: AWSAUTH_MOTO_ENDPOINT not set (run cargo xtask test)");
-            None
-        }
-    }
+    awsauth_testkit::interop_var("AWSAUTH_MOTO_ENDPOINT")
 }
 
 #[tokio::test]

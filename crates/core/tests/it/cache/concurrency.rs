@@ -39,19 +39,29 @@ async fn eventually(what: &str, condition: impl Fn() -> bool) {
 
 type Reader = JoinHandle<Result<Credentials, CredentialError>>;
 
-/// Spawns `n` readers; the counter says how many have started reading.
+/// Spawns `n` readers; the counter says how many are waiting: their read was polled and
+/// answered "pending" (it is parked on the cache, not merely spawned).
 fn spawn_readers(n: usize, cached: &CachedSource, cx: &Context) -> (Vec<Reader>, Arc<AtomicUsize>) {
-    let started = Arc::new(AtomicUsize::new(0));
+    let waiting = Arc::new(AtomicUsize::new(0));
     let readers = (0..n)
         .map(|_| {
-            let (cached, cx, started) = (cached.clone(), cx.clone(), Arc::clone(&started));
+            let (cached, cx, waiting) = (cached.clone(), cx.clone(), Arc::clone(&waiting));
             tokio::spawn(async move {
-                started.fetch_add(1, Ordering::SeqCst);
-                cached.provide(&cx).await
+                let mut read = cached.provide(&cx);
+                let mut counted = false;
+                std::future::poll_fn(|task| {
+                    let poll = read.as_mut().poll(task);
+                    if poll.is_pending() && !counted {
+                        counted = true;
+                        waiting.fetch_add(1, Ordering::SeqCst);
+                    }
+                    poll
+                })
+                .await
             })
         })
         .collect();
-    (readers, started)
+    (readers, waiting)
 }
 
 async fn join_all(readers: Vec<Reader>) -> Vec<Result<Credentials, CredentialError>> {
@@ -73,18 +83,23 @@ async fn storm(at: Duration) {
 
     upstream.close_gate();
     clock.advance(at);
-    let (readers, started) = spawn_readers(READERS, &cached, &cx);
+    let (readers, waiting) = spawn_readers(READERS, &cached, &cx);
+    // Every reader is parked on the blocked refresh (observed, not assumed after a sleep); a
+    // reader that got an answer instead ends the wait at once and fails below.
     eventually(
-        "every reader started and the refresh reached upstream",
-        || started.load(Ordering::SeqCst) == READERS && upstream.calls() == 2,
+        "every reader waits on the refresh, which reached upstream",
+        || {
+            (waiting.load(Ordering::SeqCst) == READERS && upstream.calls() == 2)
+                || readers.iter().any(|r| r.is_finished())
+        },
     )
     .await;
-    tokio::time::sleep(Duration::from_millis(20)).await;
     assert_eq!(
         readers.iter().filter(|r| r.is_finished()).count(),
         0,
         "nobody can have new credentials while the refresh is blocked"
     );
+    assert_eq!(waiting.load(Ordering::SeqCst), READERS);
 
     upstream.open_gate();
     let results = join_all(readers).await;
@@ -146,9 +161,9 @@ async fn a_hanging_upstream_is_cut_by_the_load_timeout_for_every_waiter() {
         let cached = CachedSource::builder(upstream.clone())
             .load_timeout(Duration::from_secs(5))
             .build();
-        let (readers, started) = spawn_readers(1_000, &cached, &cx);
-        eventually("readers started and the load began", || {
-            started.load(Ordering::SeqCst) == 1_000 && upstream.calls() >= 1
+        let (readers, waiting) = spawn_readers(1_000, &cached, &cx);
+        eventually("readers wait and the load began", || {
+            waiting.load(Ordering::SeqCst) == 1_000 && upstream.calls() >= 1
         })
         .await;
         // A reader that arrives after a time-out starts the next attempt, which hangs too:
@@ -181,9 +196,9 @@ async fn after_a_load_timeout_still_valid_credentials_keep_being_served() {
         let first = cached.provide(&cx).await.unwrap();
 
         clock.advance(59 * MIN);
-        let (readers, started) = spawn_readers(1_000, &cached, &cx);
-        eventually("readers started and the refresh began", || {
-            started.load(Ordering::SeqCst) == 1_000 && upstream.calls() == 2
+        let (readers, waiting) = spawn_readers(1_000, &cached, &cx);
+        eventually("readers wait and the refresh began", || {
+            waiting.load(Ordering::SeqCst) == 1_000 && upstream.calls() == 2
         })
         .await;
         while readers.iter().any(|r| !r.is_finished()) {
@@ -209,20 +224,46 @@ async fn readers_through_the_trait_object_and_the_sync_accessor_agree() {
         let upstream = Upstream::new(Answer::Expiring(HOUR));
         let cached = CachedSource::new(upstream.clone());
         let shared: Arc<dyn CredentialSource> = Arc::new(cached.clone());
+        let mut refreshed_steps = 0;
+        // What the cache held when the previous step settled.
+        let mut before: Option<Credentials> = None;
         for step in 0..6 {
             let (readers, _) = spawn_readers(1_000, &cached, &cx);
             let dynamic = shared.provide(&cx).await.unwrap();
-            for result in join_all(readers).await {
-                let creds = result.unwrap();
-                assert!(!creds.is_expired_at(cx.now()), "step {step}");
-            }
-            assert!(!dynamic.is_expired_at(cx.now()));
-            if let Some(now) = cached.current(cx.now()) {
-                assert!(!now.is_expired_at(cx.now()));
-            }
+            let mut seen = join_all(readers).await;
+            seen.push(Ok(dynamic));
             eventually("the refresh finished", || !cached.status().refreshing).await;
+            // Settled: the clone, the trait object and the synchronous accessor hand out the
+            // very same credentials.
+            let after = cached.provide(&cx).await.unwrap();
+            assert!(
+                shared.provide(&cx).await.unwrap().ptr_eq(&after),
+                "step {step}"
+            );
+            assert!(
+                cached.current(cx.now()).unwrap().ptr_eq(&after),
+                "step {step}"
+            );
+            // During the step every reader got the credentials from before it or the refreshed
+            // ones, never a third set, never expired ones.
+            for creds in seen {
+                let creds = creds.unwrap();
+                assert!(!creds.is_expired_at(cx.now()), "step {step}");
+                let known =
+                    creds.ptr_eq(&after) || before.as_ref().is_some_and(|b| creds.ptr_eq(b));
+                assert!(
+                    known,
+                    "step {step}: credentials from neither before nor after"
+                );
+            }
+            if before.as_ref().is_some_and(|b| !b.ptr_eq(&after)) {
+                refreshed_steps += 1;
+            }
+            before = Some(after);
             clock.advance(25 * MIN);
         }
+        assert!(refreshed_steps >= 1, "the steps crossed a refresh");
+        assert_eq!(upstream.calls(), refreshed_steps + 1);
         assert_eq!(upstream.max_in_flight(), 1);
     })
     .await;

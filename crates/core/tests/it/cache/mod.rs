@@ -2,7 +2,7 @@
 //! behaviour under thousands of concurrent readers, and properties over random histories.
 
 mod concurrency;
-mod logs;
+mod hot_path;
 mod properties;
 mod resolve;
 mod upstream;

@@ -30,6 +30,12 @@ pub(super) enum Answer {
 
 pub(super) const SECRET: &str = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
 
+/// The session token of the `n`th credentials upstream hands out (as long as a real one is
+/// at its start, so the leak scan can search for it).
+pub(super) fn session_token(n: usize) -> String {
+    format!("IQoJb3JpZ2luX2VjEXAMPLE+TOKEN/{n}=")
+}
+
 #[derive(Debug)]
 struct Inner {
     /// Answers for the next calls, in order; when empty, `default` answers.
@@ -140,7 +146,7 @@ impl CredentialSource for Upstream {
             tokio::task::yield_now().await;
         }
         let builder = Credentials::builder(format!("AKID{n}"), SECRET)
-            .session_token(format!("TOKEN-{n}"))
+            .session_token(session_token(n))
             .provenance("upstream");
         let result = match answer {
             Answer::Expiring(lifetime) => Ok(builder.expiry(cx.now() + lifetime).build()),
