@@ -551,9 +551,15 @@ async fn signin_verifies_dpop_proofs_and_rotates_refresh_tokens() {
             )
     };
     let good = key.proof("POST", &url, 1_700_000_000, "jti-1");
+    // The signature's first character changed: still canonical base64url (the last character
+    // carries padding bits a strict decoder checks, so changing it can fail decoding instead).
+    let signature_at = good.rfind('.').unwrap() + 1;
+    let first = &good[signature_at..=signature_at];
     let mut tampered = good.clone();
-    tampered.pop();
-    tampered.push(if good.ends_with('A') { 'B' } else { 'A' });
+    tampered.replace_range(
+        signature_at..=signature_at,
+        if first == "A" { "B" } else { "A" },
+    );
     for (proof, refresh, reason) in [
         (
             key.proof("POST", "http://elsewhere/v1/token", 1, "jti-0"),
