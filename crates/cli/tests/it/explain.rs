@@ -125,7 +125,7 @@ fn a_data_source_role_is_the_last_step() {
             "--external-id",
             EXTERNAL_ID,
             "--duration",
-            "1800",
+            "1800s",
             "--format",
             "json",
         ],
@@ -421,6 +421,35 @@ fn explain_agrees_with_resolve_on_every_offline_outcome() {
             with(&[
                 ("AWS_ACCESS_KEY_ID", KEY_ID),
                 ("AWS_SECRET_ACCESS_KEY", SECRET),
+            ]),
+            5,
+        ),
+        // Issue 15.1: a profile named by AWS_PROFILE that does not exist stops the chain;
+        // the web identity behind it is never used.
+        (
+            vec![],
+            with(&[
+                ("AWS_PROFILE", "raeder"),
+                ("AWS_WEB_IDENTITY_TOKEN_FILE", token),
+                ("AWS_ROLE_ARN", ROLE_ARN),
+            ]),
+            5,
+        ),
+        // Issue 15.4: ec2_iam_role in a container is the container endpoint, never IMDS (a
+        // refused host is the endpoint's error).
+        (
+            vec![
+                "--auth-type",
+                "ec2_iam_role",
+                "--allowed-auth-providers",
+                "ec2_iam_role",
+            ],
+            with(&[
+                ("AWS_EC2_METADATA_SERVICE_ENDPOINT", imds),
+                (
+                    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+                    "http://203.0.113.9/creds",
+                ),
             ]),
             5,
         ),
