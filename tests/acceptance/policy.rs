@@ -568,7 +568,10 @@ fn no_combination_yields_an_identity_other_than_the_configured_one() {
                 let misplaced = parsed.misplaced_secrets().count();
                 let expect_misplaced = matches!(shape, Shape::Flat | Shape::InJsonData);
                 if (misplaced > 0) != expect_misplaced {
-                    wrong.push(format!("{shape:?}: misplaced secrets reported: {:?}", parsed.ignored));
+                    wrong.push(format!(
+                        "{shape:?}: misplaced secrets reported: {:?}",
+                        parsed.ignored
+                    ));
                 }
                 let settings = parsed.settings;
 
@@ -602,7 +605,11 @@ fn no_combination_yields_an_identity_other_than_the_configured_one() {
                     env.push(("AWS_ROLE_ARN", ROLE));
                 }
                 let transport = NoNetwork::default();
-                let cx = cx(MapEnv::from_iter(env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))), fs, &transport);
+                let cx = cx(
+                    MapEnv::from_iter(env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))),
+                    fs,
+                    &transport,
+                );
                 let session = awsauth_datasource::build_session(
                     &settings,
                     &policy,
@@ -611,7 +618,10 @@ fn no_combination_yields_an_identity_other_than_the_configured_one() {
                 .unwrap();
                 let outcome = session.provide(&cx).await;
                 let plan = session.plan(&cx);
-                capture.record_outcome(&format!("{auth_type} {profile:?} {aws_profile:?} {shape:?} {bits}"), &outcome);
+                capture.record_outcome(
+                    &format!("{auth_type} {profile:?} {aws_profile:?} {shape:?} {bits}"),
+                    &outcome,
+                );
                 let expected = want(
                     settings.auth_type,
                     settings.profile_name(),
@@ -623,9 +633,15 @@ fn no_combination_yields_an_identity_other_than_the_configured_one() {
                 );
                 let sent = transport.endpoints();
                 let ok = match (&expected, &outcome) {
-                    (Want::Key(key), Ok(creds)) => creds.access_key_id() == *key && sent.is_empty() && plan.is_ok(),
+                    (Want::Key(key), Ok(creds)) => {
+                        creds.access_key_id() == *key && sent.is_empty() && plan.is_ok()
+                    }
                     (Want::Stop, Err(_)) => sent.is_empty(),
-                    (Want::WebIdentity, Err(_)) => sent.iter().all(|e| e.contains("sts.eu-west-1.amazonaws.com")) && !sent.is_empty(),
+                    (Want::WebIdentity, Err(_)) => {
+                        sent.iter()
+                            .all(|e| e.contains("sts.eu-west-1.amazonaws.com"))
+                            && !sent.is_empty()
+                    }
                     _ => false,
                 };
                 // The plan (what `explain` prints) stops exactly where resolving stops.
@@ -641,10 +657,19 @@ fn no_combination_yields_an_identity_other_than_the_configured_one() {
                     ));
                 }
                 if let Ok(creds) = &outcome {
-                    assert_ne!(creds.access_key_id(), MISPLACED_KEY, "a key Grafana would not read was used");
+                    assert_ne!(
+                        creds.access_key_id(),
+                        MISPLACED_KEY,
+                        "a key Grafana would not read was used"
+                    );
                 }
             }
-            assert!(wrong.is_empty(), "{} of {count} wrong:\n{}", wrong.len(), wrong.join("\n"));
+            assert!(
+                wrong.is_empty(),
+                "{} of {count} wrong:\n{}",
+                wrong.len(),
+                wrong.join("\n")
+            );
         },
     );
     report(

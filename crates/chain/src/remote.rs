@@ -3,8 +3,7 @@
 
 use awsauth_container::{ContainerSource, FULL_URI_ENV, RELATIVE_URI_ENV};
 use awsauth_core::{
-    Context, CredentialError, CredentialSource, Credentials, Explanation, Plan, Status,
-    async_trait,
+    Context, CredentialError, CredentialSource, Credentials, Explanation, Plan, Status, async_trait,
 };
 
 use crate::ProfileAwareImds;

@@ -495,9 +495,18 @@ mod tests {
     fn durations_take_the_variables_syntax_within_the_sts_range() {
         assert_eq!(parse_session_duration("900s"), Ok(Duration::from_secs(900)));
         assert_eq!(parse_session_duration("1h"), Ok(Duration::from_secs(3600)));
-        assert_eq!(parse_session_duration("1.5h"), Ok(Duration::from_secs(5400)));
-        assert_eq!(parse_session_duration("1h30m"), Ok(Duration::from_secs(5400)));
-        assert!(parse_session_duration("900").is_err(), "a number needs a unit, as in the variable");
+        assert_eq!(
+            parse_session_duration("1.5h"),
+            Ok(Duration::from_secs(5400))
+        );
+        assert_eq!(
+            parse_session_duration("1h30m"),
+            Ok(Duration::from_secs(5400))
+        );
+        assert!(
+            parse_session_duration("900").is_err(),
+            "a number needs a unit, as in the variable"
+        );
         assert!(parse_session_duration("60s").is_err());
         assert!(parse_session_duration("13h").is_err());
         assert!(parse_session_duration("soon").is_err());

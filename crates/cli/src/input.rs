@@ -128,7 +128,10 @@ fn read_settings(cx: &Context, path: &std::path::Path) -> Result<DatasourceSetti
         .map_err(|e| CliError::invalid(format!("the settings file {shown}: {e}")))?;
     // A secret outside secureJsonData is refused: a server would not read it, and carrying on
     // would resolve some other identity.
-    let misplaced: Vec<String> = parsed.misplaced_secrets().map(ToString::to_string).collect();
+    let misplaced: Vec<String> = parsed
+        .misplaced_secrets()
+        .map(ToString::to_string)
+        .collect();
     if !misplaced.is_empty() {
         return Err(CliError::invalid(format!(
             "the settings file {shown}: {}; move it into secureJsonData (Grafana keeps secrets there, encrypted)",

@@ -33,7 +33,11 @@ pub(crate) async fn credentials(
 /// `AWS_REGION` / `AWS_DEFAULT_REGION`, else the selected profile's `region` (the data
 /// source's `profile` for the `credentials` auth type, else `AWS_PROFILE`, else `default`) —
 /// aws-config's order below the data source.
-pub(crate) fn region(session: &Session, settings: &DatasourceSettings, cx: &Context) -> Option<String> {
+pub(crate) fn region(
+    session: &Session,
+    settings: &DatasourceSettings,
+    cx: &Context,
+) -> Option<String> {
     session
         .region()
         .map(str::to_owned)
@@ -51,7 +55,12 @@ fn profile_region(settings: &DatasourceSettings, cx: &Context) -> Option<String>
     };
     let name = profile::selected_profile(cx, named);
     let loaded = profile::load(cx, &profile::FileLocations::from_context(cx)).ok()?;
-    let region = loaded.set().profile(&name)?.get("region")?.trim().to_owned();
+    let region = loaded
+        .set()
+        .profile(&name)?
+        .get("region")?
+        .trim()
+        .to_owned();
     (!region.is_empty()).then_some(region)
 }
 
@@ -78,9 +87,9 @@ pub(crate) async fn whoami(args: &WhoamiArgs, cx: &Context) -> Result<String, Cl
     let mut client = StsClient::new().use_fips(sts.use_fips);
     // The session's STS region (an opt-in region's data source calls STS in us-east-1), else
     // the session's region as `resolve` shows it (the variables, then the profile's).
-    let sts_region = sts.region.or_else(|| {
-        region(&session, &input.settings, cx).map(|r| sts_region_for(&r).to_owned())
-    });
+    let sts_region = sts
+        .region
+        .or_else(|| region(&session, &input.settings, cx).map(|r| sts_region_for(&r).to_owned()));
     if let Some(region) = sts_region {
         client = client.region(region);
     }

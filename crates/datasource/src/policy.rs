@@ -266,18 +266,16 @@ impl AuthSettings {
             // These two cannot change who a data source is: a bad value is a warning and the
             // documented default, as in Grafana. The others could widen access (the allowed
             // list, assume role, credential_process): a bad value there fails closed.
-            Some(Setting::SessionDuration) => {
-                match parse_session_duration(value) {
-                    Ok(duration) => self.session_duration = duration,
-                    Err(problem) => warn_default(
-                        key,
-                        value,
-                        location.as_deref(),
-                        &problem,
-                        &format!("{}m", self.session_duration.as_secs() / 60),
-                    ),
-                }
-            }
+            Some(Setting::SessionDuration) => match parse_session_duration(value) {
+                Ok(duration) => self.session_duration = duration,
+                Err(problem) => warn_default(
+                    key,
+                    value,
+                    location.as_deref(),
+                    &problem,
+                    &format!("{}m", self.session_duration.as_secs() / 60),
+                ),
+            },
             Some(Setting::ExternalId) => {
                 self.external_id = Some(value.to_owned()).filter(|v| !v.is_empty());
             }
@@ -456,7 +454,8 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
         let (whole, tail) = rest.split_at(whole_len);
         let (fraction, tail) = match tail.strip_prefix('.') {
             Some(after) => {
-                let len = after.len() - after.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+                let len =
+                    after.len() - after.trim_start_matches(|c: char| c.is_ascii_digit()).len();
                 after.split_at(len)
             }
             None => ("", tail),
@@ -464,10 +463,7 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
         if whole.is_empty() && fraction.is_empty() {
             return Err(HELP.to_owned());
         }
-        let unit_len = tail.len()
-            - tail
-                .trim_start_matches(|c: char| c.is_alphabetic())
-                .len();
+        let unit_len = tail.len() - tail.trim_start_matches(|c: char| c.is_alphabetic()).len();
         let (unit, tail) = tail.split_at(unit_len);
         let nanos_per_unit: u128 = match unit {
             "ns" => 1,
@@ -503,7 +499,8 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
         total_nanos = total_nanos.checked_add(part).ok_or_else(too_large)?;
         rest = tail;
     }
-    let secs = u64::try_from(total_nanos / 1_000_000_000).map_err(|_| "duration too large".to_owned())?;
+    let secs =
+        u64::try_from(total_nanos / 1_000_000_000).map_err(|_| "duration too large".to_owned())?;
     // The remainder is below 10^9, so it fits.
     let nanos = (total_nanos % 1_000_000_000) as u32;
     Ok(Duration::new(secs, nanos))
@@ -646,9 +643,16 @@ mod tests {
         assert_eq!(s.list_metrics_page_limit, DEFAULT_LIST_METRICS_PAGE_LIMIT);
         assert_eq!(s.session_duration, DEFAULT_SESSION_DURATION);
         let text = logs.text();
-        assert!(text.contains("AWS_CW_LIST_METRICS_PAGE_LIMIT") && text.contains("using 500"), "{text}");
-        assert!(text.contains("AWS_AUTH_SESSION_DURATION") && text.contains("using 15m"), "{text}");
-        let s = AuthSettings::from_ini_str("[aws]\nsession_duration = 5m\n", "grafana.ini").unwrap();
+        assert!(
+            text.contains("AWS_CW_LIST_METRICS_PAGE_LIMIT") && text.contains("using 500"),
+            "{text}"
+        );
+        assert!(
+            text.contains("AWS_AUTH_SESSION_DURATION") && text.contains("using 15m"),
+            "{text}"
+        );
+        let s =
+            AuthSettings::from_ini_str("[aws]\nsession_duration = 5m\n", "grafana.ini").unwrap();
         assert_eq!(s.session_duration, DEFAULT_SESSION_DURATION);
 
         for (key, value) in [

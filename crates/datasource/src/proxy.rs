@@ -38,7 +38,12 @@ pub(crate) fn apply(
         ProxyType::None => (None, "no proxy (jsonData.proxyType = none)".to_owned()),
         ProxyType::Url => {
             let (url, host) = proxy_url(proxy)?;
-            let config = ProxyConfig::new(Some(url.to_string()), Some(url.to_string()), None, String::new());
+            let config = ProxyConfig::new(
+                Some(url.to_string()),
+                Some(url.to_string()),
+                None,
+                String::new(),
+            );
             (
                 Some(config),
                 format!("the data source's proxy {host} (jsonData.proxyUrl)"),
@@ -60,9 +65,8 @@ fn proxy_url(proxy: &DatasourceProxy) -> Result<(Zeroizing<String>, String), Dat
         DatasourceError::settings(FIELD, "proxyType is url but no proxyUrl is set")
     })?;
     // The value is never repeated: it might carry a password someone put there.
-    let not_a_url = || {
-        DatasourceError::settings(FIELD, "expected a URL such as http://proxy.internal:3128")
-    };
+    let not_a_url =
+        || DatasourceError::settings(FIELD, "expected a URL such as http://proxy.internal:3128");
     let uri: http::Uri = raw.parse().map_err(|_| not_a_url())?;
     let authority = uri.authority().ok_or_else(not_a_url)?;
     if authority.as_str().contains('@') {
@@ -183,12 +187,23 @@ mod tests {
     #[test]
     fn the_url_carries_the_encoded_credentials_and_messages_only_the_host() {
         let (url, host) = proxy_url(&url_proxy("http://proxy.internal:3128")).unwrap();
-        assert_eq!(url.as_str(), "http://grafana%20user:pa%3Ass%40word@proxy.internal:3128");
+        assert_eq!(
+            url.as_str(),
+            "http://grafana%20user:pa%3Ass%40word@proxy.internal:3128"
+        );
         assert_eq!(host, "proxy.internal:3128");
-        for bad in ["https://proxy.internal:3128", "socks5://proxy.internal:1080", "not a url", "http://u:p@proxy.internal"] {
+        for bad in [
+            "https://proxy.internal:3128",
+            "socks5://proxy.internal:1080",
+            "not a url",
+            "http://u:p@proxy.internal",
+        ] {
             let err = proxy_url(&url_proxy(bad)).unwrap_err().to_string();
             assert!(err.contains("jsonData.proxyUrl"), "{bad}: {err}");
-            assert!(!err.contains("pa:ss@word") && !err.contains("u:p@"), "{err}");
+            assert!(
+                !err.contains("pa:ss@word") && !err.contains("u:p@"),
+                "{err}"
+            );
         }
     }
 }

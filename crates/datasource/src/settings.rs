@@ -503,8 +503,7 @@ fn ignored_keys(root: &Map<String, Value>) -> Vec<IgnoredSetting> {
     let mut ignored = Vec::new();
     let is = |key: &str, name: &str| key.eq_ignore_ascii_case(name);
     for (key, value) in root {
-        if ENVELOPE.iter().any(|e| is(key, e)) || is(key, "secureJsonData") || is(key, "database")
-        {
+        if ENVELOPE.iter().any(|e| is(key, e)) || is(key, "secureJsonData") || is(key, "database") {
             continue;
         }
         let secure = secure_home(key);
@@ -517,7 +516,9 @@ fn ignored_keys(root: &Map<String, Value>) -> Vec<IgnoredSetting> {
             misplaced_secret: looks_secret(key) && !value_is_blank(value),
         });
     }
-    if let Some(Value::Object(json_data)) = root.iter().find(|(k, _)| is(k, "jsonData")).map(|(_, v)| v) {
+    if let Some(Value::Object(json_data)) =
+        root.iter().find(|(k, _)| is(k, "jsonData")).map(|(_, v)| v)
+    {
         for (key, value) in json_data {
             if JSON_DATA_KEYS.iter().any(|k| is(key, k)) {
                 continue;
@@ -544,7 +545,11 @@ fn ignored_keys(root: &Map<String, Value>) -> Vec<IgnoredSetting> {
             // Any other key is another plugin's (CloudWatch's `logsTimeout`, …): not ours.
         }
     }
-    if let Some(Value::Object(secure)) = root.iter().find(|(k, _)| is(k, "secureJsonData")).map(|(_, v)| v) {
+    if let Some(Value::Object(secure)) = root
+        .iter()
+        .find(|(k, _)| is(k, "secureJsonData"))
+        .map(|(_, v)| v)
+    {
         for key in secure.keys() {
             if SECURE_KEYS.iter().any(|k| is(key, k)) {
                 continue;

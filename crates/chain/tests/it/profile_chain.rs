@@ -378,7 +378,10 @@ async fn a_named_profile_that_is_missing_is_not_skipped_by_a_chain() {
     use awsauth_core::Chain;
     use awsauth_static::StaticSource;
     let fs = files();
-    fs.insert(CREDENTIALS, "[prod]\naws_access_key_id = AKIDPROD\naws_secret_access_key = prod-secret\n");
+    fs.insert(
+        CREDENTIALS,
+        "[prod]\naws_access_key_id = AKIDPROD\naws_secret_access_key = prod-secret\n",
+    );
     let cx = cx(&[], &fs);
     let next = || StaticSource::new("AKIDNEXT", "next-secret");
     let named = Chain::new("c")
@@ -390,5 +393,8 @@ async fn a_named_profile_that_is_missing_is_not_skipped_by_a_chain() {
     let implicit = Chain::new("c")
         .or_else(profile_chain(None, StsOptions::new()))
         .or_else(next());
-    assert_eq!(implicit.provide(&cx).await.unwrap().access_key_id(), "AKIDNEXT");
+    assert_eq!(
+        implicit.provide(&cx).await.unwrap().access_key_id(),
+        "AKIDNEXT"
+    );
 }

@@ -412,7 +412,11 @@ fn policy_from_the_environment_and_flags_that_override_it() {
         "{}",
         run.stderr
     );
-    assert!(run.stderr.contains("AWS_CW_LIST_METRICS_PAGE_LIMIT"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("AWS_CW_LIST_METRICS_PAGE_LIMIT"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
@@ -673,7 +677,10 @@ fn settings_grafana_would_not_read_are_reported_and_misplaced_secrets_refused() 
         "flat.json",
         &format!(r#"{{"authType":"keys","accessKey":"{KEY_ID}","secretKey":"{SECRET}"}}"#),
     );
-    let run = awsauth(&["resolve", "--settings", flat.to_str().unwrap()], &ENV_KEYS);
+    let run = awsauth(
+        &["resolve", "--settings", flat.to_str().unwrap()],
+        &ENV_KEYS,
+    );
     run.assert_code(5).assert_no(&[SECRET]);
     assert!(
         run.stderr.contains("`secretKey`") && run.stderr.contains("secureJsonData.secretKey"),
@@ -684,7 +691,10 @@ fn settings_grafana_would_not_read_are_reported_and_misplaced_secrets_refused() 
         "in-json-data.json",
         &format!(r#"{{"jsonData":{{"authType":"keys","secretKey":"{SECRET}"}}}}"#),
     );
-    let run = awsauth(&["explain", "--settings", in_json_data.to_str().unwrap()], &ENV_KEYS);
+    let run = awsauth(
+        &["explain", "--settings", in_json_data.to_str().unwrap()],
+        &ENV_KEYS,
+    );
     run.assert_code(5).assert_no(&[SECRET]);
     assert!(run.stderr.contains("jsonData.secretKey"), "{}", run.stderr);
 
@@ -697,7 +707,8 @@ fn settings_grafana_would_not_read_are_reported_and_misplaced_secrets_refused() 
     let run = awsauth(&["resolve", "--settings", snake.to_str().unwrap()], &[]);
     run.assert_code(0).assert_no(&[SECRET]);
     assert!(
-        run.stderr.contains("jsonData.assume_role_arn") && run.stderr.contains("jsonData.assumeRoleArn"),
+        run.stderr.contains("jsonData.assume_role_arn")
+            && run.stderr.contains("jsonData.assumeRoleArn"),
         "{}",
         run.stderr
     );

@@ -65,18 +65,35 @@ fn the_profiles_region_is_the_sessions_when_the_data_source_has_none() {
     );
     home.write(".aws/config", "[profile reader]\nregion = eu-north-1\n");
     let home_dir = home.path().to_str().unwrap().to_owned();
-    let env = [("HOME", home_dir.as_str()), ("AWS_ENDPOINT_URL_STS", sts.as_str())];
-    let resolve = awsauth(&["resolve", "--profile", "reader", "--format", "json"], &env);
+    let env = [
+        ("HOME", home_dir.as_str()),
+        ("AWS_ENDPOINT_URL_STS", sts.as_str()),
+    ];
+    let resolve = awsauth(
+        &["resolve", "--profile", "reader", "--format", "json"],
+        &env,
+    );
     resolve.assert_code(0).assert_no(&[SECRET]);
     assert_eq!(resolve.json()["region"], "eu-north-1");
     awsauth(&["whoami", "--profile", "reader"], &env)
         .assert_code(0)
         .assert_no(&[SECRET]);
     let calls = fakes.sts.calls();
-    assert_eq!(calls.last().unwrap().signing_region.as_deref(), Some("eu-north-1"));
+    assert_eq!(
+        calls.last().unwrap().signing_region.as_deref(),
+        Some("eu-north-1")
+    );
     // The data source's region still comes first.
     let resolve = awsauth(
-        &["resolve", "--profile", "reader", "--region", "ap-south-1", "--format", "json"],
+        &[
+            "resolve",
+            "--profile",
+            "reader",
+            "--region",
+            "ap-south-1",
+            "--format",
+            "json",
+        ],
         &env,
     );
     assert_eq!(resolve.json()["region"], "ap-south-1");

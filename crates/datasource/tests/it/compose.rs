@@ -423,7 +423,10 @@ fn grafana_assume_role_sends_the_per_data_source_external_id_only_when_switched_
         factory.assume_role_params()[0].external_id.clone()
     };
     assert_eq!(sent(Some("ds-7"), Some(true)).as_deref(), Some("ds-7"));
-    assert_eq!(sent(Some("ds-7"), Some(false)).as_deref(), Some("stack-1234"));
+    assert_eq!(
+        sent(Some("ds-7"), Some(false)).as_deref(),
+        Some("stack-1234")
+    );
     assert_eq!(sent(Some("ds-7"), None).as_deref(), Some("stack-1234"));
     assert_eq!(sent(Some("  "), Some(true)).as_deref(), Some("stack-1234"));
     assert_eq!(sent(None, Some(true)).as_deref(), Some("stack-1234"));
@@ -441,9 +444,12 @@ fn grafana_assume_role_sends_the_per_data_source_external_id_only_when_switched_
         Some("ds-9"),
         "a per-data-source id needs no stack id on the server"
     );
-    let err = DatasourceSettings::from_json(
-        r#"{"jsonData": {"usePerDatasourceExternalId": "yes"}}"#,
-    )
-    .unwrap_err();
-    assert!(err.to_string().contains("jsonData.usePerDatasourceExternalId"), "{err}");
+    let err =
+        DatasourceSettings::from_json(r#"{"jsonData": {"usePerDatasourceExternalId": "yes"}}"#)
+            .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("jsonData.usePerDatasourceExternalId"),
+        "{err}"
+    );
 }

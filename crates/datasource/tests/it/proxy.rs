@@ -39,7 +39,12 @@ impl CredentialSource for ProbeSource {
 }
 
 impl SourceFactory for Probe {
-    fn profile(&self, _: Option<&str>, _: Option<&Path>, _: &StsOptions) -> Arc<dyn CredentialSource> {
+    fn profile(
+        &self,
+        _: Option<&str>,
+        _: Option<&Path>,
+        _: &StsOptions,
+    ) -> Arc<dyn CredentialSource> {
         Arc::new(ProbeSource(Arc::clone(&self.seen)))
     }
     fn ec2_iam_role(&self) -> Arc<dyn CredentialSource> {
@@ -48,7 +53,11 @@ impl SourceFactory for Probe {
     fn default_chain(&self, _: &StsOptions) -> Arc<dyn CredentialSource> {
         Arc::new(ProbeSource(Arc::clone(&self.seen)))
     }
-    fn assume_role(&self, base: Arc<dyn CredentialSource>, _: AssumeRoleParams) -> Arc<dyn CredentialSource> {
+    fn assume_role(
+        &self,
+        base: Arc<dyn CredentialSource>,
+        _: AssumeRoleParams,
+    ) -> Arc<dyn CredentialSource> {
         base
     }
 }
@@ -98,7 +107,10 @@ async fn the_data_sources_proxy_is_used_only_when_the_server_enables_it() {
     none.proxy.proxy_type = ProxyType::None;
     let cx = Context::builder()
         .system_http()
-        .env(awsauth_core::MapEnv::from([("HTTPS_PROXY", "http://env-proxy.internal:8080")]))
+        .env(awsauth_core::MapEnv::from([(
+            "HTTPS_PROXY",
+            "http://env-proxy.internal:8080",
+        )]))
         .build();
     let probe = Probe::default();
     let session = build_session(&none, &enabled, &probe).unwrap();
@@ -123,8 +135,16 @@ fn loopback_and_link_local_hosts_are_never_proxied() {
         None,
         String::new(),
     );
-    for host in ["http://169.254.169.254/latest", "http://169.254.170.2/v2", "http://127.0.0.1:9/"] {
+    for host in [
+        "http://169.254.169.254/latest",
+        "http://169.254.170.2/v2",
+        "http://127.0.0.1:9/",
+    ] {
         assert!(config.proxy_for(&host.parse().unwrap()).is_none(), "{host}");
     }
-    assert!(config.proxy_for(&"https://sts.eu-west-1.amazonaws.com/".parse().unwrap()).is_some());
+    assert!(
+        config
+            .proxy_for(&"https://sts.eu-west-1.amazonaws.com/".parse().unwrap())
+            .is_some()
+    );
 }

@@ -196,7 +196,11 @@ fn policy_errors_name_the_key_and_the_value() {
         let cx = Context::builder().env(MapEnv::from([(key, value)])).build();
         let policy = AuthSettings::from_env(&cx).unwrap();
         assert_eq!(policy, AuthSettings::new(), "{key}");
-        assert!(logs.contains(&format!("{key} = {value:?}")), "{}", logs.text());
+        assert!(
+            logs.contains(&format!("{key} = {value:?}")),
+            "{}",
+            logs.text()
+        );
     }
 }
 
@@ -237,15 +241,45 @@ fn keys_grafana_would_not_read_are_reported_by_name() {
     expect("authType", Some("jsonData.authType"), false);
     expect("accessKey", Some("secureJsonData.accessKey"), true);
     expect("secretKey", Some("secureJsonData.secretKey"), true);
-    expect("jsonData.assume_role_arn", Some("jsonData.assumeRoleArn"), false);
-    expect("jsonData.default_region", Some("jsonData.defaultRegion"), false);
-    expect("jsonData.sessionToken", Some("secureJsonData.sessionToken"), true);
+    expect(
+        "jsonData.assume_role_arn",
+        Some("jsonData.assumeRoleArn"),
+        false,
+    );
+    expect(
+        "jsonData.default_region",
+        Some("jsonData.defaultRegion"),
+        false,
+    );
+    expect(
+        "jsonData.sessionToken",
+        Some("secureJsonData.sessionToken"),
+        true,
+    );
     expect("jsonData.clientSecret", None, true);
-    expect("secureJsonData.access_key", Some("secureJsonData.accessKey"), false);
+    expect(
+        "secureJsonData.access_key",
+        Some("secureJsonData.accessKey"),
+        false,
+    );
     assert_eq!(report.len(), 8, "{report:?}");
     assert_eq!(parsed.misplaced_secrets().count(), 4);
-    let text = format!("{:?} {}", parsed.ignored, parsed.ignored.iter().map(|i| i.to_string()).collect::<String>());
-    for secret in ["AKIDFLAT", "flat-secret-value", "tok-secret-value", "client-secret-value", "AKIDSNAKE"] {
+    let text = format!(
+        "{:?} {}",
+        parsed.ignored,
+        parsed
+            .ignored
+            .iter()
+            .map(|i| i.to_string())
+            .collect::<String>()
+    );
+    for secret in [
+        "AKIDFLAT",
+        "flat-secret-value",
+        "tok-secret-value",
+        "client-secret-value",
+        "AKIDSNAKE",
+    ] {
         assert!(!text.contains(secret), "{secret} shown: {text}");
     }
 

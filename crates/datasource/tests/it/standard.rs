@@ -362,7 +362,9 @@ async fn ec2_iam_role_in_a_container_uses_the_container_endpoint_and_never_imds(
     );
     let lines = session.explain(&cx);
     assert!(
-        lines.iter().any(|l| l.reason.contains("AWS_CONTAINER_CREDENTIALS_FULL_URI is set")),
+        lines.iter().any(|l| l
+            .reason
+            .contains("AWS_CONTAINER_CREDENTIALS_FULL_URI is set")),
         "{lines:?}"
     );
     let creds = session.provide(&cx).await.unwrap();
@@ -378,7 +380,11 @@ async fn ec2_iam_role_in_a_container_uses_the_container_endpoint_and_never_imds(
     .unwrap();
     agent.inject(awsauth_testkit::Fault::Status(500), 100);
     failing.provide(&cx).await.unwrap_err();
-    assert_eq!(imds.received_requests(), 0, "IMDS is never asked in a container");
+    assert_eq!(
+        imds.received_requests(),
+        0,
+        "IMDS is never asked in a container"
+    );
 }
 
 #[tokio::test]

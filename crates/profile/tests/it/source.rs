@@ -107,7 +107,11 @@ async fn a_missing_named_profile_is_an_error_a_chain_does_not_skip() {
     let env_cx = crate::cx(&fs, &[("AWS_PROFILE", "dev")]);
     let err = ProfileSource::new().provide(&env_cx).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidConfiguration);
-    assert!(err.to_string().ends_with("; AWS_PROFILE names it, so no other source is tried"), "{err}");
+    assert!(
+        err.to_string()
+            .ends_with("; AWS_PROFILE names it, so no other source is tried"),
+        "{err}"
+    );
 
     // The implicit `default`, absent, is not configured: a chain moves on.
     fs.insert(CREDS, keys("prod", "B"));
