@@ -414,3 +414,24 @@ async fn a_profile_written_with_the_wrong_header_form_is_pointed_out() {
         "{err}"
     );
 }
+
+/// The hint quotes the syntax of the file it is about (issue 15.11): a bare `[dev]` in the
+/// config file is pointed at `[profile dev]`, as `[profile dev]` in the credentials file is at
+/// `[dev]`.
+#[tokio::test]
+async fn the_header_hint_fits_the_config_file_too() {
+    let fs = MemFs::new();
+    fs.insert(CONFIG, "[dev]\nregion = eu-west-1\n");
+    let err = ProfileSource::new()
+        .profile("dev")
+        .provide(&cx(&fs, &[]))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidConfiguration);
+    let text = err.message();
+    assert!(
+        text.contains("config file /home/u/.aws/config, line 1: section [dev] ignored: in the config file profiles are written [profile dev]"),
+        "{text}"
+    );
+    assert!(!text.contains("without the \"profile\" prefix"), "{text}");
+}
