@@ -385,7 +385,7 @@ impl DatasourceSettings {
 
 /// Grafana's own fields of a data source object (its API's shape), besides `jsonData`,
 /// `secureJsonData` and `database`: never reported as ignored.
-const ENVELOPE: [&str; 19] = [
+const ENVELOPE: [&str; 21] = [
     "id",
     "uid",
     "orgId",
@@ -405,6 +405,9 @@ const ENVELOPE: [&str; 19] = [
     "secureJsonFields",
     "apiVersion",
     "jsonData",
+    // Grafana's own legacy basic-auth fields (not AWS settings).
+    "password",
+    "basicAuthPassword",
 ];
 
 /// The `jsonData` keys read, in Grafana's spelling.

@@ -217,7 +217,7 @@ fn unreadable_ini_names_the_file() {
 #[test]
 fn keys_grafana_would_not_read_are_reported_by_name() {
     let parsed = DatasourceSettings::parse_json(
-        r#"{"name": "cw", "type": "cloudwatch", "uid": "x1", "database": "legacy",
+        r#"{"name": "cw", "type": "cloudwatch", "uid": "x1", "database": "legacy", "password": "",
             "authType": "keys", "accessKey": "AKIDFLAT", "secretKey": "flat-secret-value",
             "jsonData": {"authType": "default", "assume_role_arn": "arn:aws:iam::1:role/r",
                          "default_region": "eu-west-1", "sessionToken": "tok-secret-value",
