@@ -434,3 +434,250 @@ fn a_credentials_file_writable_by_others_is_refused_through_the_datasource() {
         },
     );
 }
+
+/// The identity a configuration must resolve to — or that it must stop, naming why, without
+/// touching the network — by the rules of issue 15 items 1–3.
+#[derive(Debug, PartialEq, Eq)]
+enum Want {
+    /// These keys, from no other source.
+    Key(&'static str),
+    /// An error, and nothing sent anywhere (no other identity was tried).
+    Stop,
+    /// The web identity role of the default chain (its STS call is what is sent).
+    WebIdentity,
+}
+
+const ENV_KEY: &str = "AKIDPOLICYENV000001";
+const READER_KEY: &str = "AKIDPOLICYREADER001";
+const DEFAULT_KEY: &str = "AKIDPOLICYDEFAULT01";
+const SETTINGS_KEY: &str = "AKIDPOLICYSETTINGS1";
+const MISPLACED_KEY: &str = "AKIDPOLICYMISPLACE1";
+const IDENTITY_SECRETS: &[&str] = &[
+    "policy-env/SECRET+0a0a0a0a",
+    "policy-reader/SECRET+1b1b1b1b",
+    "policy-default/SECRET+2c2c2c2c",
+    "policy-settings/SECRET+3d3d3d3d",
+    "policy-misplaced/SECRET+4e4e4e4e",
+    WEB_IDENTITY_TOKEN,
+];
+
+/// How a data source JSON carries (or misplaces) its keys.
+#[derive(Debug, Clone, Copy)]
+enum Shape {
+    /// `secureJsonData.accessKey` / `secretKey`.
+    Secure,
+    /// No keys anywhere.
+    NoKeys,
+    /// `{"authType": …, "accessKey": …}` at the top level (Grafana reads none of it).
+    Flat,
+    /// The keys inside `jsonData`.
+    InJsonData,
+}
+
+/// The model: what a configuration must resolve to.
+fn want(
+    auth_type: AuthType,
+    profile: Option<&str>,
+    aws_profile: Option<&str>,
+    shape: Shape,
+    env_keys: bool,
+    web_identity: bool,
+    default_profile: bool,
+) -> Want {
+    let named = |name: Option<&str>| match name {
+        Some("reader") => Want::Key(READER_KEY),
+        Some(_) => Want::Stop,
+        None if default_profile => Want::Key(DEFAULT_KEY),
+        None => Want::Stop,
+    };
+    match auth_type {
+        AuthType::Keys => match shape {
+            Shape::Secure => Want::Key(SETTINGS_KEY),
+            _ => Want::Stop,
+        },
+        AuthType::Credentials => named(profile.or(aws_profile)),
+        _ if env_keys => Want::Key(ENV_KEY),
+        _ => match (aws_profile, default_profile, web_identity) {
+            (Some(_), _, _) | (None, true, _) => named(aws_profile),
+            (None, false, true) => Want::WebIdentity,
+            (None, false, false) => Want::Stop,
+        },
+    }
+}
+
+/// Issue 15 items 1–3, over every combination: a data source gets the identity it was
+/// configured for or an error, never another identity. A profile named by `AWS_PROFILE` or the
+/// data source that does not exist stops (no web identity, no default profile); a settings
+/// file's keys come only from `secureJsonData` (never the environment); keys Grafana would not
+/// read are reported and never used.
+#[test]
+fn no_combination_yields_an_identity_other_than_the_configured_one() {
+    let auth_types = [AuthType::Default, AuthType::Keys, AuthType::Credentials];
+    let profiles = [None, Some("reader"), Some("raeder")];
+    let shapes = [Shape::Secure, Shape::NoKeys, Shape::Flat, Shape::InJsonData];
+    let mut combinations = Vec::new();
+    for auth_type in auth_types {
+        for profile in profiles {
+            for aws_profile in profiles {
+                for shape in shapes {
+                    for bits in 0..8u8 {
+                        combinations.push((auth_type, profile, aws_profile, shape, bits));
+                    }
+                }
+            }
+        }
+    }
+    let count = combinations.len();
+    let scanned = scenario(
+        "no other identity",
+        IDENTITY_SECRETS,
+        Duration::from_secs(120),
+        |capture| async move {
+            let policy = AuthSettings::new().allow(AuthType::ALL);
+            let mut wrong = Vec::new();
+            for (auth_type, profile, aws_profile, shape, bits) in combinations {
+                let (env_keys, web_identity, default_profile) =
+                    (bits & 1 != 0, bits & 2 != 0, bits & 4 != 0);
+                let mut json_data = serde_json::json!({"authType": auth_type.as_str()});
+                if let Some(profile) = profile {
+                    json_data["profile"] = profile.into();
+                }
+                let mut root = serde_json::json!({});
+                match shape {
+                    Shape::Secure => {
+                        root["secureJsonData"] = serde_json::json!({
+                            "accessKey": SETTINGS_KEY, "secretKey": IDENTITY_SECRETS[3]});
+                    }
+                    Shape::NoKeys => {}
+                    Shape::Flat => {
+                        root["authType"] = auth_type.as_str().into();
+                        root["accessKey"] = MISPLACED_KEY.into();
+                        root["secretKey"] = IDENTITY_SECRETS[4].into();
+                        json_data = serde_json::json!({});
+                        if let Some(profile) = profile {
+                            json_data["profile"] = profile.into();
+                        }
+                    }
+                    Shape::InJsonData => {
+                        json_data["accessKey"] = MISPLACED_KEY.into();
+                        json_data["secretKey"] = IDENTITY_SECRETS[4].into();
+                    }
+                }
+                root["jsonData"] = json_data;
+                let parsed = DatasourceSettings::parse_value(&root).unwrap();
+                let misplaced = parsed.misplaced_secrets().count();
+                let expect_misplaced = matches!(shape, Shape::Flat | Shape::InJsonData);
+                if (misplaced > 0) != expect_misplaced {
+                    wrong.push(format!(
+                        "{shape:?}: misplaced secrets reported: {:?}",
+                        parsed.ignored
+                    ));
+                }
+                let settings = parsed.settings;
+
+                let mut credentials = String::from("[reader]\n");
+                credentials.push_str(&format!(
+                    "aws_access_key_id = {READER_KEY}\naws_secret_access_key = {}\n",
+                    IDENTITY_SECRETS[1]
+                ));
+                if default_profile {
+                    credentials.push_str(&format!(
+                        "[default]\naws_access_key_id = {DEFAULT_KEY}\naws_secret_access_key = {}\n",
+                        IDENTITY_SECRETS[2]
+                    ));
+                }
+                let fs = token_fs();
+                fs.insert("/home/u/.aws/credentials", credentials);
+                let mut env = vec![
+                    ("HOME", "/home/u"),
+                    ("AWS_REGION", "eu-west-1"),
+                    ("AWS_EC2_METADATA_DISABLED", "true"),
+                ];
+                if let Some(name) = aws_profile {
+                    env.push(("AWS_PROFILE", name));
+                }
+                if env_keys {
+                    env.push(("AWS_ACCESS_KEY_ID", ENV_KEY));
+                    env.push(("AWS_SECRET_ACCESS_KEY", IDENTITY_SECRETS[0]));
+                }
+                if web_identity {
+                    env.push(("AWS_WEB_IDENTITY_TOKEN_FILE", TOKEN_FILE));
+                    env.push(("AWS_ROLE_ARN", ROLE));
+                }
+                let transport = NoNetwork::default();
+                let cx = cx(
+                    MapEnv::from_iter(env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))),
+                    fs,
+                    &transport,
+                );
+                let session = awsauth_datasource::build_session(
+                    &settings,
+                    &policy,
+                    &awsauth_datasource::StandardFactory::new(),
+                )
+                .unwrap();
+                let outcome = session.provide(&cx).await;
+                let plan = session.plan(&cx);
+                capture.record_outcome(
+                    &format!("{auth_type} {profile:?} {aws_profile:?} {shape:?} {bits}"),
+                    &outcome,
+                );
+                let expected = want(
+                    settings.auth_type,
+                    settings.profile_name(),
+                    aws_profile,
+                    shape,
+                    env_keys,
+                    web_identity,
+                    default_profile,
+                );
+                let sent = transport.endpoints();
+                let ok = match (&expected, &outcome) {
+                    (Want::Key(key), Ok(creds)) => {
+                        creds.access_key_id() == *key && sent.is_empty() && plan.is_ok()
+                    }
+                    (Want::Stop, Err(_)) => sent.is_empty(),
+                    (Want::WebIdentity, Err(_)) => {
+                        sent.iter()
+                            .all(|e| e.contains("sts.eu-west-1.amazonaws.com"))
+                            && !sent.is_empty()
+                    }
+                    _ => false,
+                };
+                // The plan (what `explain` prints) stops exactly where resolving stops.
+                let plan_agrees = match &expected {
+                    Want::Stop => plan.is_err(),
+                    _ => true,
+                };
+                if !ok || !plan_agrees {
+                    wrong.push(format!(
+                        "{auth_type} profile={profile:?} AWS_PROFILE={aws_profile:?} {shape:?} env_keys={env_keys} web_identity={web_identity} default={default_profile}: want {expected:?}, got {:?} (sent {sent:?}, plan {:?})",
+                        outcome.as_ref().map(|c| c.access_key_id().to_owned()).map_err(|e| e.to_string()),
+                        plan.as_ref().map(|p| format!("{p:?}")).map_err(|e| e.to_string())
+                    ));
+                }
+                if let Ok(creds) = &outcome {
+                    assert_ne!(
+                        creds.access_key_id(),
+                        MISPLACED_KEY,
+                        "a key Grafana would not read was used"
+                    );
+                }
+            }
+            assert!(
+                wrong.is_empty(),
+                "{} of {count} wrong:\n{}",
+                wrong.len(),
+                wrong.join("\n")
+            );
+        },
+    );
+    report(
+        "policy::no_other_identity",
+        Tally {
+            scenarios: count,
+            lines_scanned: scanned.lines,
+            ..Tally::default()
+        },
+    );
+}

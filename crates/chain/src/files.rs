@@ -9,7 +9,8 @@ use awsauth_imds::{
     PROFILE_NUM_ATTEMPTS_KEY, PROFILE_TIMEOUT_KEY,
 };
 use awsauth_profile::{
-    FileLocations, LoadedProfiles, ProfileCache, ServiceEndpointConfig, selected_profile,
+    FileLocations, LoadedProfiles, ProfileCache, ProfileSelection, ServiceEndpointConfig,
+    selected_profile,
 };
 
 /// The profile key giving a profile's region.
@@ -66,6 +67,11 @@ impl ProfileFiles {
     /// The selected profile: the explicit one, else `AWS_PROFILE`, else `default`.
     pub(crate) fn selected(&self, cx: &Context) -> String {
         selected_profile(cx, self.profile.as_deref())
+    }
+
+    /// Who selected the profile (a named one that is missing stops a chain).
+    pub(crate) fn selection(&self, cx: &Context) -> ProfileSelection {
+        ProfileSelection::from_context(cx, self.profile.as_deref())
     }
 
     /// Where the files are looked for in `cx`.

@@ -12,6 +12,8 @@
 //!   read at call time so edits are picked up. [`profile_plan`] returns the plan itself;
 //!   every source's [`plan`](awsauth_core::CredentialSource::plan) describes it for printing.
 //! - [`ProfileAwareImds`]: IMDS with the profile's `ec2_metadata_service_endpoint(_mode)`.
+//! - [`Ec2IamRole`]: the container credentials endpoint when its variables are set, else IMDS
+//!   (Grafana's `ec2_iam_role`), with no fallback between the two.
 //! - [`StsOptions`]: region, endpoint and FIPS for the STS calls these composites make.
 //! - With the `sdk` cargo feature (off by default): `sdk_default_chain()`, aws-config's own
 //!   default chain through the `awsauth-sdk` bridge.
@@ -42,6 +44,7 @@ mod files;
 mod imds;
 mod options;
 mod profile;
+mod remote;
 #[cfg(feature = "sdk")]
 mod sdk;
 
@@ -49,6 +52,7 @@ pub use default::{DefaultChain, DefaultChainBuilder, default_chain};
 pub use imds::ProfileAwareImds;
 pub use options::StsOptions;
 pub use profile::{ProfileChain, profile_chain, profile_plan};
+pub use remote::Ec2IamRole;
 #[cfg(feature = "sdk")]
 pub use sdk::{SdkDefaultChain, sdk_default_chain};
 

@@ -39,10 +39,12 @@ use crate::files::{ProfileFiles, ProfileSettings};
 ///   from the files, which are parsed again only when they change, so an edited profile is
 ///   used at once. The sources built for a plan are kept while the plan stays the same (an
 ///   IMDS session token or static stability survive between calls).
-/// - **Missing files or profile, or a profile without credentials**:
-///   [`NotConfigured`](CredentialError::NotConfigured) with the profile crate's message (which
-///   files were searched, which profiles exist), so a chain moves on and
-///   [`only`](awsauth_core::only) turns it into a clear error. A wrong profile (a loop, a bad
+/// - **A named profile is configured.** A profile named here, by the data source or by
+///   `AWS_PROFILE` that does not exist is `InvalidConfiguration`, listing the profiles that
+///   exist: the chain stops rather than hand out the next source's identity. Only the
+///   implicit `default` profile, when absent, and a profile without credentials are
+///   [`NotConfigured`](CredentialError::NotConfigured) (a chain moves on, and
+///   [`only`](awsauth_core::only) turns it into a clear error). A wrong profile (a loop, a bad
 ///   `duration_seconds`, SSO…) is `InvalidConfiguration`.
 /// - **Regions.** STS calls go to [`StsOptions::region`] if set, else `AWS_REGION` /
 ///   `AWS_DEFAULT_REGION`, else the `region` of the profile that names the role, else the
@@ -239,9 +241,10 @@ impl ProfileChain {
     ) -> Result<(ProfilePlan, ProfileSettings), CredentialError> {
         let loaded = self.files.load(cx).map_err(|e| self.rename(e))?;
         let settings = self.files.settings_in(cx, &loaded);
+        let selection = self.files.selection(cx);
         let plan = loaded
             .plan(&settings.profile)
-            .map_err(|e| e.into_credential_error(&self.name))?;
+            .map_err(|e| e.into_credential_error(&self.name, &selection))?;
         Ok((plan, settings))
     }
 

@@ -6,7 +6,7 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use awsauth::datasource::{AuthType, AuthTypeSet, parse_duration};
+use awsauth::datasource::{AuthType, AuthTypeSet};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 const EXIT_CODES: &str = "\
@@ -383,8 +383,9 @@ pub(crate) struct SourceArgs {
     #[arg(long, value_name = "NAME")]
     pub(crate) session_name: Option<String>,
 
-    /// The assumed-role session length (session_duration): 900 (seconds), 15m, 1h… up to 12h;
-    /// needs a role ARN. Defaults to AWS_AUTH_SESSION_DURATION, else 15m.
+    /// The assumed-role session length (session_duration), in the syntax
+    /// AWS_AUTH_SESSION_DURATION takes: 900s, 15m, 1.5h, 1h30m… from 15m to 12h; needs a role
+    /// ARN. Defaults to AWS_AUTH_SESSION_DURATION, else 15m.
     #[arg(long, value_name = "DURATION", value_parser = parse_session_duration)]
     pub(crate) duration: Option<Duration>,
 
@@ -426,16 +427,10 @@ fn parse_auth_type_set(value: &str) -> Result<AuthTypeSet, String> {
     Ok(set)
 }
 
-/// Plain seconds (`900`) or Grafana's duration syntax (`15m`, `1h30m`), 15 minutes to 12 hours.
+/// The session duration in the syntax `AWS_AUTH_SESSION_DURATION` takes (Go's, plus `d` and
+/// `w`), 15 minutes to 12 hours: one parser for the flag and the variable.
 fn parse_session_duration(value: &str) -> Result<Duration, String> {
-    let duration = match value.trim().parse::<u64>() {
-        Ok(seconds) => Duration::from_secs(seconds),
-        Err(_) => parse_duration(value)?,
-    };
-    if !(Duration::from_secs(900)..=Duration::from_secs(43_200)).contains(&duration) {
-        return Err("AssumeRole sessions last from 900 s (15m) to 43200 s (12h)".to_owned());
-    }
-    Ok(duration)
+    awsauth::datasource::parse_session_duration(value)
 }
 
 /// Whether the raw arguments ask for JSON, for errors found before clap could parse them.
@@ -497,10 +492,22 @@ mod tests {
     }
 
     #[test]
-    fn durations_take_seconds_or_grafana_syntax_within_the_sts_range() {
-        assert_eq!(parse_session_duration("900"), Ok(Duration::from_secs(900)));
+    fn durations_take_the_variables_syntax_within_the_sts_range() {
+        assert_eq!(parse_session_duration("900s"), Ok(Duration::from_secs(900)));
         assert_eq!(parse_session_duration("1h"), Ok(Duration::from_secs(3600)));
-        assert!(parse_session_duration("60").is_err());
+        assert_eq!(
+            parse_session_duration("1.5h"),
+            Ok(Duration::from_secs(5400))
+        );
+        assert_eq!(
+            parse_session_duration("1h30m"),
+            Ok(Duration::from_secs(5400))
+        );
+        assert!(
+            parse_session_duration("900").is_err(),
+            "a number needs a unit, as in the variable"
+        );
+        assert!(parse_session_duration("60s").is_err());
         assert!(parse_session_duration("13h").is_err());
         assert!(parse_session_duration("soon").is_err());
     }

@@ -66,7 +66,7 @@ pub(crate) async fn curl(args: &CurlArgs, cx: &Context) -> Result<Done, CliError
 
     let input = Input::gather(&args.source, cx)?;
     let session = input.session()?;
-    let region = crate::resolve::region(&session, cx).ok_or_else(|| {
+    let region = crate::resolve::region(&session, &input.settings, cx).ok_or_else(|| {
         CliError::usage("SigV4 signs for a region; add --region or set AWS_REGION")
     })?;
     let signer = RequestSigner::new(session.source(), region, args.service.clone());

@@ -6,7 +6,7 @@
 //! not use. Its exit status is the one `resolve` would have wherever that is known without the
 //! network.
 
-use awsauth::datasource::{AuthType, Session};
+use awsauth::datasource::{AuthType, DatasourceSettings, Session};
 use awsauth::{Context, CredentialError, CredentialSource, Explanation, Plan};
 use serde_json::{Value, json};
 
@@ -37,7 +37,7 @@ pub(crate) async fn explain(args: &ExplainArgs, cx: &Context) -> Result<Done, Cl
     let sources = session.explain(cx);
     let plan = session.plan(cx);
     let run = if args.run {
-        Some(run(&session, cx).await)
+        Some(run(&session, &input.settings, cx).await)
     } else {
         None
     };
@@ -69,10 +69,14 @@ pub(crate) async fn explain(args: &ExplainArgs, cx: &Context) -> Result<Done, Cl
     })
 }
 
-async fn run(session: &Session, cx: &Context) -> Result<Value, CliError> {
+async fn run(
+    session: &Session,
+    settings: &DatasourceSettings,
+    cx: &Context,
+) -> Result<Value, CliError> {
     let creds = session.provide(cx).await?;
     let extra = Extra {
-        region: region(session, cx),
+        region: region(session, settings, cx),
     };
     Ok(output::to_json(&creds, &extra, false))
 }

@@ -124,12 +124,27 @@ fn read_settings(cx: &Context, path: &std::path::Path) -> Result<DatasourceSetti
     let bytes = cx.fs().read(path).map_err(cannot)?;
     let text = String::from_utf8(bytes)
         .map_err(|_| CliError::invalid(format!("the settings file {shown} is not UTF-8")))?;
-    let settings = DatasourceSettings::from_json(&text)
+    let parsed = DatasourceSettings::parse_json(&text)
         .map_err(|e| CliError::invalid(format!("the settings file {shown}: {e}")))?;
+    // A secret outside secureJsonData is refused: a server would not read it, and carrying on
+    // would resolve some other identity.
+    let misplaced: Vec<String> = parsed
+        .misplaced_secrets()
+        .map(ToString::to_string)
+        .collect();
+    if !misplaced.is_empty() {
+        return Err(CliError::invalid(format!(
+            "the settings file {shown}: {}; move it into secureJsonData (Grafana keeps secrets there, encrypted)",
+            misplaced.join("; ")
+        )));
+    }
+    for ignored in &parsed.ignored {
+        tracing::warn!(path = %shown, "settings file: {ignored}");
+    }
     if holds_secrets(&text) {
         warn_if_wider_than_owner(path, meta.mode);
     }
-    Ok(settings)
+    Ok(parsed.settings)
 }
 
 /// Whether the data source JSON has a non-empty `secureJsonData`.

@@ -3,7 +3,8 @@
 
 use std::io::IsTerminal;
 
-use awsauth::datasource::Session;
+use awsauth::datasource::{AuthType, DatasourceSettings, Session, sts_region_for};
+use awsauth::profile;
 use awsauth::sts::StsClient;
 use awsauth::{Context, CredentialSource, Credentials};
 use serde_json::json;
@@ -28,13 +29,39 @@ pub(crate) async fn credentials(
     Ok((session, creds))
 }
 
-/// The region to report: the data source's, else the standard variables'.
-pub(crate) fn region(session: &Session, cx: &Context) -> Option<String> {
+/// The session's region, the one place the CLI decides it: the data source's, else
+/// `AWS_REGION` / `AWS_DEFAULT_REGION`, else the selected profile's `region` (the data
+/// source's `profile` for the `credentials` auth type, else `AWS_PROFILE`, else `default`) —
+/// aws-config's order below the data source.
+pub(crate) fn region(
+    session: &Session,
+    settings: &DatasourceSettings,
+    cx: &Context,
+) -> Option<String> {
     session
         .region()
         .map(str::to_owned)
         .or_else(|| cx.env_nonblank("AWS_REGION"))
         .or_else(|| cx.env_nonblank("AWS_DEFAULT_REGION"))
+        .or_else(|| profile_region(settings, cx))
+}
+
+/// The `region` of the profile the session reads; `None` when the files or the profile are
+/// absent or unreadable (the session's own sources report those).
+fn profile_region(settings: &DatasourceSettings, cx: &Context) -> Option<String> {
+    let named = match settings.auth_type {
+        AuthType::Credentials => settings.profile_name(),
+        _ => None,
+    };
+    let name = profile::selected_profile(cx, named);
+    let loaded = profile::load(cx, &profile::FileLocations::from_context(cx)).ok()?;
+    let region = loaded
+        .set()
+        .profile(&name)?
+        .get("region")?
+        .trim()
+        .to_owned();
+    (!region.is_empty()).then_some(region)
 }
 
 /// `awsauth resolve`.
@@ -44,7 +71,7 @@ pub(crate) async fn resolve(args: &ResolveArgs, cx: &Context) -> Result<String, 
     let input = Input::gather(&args.source, cx)?;
     let (session, creds) = credentials(&input, cx).await?;
     let extra = Extra {
-        region: region(&session, cx),
+        region: region(&session, &input.settings, cx),
     };
     output::render(&creds, &extra, format, args.show_secrets)
 }
@@ -58,9 +85,12 @@ pub(crate) async fn whoami(args: &WhoamiArgs, cx: &Context) -> Result<String, Cl
     let (session, creds) = credentials(&input, cx).await?;
     let sts = session.sts();
     let mut client = StsClient::new().use_fips(sts.use_fips);
-    // The session's STS region (an opt-in region's data source calls STS in us-east-1); without
-    // one the client reads AWS_REGION / AWS_DEFAULT_REGION itself.
-    if let Some(region) = sts.region {
+    // The session's STS region (an opt-in region's data source calls STS in us-east-1), else
+    // the session's region as `resolve` shows it (the variables, then the profile's).
+    let sts_region = sts
+        .region
+        .or_else(|| region(&session, &input.settings, cx).map(|r| sts_region_for(&r).to_owned()));
+    if let Some(region) = sts_region {
         client = client.region(region);
     }
     if let Some(endpoint) = sts.endpoint {

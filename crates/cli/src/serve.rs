@@ -127,7 +127,7 @@ pub(crate) async fn prepare(
 ) -> Result<(Arc<dyn CredentialSource>, Option<String>), CliError> {
     let input = Input::gather(args, cx)?;
     let session = input.session()?;
-    let region = crate::resolve::region(&session, cx);
+    let region = crate::resolve::region(&session, &input.settings, cx);
     let creds = session.resolve(cx).await?;
     if creds.session_token().is_none() {
         return Err(CliError::invalid(format!(

@@ -20,7 +20,6 @@ use awsauth_core::{
 use awsauth_static::StaticSource;
 
 use crate::endpoint::check_region;
-use crate::settings::nonblank;
 use crate::{
     AuthSettings, AuthType, DatasourceError, DatasourceSettings, Endpoints, sts_region_for,
 };
@@ -121,7 +120,10 @@ pub trait SourceFactory: Send + Sync + fmt::Debug {
         sts: &StsOptions,
     ) -> Arc<dyn CredentialSource>;
 
-    /// The instance's role from IMDS (the `ec2_iam_role` auth type).
+    /// The `ec2_iam_role` auth type: the role of the machine or container the server runs in —
+    /// the container credentials endpoint when `AWS_CONTAINER_CREDENTIALS_RELATIVE_URI` or
+    /// `_FULL_URI` is set (an ECS task role, EKS Pod Identity), else the instance role from
+    /// IMDS; never the one after the other.
     fn ec2_iam_role(&self) -> Arc<dyn CredentialSource>;
 
     /// The SDK default chain: env → profile (`AWS_PROFILE`) → web identity → container → IMDS.
@@ -311,6 +313,11 @@ pub fn build_session(
         Some(params) => factory.assume_role(base, params),
         None => base,
     };
+    composed = crate::proxy::apply(
+        composed,
+        &settings.proxy,
+        policy.per_datasource_http_proxy_enabled,
+    )?;
     if !policy.credential_process_enabled {
         composed = Arc::new(NoProcesses { inner: composed });
     }
@@ -404,9 +411,10 @@ fn user_role(
 }
 
 /// `grafana_assume_role`: the platform's own credentials (a key-pair directory, then a profile)
-/// assume the data source's role with the server's external id. The data source cannot choose
-/// the external id (it identifies the Grafana stack to the role's trust policy) nor the STS
-/// endpoint.
+/// assume the data source's role with the server's external id — or, for a data source with
+/// `usePerDatasourceExternalId: true` and a `grafanaExternalId`, that one (Grafana's
+/// per-data-source isolation). `jsonData.externalId` is never used here, nor the data source's
+/// STS endpoint.
 fn grafana_assume_role(
     settings: &DatasourceSettings,
     policy: &AuthSettings,
@@ -418,11 +426,13 @@ fn grafana_assume_role(
             "auth type `grafana_assume_role` needs an assume role ARN (jsonData.assumeRoleArn)",
         )
     })?;
-    let external_id = nonblank(policy.external_id.as_deref()).ok_or_else(|| {
-        DatasourceError::configuration(
-            "auth type `grafana_assume_role` needs the server's external id (AWS_AUTH_EXTERNAL_ID or external_id in the [aws] section)",
-        )
-    })?;
+    let external_id = settings
+        .grafana_assume_role_external_id(policy.external_id.as_deref())
+        .ok_or_else(|| {
+            DatasourceError::configuration(
+                "auth type `grafana_assume_role` needs the server's external id (AWS_AUTH_EXTERNAL_ID or external_id in the [aws] section), or a data source with usePerDatasourceExternalId and grafanaExternalId",
+            )
+        })?;
     let platform_sts = StsOptions {
         endpoint: None,
         ..sts.clone()

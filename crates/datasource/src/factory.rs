@@ -3,7 +3,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use awsauth_chain::{ProfileAwareImds, profile_chain};
+use awsauth_chain::{Ec2IamRole, profile_chain};
 use awsauth_core::CredentialSource;
 use awsauth_sts_assume::AssumeRoleSource;
 
@@ -16,7 +16,7 @@ use crate::{AssumeRoleParams, SourceFactory, StsOptions};
 /// |---|---|
 /// | [`keys`](SourceFactory::keys) | the compact static-keys source (the trait's default) |
 /// | [`profile`](SourceFactory::profile) | [`awsauth_chain::ProfileChain`]: the profile's plan executed (static keys, `credential_source`, web identity, role hops through STS) |
-/// | [`ec2_iam_role`](SourceFactory::ec2_iam_role) | [`ProfileAwareImds`]: the instance role from IMDS |
+/// | [`ec2_iam_role`](SourceFactory::ec2_iam_role) | [`Ec2IamRole`]: the container credentials endpoint when `AWS_CONTAINER_CREDENTIALS_RELATIVE_URI` / `_FULL_URI` is set, else the instance role from IMDS; never one after the other |
 /// | [`default_chain`](SourceFactory::default_chain) | [`awsauth_chain::default_chain`]: env → profile → web identity → container → IMDS (or aws-config's chain, see below) |
 /// | [`assume_role`](SourceFactory::assume_role) | [`AssumeRoleSource`] with the external id, session name, duration and STS options |
 ///
@@ -100,7 +100,7 @@ impl SourceFactory for StandardFactory {
     }
 
     fn ec2_iam_role(&self) -> Arc<dyn CredentialSource> {
-        Arc::new(ProfileAwareImds::new())
+        Arc::new(Ec2IamRole::new())
     }
 
     fn default_chain(&self, sts: &StsOptions) -> Arc<dyn CredentialSource> {

@@ -28,6 +28,7 @@ mod endpoint;
 mod error;
 mod factory;
 mod policy;
+mod proxy;
 mod session;
 mod settings;
 mod sigv4;
@@ -45,9 +46,11 @@ pub use factory::StandardFactory;
 pub use policy::{
     AuthSettings, DEFAULT_LIST_METRICS_PAGE_LIMIT, DEFAULT_SESSION_DURATION,
     ENV_ALLOWED_AUTH_PROVIDERS, ENV_ASSUME_ROLE_ENABLED, ENV_CREDENTIAL_PROCESS_ENABLED,
-    ENV_EXTERNAL_ID, ENV_LIST_METRICS_PAGE_LIMIT, ENV_SESSION_DURATION, PlatformCredentials,
-    parse_duration,
+    ENV_EXTERNAL_ID, ENV_LIST_METRICS_PAGE_LIMIT, ENV_PER_DATASOURCE_HTTP_PROXY_ENABLED,
+    ENV_SESSION_DURATION, PlatformCredentials, parse_duration, parse_session_duration,
 };
 pub use session::{DEFAULT_IDLE_TTL, DEFAULT_MAX_ENTRIES, SessionCache};
-pub use settings::DatasourceSettings;
+pub use settings::{
+    DatasourceProxy, DatasourceSettings, IgnoredSetting, ParsedSettings, ProxyType,
+};
 pub use sigv4::{BoxError, RequestSigner, SigV4Layer, SigV4Service, SignError};

@@ -20,6 +20,8 @@ pub const ENV_LIST_METRICS_PAGE_LIMIT: &str = "AWS_CW_LIST_METRICS_PAGE_LIMIT";
 /// Environment key for [`AuthSettings::credential_process_enabled`] (an awsauth setting; Grafana
 /// has none, as its SDK always runs `credential_process`).
 pub const ENV_CREDENTIAL_PROCESS_ENABLED: &str = "AWS_AUTH_CredentialProcessEnabled";
+/// Environment key for [`AuthSettings::per_datasource_http_proxy_enabled`].
+pub const ENV_PER_DATASOURCE_HTTP_PROXY_ENABLED: &str = "AWS_AUTH_PerDatasourceHTTPProxyEnabled";
 
 /// Grafana's default session duration for assumed roles.
 pub const DEFAULT_SESSION_DURATION: Duration = Duration::from_secs(15 * 60);
@@ -96,6 +98,11 @@ pub struct AuthSettings {
     /// `AWS_AUTH_CredentialProcessEnabled`) and nothing is run. aws-config's own chain
     /// (feature `sdk`) does its own spawning and is not covered.
     pub credential_process_enabled: bool,
+    /// Whether a data source's own HTTP proxy (`jsonData.proxyType` / `proxyUrl`) applies to
+    /// its credential calls (default false, as in Grafana;
+    /// `AWS_AUTH_PerDatasourceHTTPProxyEnabled`, `per_datasource_http_proxy_enabled` in
+    /// `[aws]`). Off, those settings are ignored and the server's proxy environment applies.
+    pub per_datasource_http_proxy_enabled: bool,
 }
 
 impl Default for AuthSettings {
@@ -109,6 +116,7 @@ impl Default for AuthSettings {
             session_name: None,
             platform_credentials: PlatformCredentials::default(),
             credential_process_enabled: true,
+            per_datasource_http_proxy_enabled: false,
         }
     }
 }
@@ -157,6 +165,13 @@ impl AuthSettings {
         self
     }
 
+    /// Honours or ignores data sources' own HTTP proxies (see
+    /// [`per_datasource_http_proxy_enabled`](Self::per_datasource_http_proxy_enabled)).
+    pub fn per_datasource_http_proxy_enabled(mut self, enabled: bool) -> Self {
+        self.per_datasource_http_proxy_enabled = enabled;
+        self
+    }
+
     /// Sets where `grafana_assume_role` finds the platform's credentials.
     pub fn platform_credentials(mut self, location: PlatformCredentials) -> Self {
         self.platform_credentials = location;
@@ -166,7 +181,7 @@ impl AuthSettings {
     /// Grafana's defaults overridden by the plugin environment keys that are set and not blank:
     /// `AWS_AUTH_AllowedAuthProviders`, `AWS_AUTH_AssumeRoleEnabled`,
     /// `AWS_AUTH_SESSION_DURATION`, `AWS_AUTH_EXTERNAL_ID`, `AWS_CW_LIST_METRICS_PAGE_LIMIT`,
-    /// `AWS_AUTH_CredentialProcessEnabled`.
+    /// `AWS_AUTH_CredentialProcessEnabled`, `AWS_AUTH_PerDatasourceHTTPProxyEnabled`.
     pub fn from_env(cx: &Context) -> Result<Self, DatasourceError> {
         Self::default().with_env(cx)
     }
@@ -181,6 +196,7 @@ impl AuthSettings {
             ENV_EXTERNAL_ID,
             ENV_LIST_METRICS_PAGE_LIMIT,
             ENV_CREDENTIAL_PROCESS_ENABLED,
+            ENV_PER_DATASOURCE_HTTP_PROXY_ENABLED,
         ] {
             if let Some(value) = cx.env_nonblank(key) {
                 self.apply(Setting::from_env_key(key), key, &value, None)?;
@@ -243,20 +259,37 @@ impl AuthSettings {
                 self.credential_process_enabled = parse_bool(value)
                     .ok_or_else(|| bad("expected true or false (or 1, 0, t, f)"))?;
             }
-            Some(Setting::SessionDuration) => {
-                let duration = parse_duration(value).map_err(|m| bad(&m))?;
-                check_session_range(key, value, location.clone(), duration)?;
-                self.session_duration = duration;
+            Some(Setting::PerDatasourceHttpProxyEnabled) => {
+                self.per_datasource_http_proxy_enabled = parse_bool(value)
+                    .ok_or_else(|| bad("expected true or false (or 1, 0, t, f)"))?;
             }
+            // These two cannot change who a data source is: a bad value is a warning and the
+            // documented default, as in Grafana. The others could widen access (the allowed
+            // list, assume role, credential_process): a bad value there fails closed.
+            Some(Setting::SessionDuration) => match parse_session_duration(value) {
+                Ok(duration) => self.session_duration = duration,
+                Err(problem) => warn_default(
+                    key,
+                    value,
+                    location.as_deref(),
+                    &problem,
+                    &format!("{}m", self.session_duration.as_secs() / 60),
+                ),
+            },
             Some(Setting::ExternalId) => {
                 self.external_id = Some(value.to_owned()).filter(|v| !v.is_empty());
             }
             Some(Setting::ListMetricsPageLimit) => {
-                self.list_metrics_page_limit = value
-                    .parse::<u32>()
-                    .ok()
-                    .filter(|n| *n > 0)
-                    .ok_or_else(|| bad("expected a positive whole number"))?;
+                match value.parse::<u32>().ok().filter(|n| *n > 0) {
+                    Some(limit) => self.list_metrics_page_limit = limit,
+                    None => warn_default(
+                        key,
+                        value,
+                        location.as_deref(),
+                        "expected a positive whole number",
+                        &self.list_metrics_page_limit.to_string(),
+                    ),
+                }
             }
             None => {}
         }
@@ -294,6 +327,7 @@ enum Setting {
     ExternalId,
     ListMetricsPageLimit,
     CredentialProcessEnabled,
+    PerDatasourceHttpProxyEnabled,
 }
 
 impl Setting {
@@ -305,6 +339,7 @@ impl Setting {
             ENV_EXTERNAL_ID => Self::ExternalId,
             ENV_LIST_METRICS_PAGE_LIMIT => Self::ListMetricsPageLimit,
             ENV_CREDENTIAL_PROCESS_ENABLED => Self::CredentialProcessEnabled,
+            ENV_PER_DATASOURCE_HTTP_PROXY_ENABLED => Self::PerDatasourceHttpProxyEnabled,
             _ => return None,
         })
     }
@@ -317,8 +352,41 @@ impl Setting {
             "external_id" => Self::ExternalId,
             "list_metrics_page_limit" => Self::ListMetricsPageLimit,
             "credential_process_enabled" => Self::CredentialProcessEnabled,
+            "per_datasource_http_proxy_enabled" => Self::PerDatasourceHttpProxyEnabled,
             _ => return None,
         })
+    }
+}
+
+/// A bad value of a setting that cannot change identity: said once, on stderr or the server's
+/// log, and the current (documented default) value kept.
+fn warn_default(key: &str, value: &str, location: Option<&str>, problem: &str, kept: &str) {
+    tracing::warn!(
+        key,
+        value,
+        location = location.unwrap_or("-"),
+        kept,
+        "invalid AWS auth setting {key} = {value:?}: {problem}; using {kept} (it cannot change \
+         which identity is used, so authentication goes on)"
+    );
+}
+
+/// A session duration as every reader takes it (`AWS_AUTH_SESSION_DURATION`,
+/// `[aws] session_duration`, the CLI's `--duration`): [`parse_duration`]'s syntax, within the
+/// 15 minutes to 12 hours AssumeRole accepts.
+///
+/// ```
+/// use std::time::Duration;
+/// use awsauth_datasource::parse_session_duration;
+/// assert_eq!(parse_session_duration("1.5h"), Ok(Duration::from_secs(5400)));
+/// assert!(parse_session_duration("5m").is_err());
+/// ```
+pub fn parse_session_duration(text: &str) -> Result<Duration, String> {
+    let duration = parse_duration(text)?;
+    if (MIN_SESSION..=MAX_SESSION).contains(&duration) {
+        Ok(duration)
+    } else {
+        Err("AssumeRole sessions last from 15m to 12h".to_owned())
     }
 }
 
@@ -349,56 +417,93 @@ fn parse_bool(value: &str) -> Option<bool> {
     }
 }
 
-/// Grafana's duration syntax: one or more `<whole number><unit>` parts, units `ms`, `s`, `m`,
-/// `h`, `d` (24h) and `w` (7d): `15m`, `1h30m`, `1d`, `900s`.
+/// Grafana's duration syntax (`gtime.ParseDuration`): Go's `time.ParseDuration` — one or more
+/// `<number><unit>` parts, the number with an optional fraction, units `ns`, `us` (`µs`),
+/// `ms`, `s`, `m`, `h` — plus Grafana's `d` (24h) and `w` (7d): `15m`, `1.5h`, `90m`,
+/// `1h30m`, `900s`, `1d`. A bare `0` is zero, as in Go; any other number needs a unit. Signs
+/// are refused (a duration here is never negative).
+///
+/// Every duration awsauth reads takes this syntax: `AWS_AUTH_SESSION_DURATION`,
+/// `[aws] session_duration`, the CLI's `--duration`.
 ///
 /// ```
 /// use std::time::Duration;
 /// use awsauth_datasource::parse_duration;
 /// assert_eq!(parse_duration("1h30m").unwrap(), Duration::from_secs(5400));
+/// assert_eq!(parse_duration("1.5h").unwrap(), Duration::from_secs(5400));
 /// assert_eq!(parse_duration("1d").unwrap(), Duration::from_secs(86400));
 /// assert!(parse_duration("15").is_err());
 /// assert!(parse_duration("soon").is_err());
 /// ```
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    const HELP: &str = "expected a duration such as 15m, 1h, 1d, 900s or 1h30m";
+    const HELP: &str = "expected a duration such as 15m, 1h, 1.5h, 1h30m, 900s or 1d";
     let text = text.trim();
-    if text.is_empty() {
+    if text == "0" {
+        return Ok(Duration::ZERO);
+    }
+    if text.is_empty() || text.starts_with(['+', '-']) {
         return Err(HELP.to_owned());
     }
-    let mut total = Duration::ZERO;
+    if text.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(format!("{HELP}; a number needs a unit (900s, 15m)"));
+    }
+    let mut total_nanos: u128 = 0;
     let mut rest = text;
     while !rest.is_empty() {
-        let digits = rest.len() - rest.trim_start_matches(|c: char| c.is_ascii_digit()).len();
-        if digits == 0 {
+        let whole_len = rest.len() - rest.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+        let (whole, tail) = rest.split_at(whole_len);
+        let (fraction, tail) = match tail.strip_prefix('.') {
+            Some(after) => {
+                let len =
+                    after.len() - after.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+                after.split_at(len)
+            }
+            None => ("", tail),
+        };
+        if whole.is_empty() && fraction.is_empty() {
             return Err(HELP.to_owned());
         }
-        let (number, tail) = rest.split_at(digits);
-        let number: u64 = number.parse().map_err(|_| HELP.to_owned())?;
-        let unit_len = tail.len()
-            - tail
-                .trim_start_matches(|c: char| c.is_ascii_alphabetic())
-                .len();
+        let unit_len = tail.len() - tail.trim_start_matches(|c: char| c.is_alphabetic()).len();
         let (unit, tail) = tail.split_at(unit_len);
-        let seconds_per_unit: Option<u64> = match unit {
-            "ms" => None,
-            "s" => Some(1),
-            "m" => Some(60),
-            "h" => Some(3600),
-            "d" => Some(86_400),
-            "w" => Some(604_800),
+        let nanos_per_unit: u128 = match unit {
+            "ns" => 1,
+            "us" | "µs" | "μs" => 1_000,
+            "ms" => 1_000_000,
+            "s" => 1_000_000_000,
+            "m" => 60 * 1_000_000_000,
+            "h" => 3_600 * 1_000_000_000,
+            "d" => 86_400 * 1_000_000_000,
+            "w" => 604_800 * 1_000_000_000,
             _ => return Err(HELP.to_owned()),
         };
-        let part = match seconds_per_unit {
-            None => Some(Duration::from_millis(number)),
-            Some(unit) => number.checked_mul(unit).map(Duration::from_secs),
+        let too_large = || "duration too large".to_owned();
+        // Digits beyond these cannot matter (or overflow anyway).
+        if whole.len() > 20 {
+            return Err(too_large());
+        }
+        let whole: u128 = if whole.is_empty() {
+            0
+        } else {
+            whole.parse().map_err(|_| HELP.to_owned())?
         };
-        total = part
-            .and_then(|p| total.checked_add(p))
-            .ok_or_else(|| "duration too large".to_owned())?;
+        let mut part = whole.checked_mul(nanos_per_unit).ok_or_else(too_large)?;
+        // The fraction, digit by digit, truncated to whole nanoseconds as Go does.
+        let mut scale = nanos_per_unit;
+        for digit in fraction.bytes().take(30) {
+            scale /= 10;
+            if scale == 0 {
+                break;
+            }
+            part += u128::from(digit - b'0') * scale;
+        }
+        total_nanos = total_nanos.checked_add(part).ok_or_else(too_large)?;
         rest = tail;
     }
-    Ok(total)
+    let secs =
+        u64::try_from(total_nanos / 1_000_000_000).map_err(|_| "duration too large".to_owned())?;
+    // The remainder is below 10^9, so it fits.
+    let nanos = (total_nanos % 1_000_000_000) as u32;
+    Ok(Duration::new(secs, nanos))
 }
 
 fn unquote(value: &str) -> &str {
@@ -459,7 +564,10 @@ mod tests {
             "15",
             "15 m",
             "-15m",
-            "1.5h",
+            "+15m",
+            ".",
+            "h",
+            "900",
             "15min",
             "1h-",
             "99999999999999999999h",
@@ -485,16 +593,78 @@ mod tests {
         assert_eq!(s.list_metrics_page_limit, 500);
     }
 
+    /// Go's syntax (what Grafana's `gtime.ParseDuration` falls back to) and Grafana's `d`/`w`
+    /// (issue 15.7).
     #[test]
-    fn bad_env_value_names_key_and_value() {
+    fn durations_in_gos_syntax_and_grafanas_units() {
+        for (text, seconds) in [
+            ("1.5h", 5400.0),
+            ("90m", 5400.0),
+            ("1h30m", 5400.0),
+            ("900s", 900.0),
+            ("0.25h", 900.0),
+            (".5h", 1800.0),
+            ("1h0.5m", 3630.0),
+            ("1d", 86_400.0),
+            ("1w", 604_800.0),
+            ("0", 0.0),
+            ("1500us", 0.0015),
+            ("2µs", 0.000_002),
+            ("7ns", 0.000_000_007),
+        ] {
+            assert_eq!(
+                parse_duration(text).map(|d| d.as_secs_f64()),
+                Ok(seconds),
+                "{text}"
+            );
+        }
+        for env in ["1.5h", "90m", "1h30m", "1200s"] {
+            let cx = Context::builder()
+                .env(MapEnv::from([(ENV_SESSION_DURATION, env)]))
+                .build();
+            let s = AuthSettings::from_env(&cx).unwrap();
+            assert_eq!(parse_session_duration(env), Ok(s.session_duration), "{env}");
+            assert_ne!(s.session_duration, DEFAULT_SESSION_DURATION, "{env}");
+        }
+    }
+
+    /// A bad value of a setting that cannot change identity is a warning and the default
+    /// (issue 15.8); one that could widen access fails closed.
+    #[test]
+    fn a_bad_harmless_setting_warns_and_keeps_the_default_a_bad_gate_fails() {
+        let (logs, _guard) = awsauth_testkit::LogCapture::start();
         let cx = Context::builder()
-            .env(MapEnv::from([(ENV_LIST_METRICS_PAGE_LIMIT, "lots")]))
+            .env(MapEnv::from([
+                (ENV_LIST_METRICS_PAGE_LIMIT, "lots"),
+                (ENV_SESSION_DURATION, "forever"),
+            ]))
             .build();
-        let err = AuthSettings::from_env(&cx).unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "invalid AWS auth setting AWS_CW_LIST_METRICS_PAGE_LIMIT = \"lots\": expected a positive whole number"
+        let s = AuthSettings::from_env(&cx).unwrap();
+        assert_eq!(s.list_metrics_page_limit, DEFAULT_LIST_METRICS_PAGE_LIMIT);
+        assert_eq!(s.session_duration, DEFAULT_SESSION_DURATION);
+        let text = logs.text();
+        assert!(
+            text.contains("AWS_CW_LIST_METRICS_PAGE_LIMIT") && text.contains("using 500"),
+            "{text}"
         );
+        assert!(
+            text.contains("AWS_AUTH_SESSION_DURATION") && text.contains("using 15m"),
+            "{text}"
+        );
+        let s =
+            AuthSettings::from_ini_str("[aws]\nsession_duration = 5m\n", "grafana.ini").unwrap();
+        assert_eq!(s.session_duration, DEFAULT_SESSION_DURATION);
+
+        for (key, value) in [
+            (ENV_ASSUME_ROLE_ENABLED, "nope"),
+            (ENV_ALLOWED_AUTH_PROVIDERS, "keys,bogus"),
+            (ENV_CREDENTIAL_PROCESS_ENABLED, "maybe"),
+            (ENV_PER_DATASOURCE_HTTP_PROXY_ENABLED, "sure"),
+        ] {
+            let cx = Context::builder().env(MapEnv::from([(key, value)])).build();
+            let err = AuthSettings::from_env(&cx).unwrap_err();
+            assert!(err.to_string().contains(key), "{err}");
+        }
     }
 
     #[test]
@@ -523,12 +693,14 @@ assume_role_enabled = junk
 
     #[test]
     fn ini_error_names_file_and_line() {
-        let err =
-            AuthSettings::from_ini_str("[aws]\n\nsession_duration = 5m\n", "/etc/grafana.ini")
-                .unwrap_err();
+        let err = AuthSettings::from_ini_str(
+            "[aws]\n\nassume_role_enabled = sometimes\n",
+            "/etc/grafana.ini",
+        )
+        .unwrap_err();
         assert_eq!(
             err.to_string(),
-            "invalid AWS auth setting session_duration = \"5m\" (/etc/grafana.ini line 3): AssumeRole sessions last from 15m to 12h"
+            "invalid AWS auth setting assume_role_enabled = \"sometimes\" (/etc/grafana.ini line 3): expected true or false (or 1, 0, t, f)"
         );
     }
 }

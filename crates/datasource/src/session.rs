@@ -29,8 +29,9 @@ pub const DEFAULT_MAX_ENTRIES: usize = 10_000;
 ///
 /// [`get`](Self::get) checks the gate, then returns the session for these exact settings,
 /// building it on first use. The key hashes **every** field that changes the outcome — auth
-/// type, access key, secret key, session token, profile, ARN, external id, endpoint, region and
-/// default region — each length-prefixed, so editing any setting yields a new session at once
+/// type, access key, secret key, session token, profile, ARN, external id, endpoint, region,
+/// default region, the per-data-source external id and its switch, and the proxy (type, URL,
+/// user name, password) — each length-prefixed, so editing any setting yields a new session at once
 /// and no two different settings can share one.
 ///
 /// Bounded: a session unused for the idle TTL is dropped, and beyond the maximum number of
@@ -204,6 +205,18 @@ pub(crate) fn cache_key(settings: &DatasourceSettings) -> Key {
     field(8, settings.endpoint.as_deref());
     field(9, settings.region.as_deref());
     field(10, settings.default_region.as_deref());
+    field(11, settings.grafana_external_id.as_deref());
+    field(
+        12,
+        settings
+            .use_per_datasource_external_id
+            .map(|on| if on { "true" } else { "false" }),
+    );
+    let proxy = &settings.proxy;
+    field(13, Some(proxy.proxy_type.as_str()));
+    field(14, proxy.url.as_deref());
+    field(15, proxy.username.as_deref());
+    field(16, proxy.password.as_ref().map(|p| p.expose_secret()));
     Sha256::digest(buffer.as_slice()).into()
 }
 

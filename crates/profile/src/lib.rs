@@ -46,8 +46,8 @@ mod source;
 pub use endpoints::ServiceEndpointConfig;
 pub use load::{LoadedProfiles, MAX_FILE_SIZE, ProfileCache, load};
 pub use location::{
-    CONFIG_FILE_VAR, CREDENTIALS_FILE_VAR, FileLocations, PROFILE_VAR, Platform, expand_home,
-    home_dir, selected_profile,
+    CONFIG_FILE_VAR, CREDENTIALS_FILE_VAR, FileLocations, PROFILE_VAR, Platform, ProfileSelection,
+    expand_home, home_dir, selected_profile,
 };
 pub use model::{FileKind, Origin, ProfileSet, Property, Section};
 pub use parse::{ParseError, Problem};

@@ -154,12 +154,77 @@ pub fn expand_home(path: &str, home: Option<&str>, platform: Platform) -> String
 /// The selected profile: `explicit` if given (and not blank), else `AWS_PROFILE`, else
 /// `default`.
 pub fn selected_profile(cx: &Context, explicit: Option<&str>) -> String {
-    explicit
-        .map(str::trim)
-        .filter(|name| !name.is_empty())
-        .map(str::to_owned)
-        .or_else(|| cx.env_nonblank(PROFILE_VAR))
-        .unwrap_or_else(|| "default".to_owned())
+    ProfileSelection::from_context(cx, explicit).into_name()
+}
+
+/// Who chose the profile — what decides whether a missing one may be skipped.
+///
+/// A profile someone named (in code, by a flag, by a data source's `profile`, or by
+/// `AWS_PROFILE`) is *configured*: when it does not exist that is an error, never a reason to
+/// try the next source (which would be another identity). Only the implicit `default`, when
+/// absent, is "not configured here".
+///
+/// ```
+/// use awsauth_core::{Context, MapEnv};
+/// use awsauth_profile::ProfileSelection;
+/// let cx = Context::builder().env(MapEnv::from([("AWS_PROFILE", "raeder")])).build();
+/// assert_eq!(ProfileSelection::from_context(&cx, None), ProfileSelection::Environment("raeder".into()));
+/// assert_eq!(ProfileSelection::from_context(&cx, Some("ci")), ProfileSelection::Named("ci".into()));
+/// let empty = Context::builder().build();
+/// assert!(!ProfileSelection::from_context(&empty, None).is_explicit());
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ProfileSelection {
+    /// Named in code, by a command-line flag or by a data source's settings.
+    Named(String),
+    /// Named by `AWS_PROFILE`.
+    Environment(String),
+    /// Nobody named one: `default`.
+    ImplicitDefault,
+}
+
+impl ProfileSelection {
+    /// `explicit` if given (and not blank), else `AWS_PROFILE`, else the implicit `default`.
+    pub fn from_context(cx: &Context, explicit: Option<&str>) -> Self {
+        if let Some(name) = explicit.map(str::trim).filter(|name| !name.is_empty()) {
+            return Self::Named(name.to_owned());
+        }
+        match cx.env_nonblank(PROFILE_VAR) {
+            Some(name) => Self::Environment(name.trim().to_owned()),
+            None => Self::ImplicitDefault,
+        }
+    }
+
+    /// The profile's name.
+    pub fn name(&self) -> &str {
+        match self {
+            Self::Named(name) | Self::Environment(name) => name,
+            Self::ImplicitDefault => "default",
+        }
+    }
+
+    /// The profile's name, owned.
+    pub fn into_name(self) -> String {
+        match self {
+            Self::Named(name) | Self::Environment(name) => name,
+            Self::ImplicitDefault => "default".to_owned(),
+        }
+    }
+
+    /// True when someone named the profile: then a missing profile is an error.
+    pub fn is_explicit(&self) -> bool {
+        !matches!(self, Self::ImplicitDefault)
+    }
+
+    /// Who named it, for messages: `AWS_PROFILE`, `name`, or `nobody (the implicit default)`.
+    pub fn named_by(&self) -> &'static str {
+        match self {
+            Self::Named(_) => "name",
+            Self::Environment(_) => PROFILE_VAR,
+            Self::ImplicitDefault => "nobody (the implicit default)",
+        }
+    }
 }
 
 #[cfg(test)]

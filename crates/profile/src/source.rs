@@ -23,8 +23,11 @@ use crate::plan::{ProfilePlan, ProfileStep};
 /// and is refused with `InvalidConfiguration` (a chain must not silently use another identity);
 /// `awsauth-chain` executes such plans, using [`profile_plan`](Self::profile_plan).
 ///
-/// A missing file or profile is `NotConfigured`; wrap the source in
-/// [`only`](awsauth_core::only) for the no-fallback behaviour:
+/// A profile someone named (here, or by `AWS_PROFILE`) that does not exist is
+/// `InvalidConfiguration` listing the profiles that exist: a chain stops there rather than
+/// move on to another identity. The implicit `default` profile, when absent (or no files at
+/// all), is `NotConfigured`; wrap the source in [`only`](awsauth_core::only) for the
+/// no-fallback behaviour there too:
 ///
 /// ```
 /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
@@ -98,13 +101,15 @@ impl ProfileSource {
         self.cache.load(cx, &self.locations(cx))
     }
 
-    /// The plan for the selected profile: `NotConfigured` when the files or the profile are
-    /// missing or the profile has no credentials, `InvalidConfiguration` when it is wrong.
+    /// The plan for the selected profile: `NotConfigured` when the implicit `default` profile
+    /// is missing or the profile has no credentials, `InvalidConfiguration` when a named
+    /// profile is missing or the profile is wrong.
     pub fn profile_plan(&self, cx: &Context) -> Result<ProfilePlan, CredentialError> {
         let loaded = self.load(cx)?;
+        let selection = location::ProfileSelection::from_context(cx, self.profile.as_deref());
         loaded
-            .plan(&self.selected_profile(cx))
-            .map_err(|err| err.into_credential_error(SOURCE_NAME))
+            .plan(selection.name())
+            .map_err(|err| err.into_credential_error(SOURCE_NAME, &selection))
     }
 
     fn static_credentials(&self, cx: &Context) -> Result<(Credentials, String), CredentialError> {

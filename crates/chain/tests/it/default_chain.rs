@@ -264,3 +264,44 @@ async fn the_imds_link_keeps_its_session_token_between_calls() {
     );
     assert_eq!(imds.token_requests(), 1, "one IMDS session for both calls");
 }
+
+/// A profile named by `AWS_PROFILE` that does not exist stops the chain with the profiles that
+/// do, as botocore does — the web identity role behind it is never used (issue 15.1). Only the
+/// implicit `default`, when absent, lets the chain move on.
+#[tokio::test]
+async fn a_missing_profile_named_by_aws_profile_stops_the_chain() {
+    let sts = sts().await;
+    sts.accept_web_identity_tokens(&[WEB_TOKEN]);
+    let fs = files();
+    fs.insert(CONFIG, base_profile());
+    fs.insert("/var/run/token", WEB_TOKEN);
+    let endpoint = sts.endpoint();
+    let web_identity = [
+        ("AWS_ENDPOINT_URL_STS", endpoint.as_str()),
+        ("AWS_WEB_IDENTITY_TOKEN_FILE", "/var/run/token"),
+        ("AWS_ROLE_ARN", ROLE),
+    ];
+    let chain = default_chain(StsOptions::new().region("eu-north-1"));
+
+    let mut vars = web_identity.to_vec();
+    vars.push(("AWS_PROFILE", "raeder"));
+    let cx = cx(&vars, &fs);
+    let err = chain.provide(&cx).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidConfiguration, "{err}");
+    let text = err.to_string();
+    assert!(text.contains("profile \"raeder\" not found"), "{text}");
+    assert!(text.contains("profiles there: base"), "{text}");
+    assert!(text.contains("AWS_PROFILE"), "{text}");
+    assert_eq!(sts.requests(), 0, "the web identity role is never assumed");
+    // The plan (what `explain` prints) makes the same decision.
+    let plan = chain.plan(&cx).unwrap_err();
+    assert_eq!(plan.kind(), ErrorKind::InvalidConfiguration, "{plan}");
+
+    // Nobody named a profile and there is no `default`: the web identity answers.
+    let cx = crate::support::cx(&web_identity, &fs);
+    let creds = chain.provide(&cx).await.unwrap();
+    assert_eq!(
+        creds.provenance().to_string(),
+        format!("web-identity:{ROLE}")
+    );
+}

@@ -257,14 +257,14 @@ async fn an_edited_profile_is_used_at_once() {
 }
 
 #[tokio::test]
-async fn a_missing_profile_or_file_is_not_configured_with_the_profile_crates_message() {
+async fn a_missing_named_profile_or_file_is_invalid_with_the_profile_crates_message() {
     let fs = files();
     let no_files = cx(&[], &fs);
     let err = profile_chain(Some("dev"), StsOptions::new())
         .provide(&no_files)
         .await
         .unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::NotConfigured);
+    assert_eq!(err.kind(), ErrorKind::InvalidConfiguration);
     assert!(err.to_string().contains(CONFIG), "{err}");
     assert!(err.to_string().contains("no such file"), "{err}");
 
@@ -281,11 +281,10 @@ async fn a_missing_profile_or_file_is_not_configured_with_the_profile_crates_mes
     assert_eq!(err.kind(), ErrorKind::InvalidConfiguration);
     assert!(
         err.to_string().contains(&format!(
-            "auth type `credentials` selected but profile \"dev\" not found in {CREDENTIALS} (profiles there: prod)"
+            "profile \"dev\" not found in {CREDENTIALS} (profiles there: prod); it was named, so no other source is tried"
         )),
         "{err}"
     );
-    assert!(err.to_string().ends_with("(no fallback)"), "{err}");
 }
 
 #[tokio::test]
@@ -350,8 +349,9 @@ fn explain_shows_the_plan_without_any_network() {
     );
     assert!(lines.iter().all(|l| !l.reason.contains(BASE_SECRET)));
 
+    // A named profile that is missing is invalid, not "not configured" (issue 15.1).
     let missing = profile_chain(Some("nope"), StsOptions::new()).explain(&cx);
-    assert_eq!(missing[0].status, Status::NotConfigured);
+    assert_eq!(missing[0].status, Status::Invalid);
 }
 
 #[test]
@@ -368,5 +368,33 @@ fn profile_plan_is_the_plan_for_printing() {
         )
     );
     let err = profile_plan(&cx, Some("nope")).unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::NotConfigured);
+    assert_eq!(err.kind(), ErrorKind::InvalidConfiguration);
+}
+
+/// A profile named in code that does not exist is an error a chain does not skip (issue
+/// 15.1); the implicit `default` is skipped.
+#[tokio::test]
+async fn a_named_profile_that_is_missing_is_not_skipped_by_a_chain() {
+    use awsauth_core::Chain;
+    use awsauth_static::StaticSource;
+    let fs = files();
+    fs.insert(
+        CREDENTIALS,
+        "[prod]\naws_access_key_id = AKIDPROD\naws_secret_access_key = prod-secret\n",
+    );
+    let cx = cx(&[], &fs);
+    let next = || StaticSource::new("AKIDNEXT", "next-secret");
+    let named = Chain::new("c")
+        .or_else(profile_chain(Some("dev"), StsOptions::new()))
+        .or_else(next());
+    let err = named.provide(&cx).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidConfiguration, "{err}");
+    assert!(err.to_string().contains("(profiles there: prod)"), "{err}");
+    let implicit = Chain::new("c")
+        .or_else(profile_chain(None, StsOptions::new()))
+        .or_else(next());
+    assert_eq!(
+        implicit.provide(&cx).await.unwrap().access_key_id(),
+        "AKIDNEXT"
+    );
 }

@@ -125,7 +125,7 @@ fn a_data_source_role_is_the_last_step() {
             "--external-id",
             EXTERNAL_ID,
             "--duration",
-            "1800",
+            "1800s",
             "--format",
             "json",
         ],
@@ -424,6 +424,35 @@ fn explain_agrees_with_resolve_on_every_offline_outcome() {
             ]),
             5,
         ),
+        // Issue 15.1: a profile named by AWS_PROFILE that does not exist stops the chain;
+        // the web identity behind it is never used.
+        (
+            vec![],
+            with(&[
+                ("AWS_PROFILE", "raeder"),
+                ("AWS_WEB_IDENTITY_TOKEN_FILE", token),
+                ("AWS_ROLE_ARN", ROLE_ARN),
+            ]),
+            5,
+        ),
+        // Issue 15.4: ec2_iam_role in a container is the container endpoint, never IMDS (a
+        // refused host is the endpoint's error).
+        (
+            vec![
+                "--auth-type",
+                "ec2_iam_role",
+                "--allowed-auth-providers",
+                "ec2_iam_role",
+            ],
+            with(&[
+                ("AWS_EC2_METADATA_SERVICE_ENDPOINT", imds),
+                (
+                    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+                    "http://203.0.113.9/creds",
+                ),
+            ]),
+            5,
+        ),
     ];
     let mut wrong = Vec::new();
     for (flags, env, code) in &cases {
@@ -468,4 +497,37 @@ fn explain_agrees_with_resolve_on_every_offline_outcome() {
         }
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+/// A data source's own proxy is named by `explain` (host only, never the password) when the
+/// server enables per-data-source proxies, and ignored otherwise (issue 15.6).
+#[test]
+fn explain_names_the_data_sources_proxy_host_when_the_server_enables_it() {
+    const PASSWORD: &str = "cli-proxy-pa55word";
+    let home = Home::new();
+    let ds = home.write(
+        "ds.json",
+        &format!(
+            r#"{{"jsonData":{{"authType":"default","proxyType":"url","proxyUrl":"http://proxy.internal:3128","proxyUsername":"grafana"}},"secureJsonData":{{"proxyPassword":"{PASSWORD}"}}}}"#
+        ),
+    );
+    let ds = ds.to_str().unwrap();
+    let keys = [
+        ("AWS_ACCESS_KEY_ID", KEY_ID),
+        ("AWS_SECRET_ACCESS_KEY", SECRET),
+    ];
+    let off = awsauth(&["explain", "--settings", ds, "-vv"], &keys);
+    off.assert_code(0).assert_no(&[PASSWORD, SECRET]);
+    assert!(!off.stdout.contains("proxy.internal"), "{}", off.stdout);
+
+    let mut on = keys.to_vec();
+    on.push(("AWS_AUTH_PerDatasourceHTTPProxyEnabled", "true"));
+    let run = awsauth(&["explain", "--settings", ds, "-vv"], &on);
+    run.assert_code(0).assert_no(&[PASSWORD, SECRET]);
+    assert!(
+        run.stdout
+            .contains("the data source's proxy proxy.internal:3128"),
+        "{}",
+        run.stdout
+    );
 }

@@ -386,16 +386,37 @@ fn policy_from_the_environment_and_flags_that_override_it() {
     );
     run.assert_code(4);
     assert!(run.stderr.contains("assume role"), "{}", run.stderr);
-    // A bad policy value in the environment is invalid configuration.
+    // A bad policy value that could widen access is invalid configuration; one that cannot
+    // change identity is a warning and the default (issue 15.8).
     awsauth(
         &["resolve"],
         &[
             ENV_KEYS[0],
             ENV_KEYS[1],
-            ("AWS_AUTH_SESSION_DURATION", "soon"),
+            ("AWS_AUTH_AssumeRoleEnabled", "soon"),
         ],
     )
     .assert_code(5);
+    let run = awsauth(
+        &["resolve"],
+        &[
+            ENV_KEYS[0],
+            ENV_KEYS[1],
+            ("AWS_AUTH_SESSION_DURATION", "soon"),
+            ("AWS_CW_LIST_METRICS_PAGE_LIMIT", "lots"),
+        ],
+    );
+    run.assert_code(0);
+    assert!(
+        run.stderr.contains("AWS_AUTH_SESSION_DURATION") && run.stderr.contains("using 15m"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("AWS_CW_LIST_METRICS_PAGE_LIMIT"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
@@ -585,7 +606,7 @@ fn external_id_or_duration_without_a_role_arn_is_a_usage_error() {
     for args in [
         &["resolve", "--auth-type", "keys", "--external-id", "x"][..],
         &["resolve", "--auth-type", "keys", "--duration", "1h"][..],
-        &["explain", "--duration", "900"][..],
+        &["explain", "--duration", "900s"][..],
     ] {
         let run = awsauth(args, &ENV_KEYS);
         run.assert_code(2);
@@ -645,4 +666,50 @@ fn a_settings_file_with_secrets_readable_by_others_gets_a_warning() {
     std::fs::set_permissions(&plain, std::fs::Permissions::from_mode(0o644)).unwrap();
     let run = awsauth(&["explain", "--settings", plain.to_str().unwrap()], &[]);
     assert!(!run.stderr.contains("chmod"), "{}", run.stderr);
+}
+
+/// Settings a server would not read are reported (issue 15.3): a secret outside
+/// `secureJsonData` refuses the file, naming where it belongs; a misspelled key is a warning.
+#[test]
+fn settings_grafana_would_not_read_are_reported_and_misplaced_secrets_refused() {
+    let home = Home::new();
+    let flat = home.write(
+        "flat.json",
+        &format!(r#"{{"authType":"keys","accessKey":"{KEY_ID}","secretKey":"{SECRET}"}}"#),
+    );
+    let run = awsauth(
+        &["resolve", "--settings", flat.to_str().unwrap()],
+        &ENV_KEYS,
+    );
+    run.assert_code(5).assert_no(&[SECRET]);
+    assert!(
+        run.stderr.contains("`secretKey`") && run.stderr.contains("secureJsonData.secretKey"),
+        "{}",
+        run.stderr
+    );
+    let in_json_data = home.write(
+        "in-json-data.json",
+        &format!(r#"{{"jsonData":{{"authType":"keys","secretKey":"{SECRET}"}}}}"#),
+    );
+    let run = awsauth(
+        &["explain", "--settings", in_json_data.to_str().unwrap()],
+        &ENV_KEYS,
+    );
+    run.assert_code(5).assert_no(&[SECRET]);
+    assert!(run.stderr.contains("jsonData.secretKey"), "{}", run.stderr);
+
+    let snake = home.write(
+        "snake.json",
+        &format!(
+            r#"{{"jsonData":{{"authType":"keys","assume_role_arn":"{ROLE_ARN}"}},"secureJsonData":{{"accessKey":"{KEY_ID}","secretKey":"{SECRET}"}}}}"#
+        ),
+    );
+    let run = awsauth(&["resolve", "--settings", snake.to_str().unwrap()], &[]);
+    run.assert_code(0).assert_no(&[SECRET]);
+    assert!(
+        run.stderr.contains("jsonData.assume_role_arn")
+            && run.stderr.contains("jsonData.assumeRoleArn"),
+        "{}",
+        run.stderr
+    );
 }

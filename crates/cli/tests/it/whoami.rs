@@ -51,3 +51,50 @@ fn whoami_with_unknown_keys_fails_with_sts_error() {
     run.assert_code(6).assert_no(&["unknown-secret-value"]);
     assert_eq!(run.json()["error"]["kind"], "provider_failed");
 }
+
+/// With no data source region, the selected profile's `region` is the session's: `resolve`
+/// shows it and `whoami` signs its STS call for it, as aws-config does (issue 15.9).
+#[test]
+fn the_profiles_region_is_the_sessions_when_the_data_source_has_none() {
+    let fakes = Fakes::start();
+    let sts = fakes.sts.endpoint();
+    let home = crate::Home::new();
+    home.write(
+        ".aws/credentials",
+        &format!("[reader]\naws_access_key_id = {KEY_ID}\naws_secret_access_key = {SECRET}\n"),
+    );
+    home.write(".aws/config", "[profile reader]\nregion = eu-north-1\n");
+    let home_dir = home.path().to_str().unwrap().to_owned();
+    let env = [
+        ("HOME", home_dir.as_str()),
+        ("AWS_ENDPOINT_URL_STS", sts.as_str()),
+    ];
+    let resolve = awsauth(
+        &["resolve", "--profile", "reader", "--format", "json"],
+        &env,
+    );
+    resolve.assert_code(0).assert_no(&[SECRET]);
+    assert_eq!(resolve.json()["region"], "eu-north-1");
+    awsauth(&["whoami", "--profile", "reader"], &env)
+        .assert_code(0)
+        .assert_no(&[SECRET]);
+    let calls = fakes.sts.calls();
+    assert_eq!(
+        calls.last().unwrap().signing_region.as_deref(),
+        Some("eu-north-1")
+    );
+    // The data source's region still comes first.
+    let resolve = awsauth(
+        &[
+            "resolve",
+            "--profile",
+            "reader",
+            "--region",
+            "ap-south-1",
+            "--format",
+            "json",
+        ],
+        &env,
+    );
+    assert_eq!(resolve.json()["region"], "ap-south-1");
+}

@@ -408,3 +408,48 @@ async fn the_default_keys_source_behaves_like_the_static_source() {
     );
     assert!(!err.to_string().contains("wJalr"));
 }
+
+/// Grafana's per-data-source external id (issue 15.5): `grafanaExternalId` is sent only with
+/// `usePerDatasourceExternalId: true`; `false`, unset (legacy) or blank sends the stack's.
+#[test]
+fn grafana_assume_role_sends_the_per_data_source_external_id_only_when_switched_on() {
+    let policy = all_allowed().external_id("stack-1234");
+    let sent = |own: Option<&str>, switch: Option<bool>| {
+        let mut settings = grafana_assume_role();
+        settings.grafana_external_id = own.map(str::to_owned);
+        settings.use_per_datasource_external_id = switch;
+        let factory = RecordingFactory::new();
+        build_session(&settings, &policy, &*factory).unwrap();
+        factory.assume_role_params()[0].external_id.clone()
+    };
+    assert_eq!(sent(Some("ds-7"), Some(true)).as_deref(), Some("ds-7"));
+    assert_eq!(
+        sent(Some("ds-7"), Some(false)).as_deref(),
+        Some("stack-1234")
+    );
+    assert_eq!(sent(Some("ds-7"), None).as_deref(), Some("stack-1234"));
+    assert_eq!(sent(Some("  "), Some(true)).as_deref(), Some("stack-1234"));
+    assert_eq!(sent(None, Some(true)).as_deref(), Some("stack-1234"));
+
+    // Read from the data source JSON.
+    let settings = DatasourceSettings::from_json(
+        r#"{"jsonData": {"authType": "grafana_assume_role", "assumeRoleArn": "arn:aws:iam::123456789012:role/grafana",
+            "grafanaExternalId": "ds-9", "usePerDatasourceExternalId": true}}"#,
+    )
+    .unwrap();
+    let factory = RecordingFactory::new();
+    build_session(&settings, &all_allowed(), &*factory).unwrap();
+    assert_eq!(
+        factory.assume_role_params()[0].external_id.as_deref(),
+        Some("ds-9"),
+        "a per-data-source id needs no stack id on the server"
+    );
+    let err =
+        DatasourceSettings::from_json(r#"{"jsonData": {"usePerDatasourceExternalId": "yes"}}"#)
+            .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("jsonData.usePerDatasourceExternalId"),
+        "{err}"
+    );
+}

@@ -5,6 +5,7 @@ mod compose;
 mod fake;
 mod gate;
 mod process_policy;
+mod proxy;
 mod sessions;
 mod settings;
 mod sigv4;

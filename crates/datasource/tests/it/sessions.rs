@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use awsauth_core::{Context, CredentialSource, ManualClock, SecretString};
-use awsauth_datasource::{AuthSettings, AuthType, DatasourceSettings, SessionCache};
+use awsauth_datasource::{AuthSettings, AuthType, DatasourceSettings, ProxyType, SessionCache};
 
 use crate::fake::RecordingFactory;
 
@@ -41,7 +41,7 @@ fn same_settings_share_one_session() {
 #[test]
 fn every_field_that_changes_the_outcome_changes_the_session() {
     type Edit = fn(&mut DatasourceSettings);
-    let edits: [(&str, Edit); 11] = [
+    let edits: [(&str, Edit); 17] = [
         ("auth type", |s| s.auth_type = AuthType::Default),
         ("access key", |s| s.access_key = Some("AKIDOTHER".into())),
         ("secret key", |s| s.secret_key = Some("secret-2".into())),
@@ -59,6 +59,20 @@ fn every_field_that_changes_the_outcome_changes_the_session() {
         ("region", |s| s.region = Some("eu-west-2".into())),
         ("default region", |s| {
             s.default_region = Some("us-east-2".into())
+        }),
+        ("per-data-source external id", |s| {
+            s.grafana_external_id = Some("ds-7".into())
+        }),
+        ("per-data-source external id switch", |s| {
+            s.use_per_datasource_external_id = Some(true)
+        }),
+        ("proxy type", |s| s.proxy.proxy_type = ProxyType::None),
+        ("proxy url", |s| {
+            s.proxy.url = Some("http://proxy.internal:3128".into())
+        }),
+        ("proxy user", |s| s.proxy.username = Some("grafana".into())),
+        ("proxy password", |s| {
+            s.proxy.password = Some(SecretString::from("hunter2"))
         }),
         // Moving a value between fields must not collide (Grafana's key concatenated them).
         ("shifted value", |s| {
@@ -78,7 +92,7 @@ fn every_field_that_changes_the_outcome_changes_the_session() {
             "editing the {what} must give a new session"
         );
     }
-    assert_eq!(cache.len(), 12);
+    assert_eq!(cache.len(), 18);
 }
 
 #[tokio::test]

@@ -162,10 +162,10 @@ fn policy_from_an_ini_file_through_the_context() {
     assert!(!p.assume_role_enabled);
     assert_eq!(p.external_id.as_deref(), Some("stack-9"));
     assert_eq!(p.session_duration, Duration::from_secs(7200));
-    // A day is longer than AssumeRole allows.
-    let err =
-        AuthSettings::from_ini_str("[aws]\nsession_duration = 1d", "grafana.ini").unwrap_err();
-    assert!(err.to_string().contains("15m to 12h"), "{err}");
+    // A day is longer than AssumeRole allows: a warning and the default (it cannot change who
+    // the data source is), never a blocked data source.
+    let p = AuthSettings::from_ini_str("[aws]\nsession_duration = 1d", "grafana.ini").unwrap();
+    assert_eq!(p.session_duration, Duration::from_secs(900));
 }
 
 #[test]
@@ -177,25 +177,30 @@ fn policy_errors_name_the_key_and_the_value() {
             "AWS_AUTH_AssumeRoleEnabled = \"yes please\": expected true or false",
         ),
         (
-            "AWS_AUTH_SESSION_DURATION",
-            "15 minutes",
-            "AWS_AUTH_SESSION_DURATION = \"15 minutes\": expected a duration",
-        ),
-        (
             "AWS_AUTH_AllowedAuthProviders",
             "default,rainbows",
             "AWS_AUTH_AllowedAuthProviders = \"default,rainbows\": unknown auth type: \"rainbows\"",
-        ),
-        (
-            "AWS_CW_LIST_METRICS_PAGE_LIMIT",
-            "-1",
-            "AWS_CW_LIST_METRICS_PAGE_LIMIT = \"-1\"",
         ),
     ];
     for (key, value, expected) in cases {
         let cx = Context::builder().env(MapEnv::from([(key, value)])).build();
         let err = AuthSettings::from_env(&cx).unwrap_err();
         assert!(err.to_string().contains(expected), "{err}");
+    }
+    // Settings that cannot change identity warn, naming key and value, and keep the default.
+    for (key, value) in [
+        ("AWS_AUTH_SESSION_DURATION", "15 minutes"),
+        ("AWS_CW_LIST_METRICS_PAGE_LIMIT", "-1"),
+    ] {
+        let (logs, _guard) = awsauth_testkit::LogCapture::start();
+        let cx = Context::builder().env(MapEnv::from([(key, value)])).build();
+        let policy = AuthSettings::from_env(&cx).unwrap();
+        assert_eq!(policy, AuthSettings::new(), "{key}");
+        assert!(
+            logs.contains(&format!("{key} = {value:?}")),
+            "{}",
+            logs.text()
+        );
     }
 }
 
@@ -204,4 +209,84 @@ fn unreadable_ini_names_the_file() {
     let cx = Context::builder().build();
     let err = AuthSettings::from_ini_file(&cx, Path::new("/nope/grafana.ini")).unwrap_err();
     assert!(err.to_string().contains("/nope/grafana.ini"), "{err}");
+}
+
+/// Keys Grafana would not read are reported with the parsed settings, never silently dropped
+/// (issue 15.3): a flat data source, snake_case spellings, secrets inside `jsonData`. Other
+/// plugins' `jsonData` keys and Grafana's own fields are not reported; no value is shown.
+#[test]
+fn keys_grafana_would_not_read_are_reported_by_name() {
+    let parsed = DatasourceSettings::parse_json(
+        r#"{"name": "cw", "type": "cloudwatch", "uid": "x1", "database": "legacy", "password": "",
+            "authType": "keys", "accessKey": "AKIDFLAT", "secretKey": "flat-secret-value",
+            "jsonData": {"authType": "default", "assume_role_arn": "arn:aws:iam::1:role/r",
+                         "default_region": "eu-west-1", "sessionToken": "tok-secret-value",
+                         "logsTimeout": "30m", "clientSecret": "client-secret-value"},
+            "secureJsonData": {"access_key": "AKIDSNAKE", "secretKey": "ok"}}"#,
+    )
+    .unwrap();
+    assert_eq!(parsed.settings.auth_type, AuthType::Default);
+    assert_eq!(parsed.settings.access_key, None, "nothing is guessed");
+    let report: Vec<(String, Option<&str>, bool)> = parsed
+        .ignored
+        .iter()
+        .map(|i| (i.path.clone(), i.belongs, i.misplaced_secret))
+        .collect();
+    let expect = |path: &str, belongs: Option<&'static str>, secret: bool| {
+        assert!(
+            report.contains(&(path.to_owned(), belongs, secret)),
+            "{path}: {report:?}"
+        );
+    };
+    expect("authType", Some("jsonData.authType"), false);
+    expect("accessKey", Some("secureJsonData.accessKey"), true);
+    expect("secretKey", Some("secureJsonData.secretKey"), true);
+    expect(
+        "jsonData.assume_role_arn",
+        Some("jsonData.assumeRoleArn"),
+        false,
+    );
+    expect(
+        "jsonData.default_region",
+        Some("jsonData.defaultRegion"),
+        false,
+    );
+    expect(
+        "jsonData.sessionToken",
+        Some("secureJsonData.sessionToken"),
+        true,
+    );
+    expect("jsonData.clientSecret", None, true);
+    expect(
+        "secureJsonData.access_key",
+        Some("secureJsonData.accessKey"),
+        false,
+    );
+    assert_eq!(report.len(), 8, "{report:?}");
+    assert_eq!(parsed.misplaced_secrets().count(), 4);
+    let text = format!(
+        "{:?} {}",
+        parsed.ignored,
+        parsed
+            .ignored
+            .iter()
+            .map(|i| i.to_string())
+            .collect::<String>()
+    );
+    for secret in [
+        "AKIDFLAT",
+        "flat-secret-value",
+        "tok-secret-value",
+        "client-secret-value",
+        "AKIDSNAKE",
+    ] {
+        assert!(!text.contains(secret), "{secret} shown: {text}");
+    }
+
+    let clean = DatasourceSettings::parse_json(
+        r#"{"jsonData": {"authType": "keys", "assumeRoleARN": "arn:aws:iam::1:role/r", "logsTimeout": "30m"},
+            "secureJsonData": {"accessKey": "AKID", "secretKey": "s"}}"#,
+    )
+    .unwrap();
+    assert!(clean.ignored.is_empty(), "{:?}", clean.ignored);
 }

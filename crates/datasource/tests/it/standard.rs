@@ -13,7 +13,7 @@ use awsauth_datasource::{
     AuthSettings, AuthType, DatasourceSettings, PlatformCredentials, SessionCache, StandardFactory,
     build_session,
 };
-use awsauth_testkit::{FakeImds, FakeSts, RecordedCall, RoleRule};
+use awsauth_testkit::{FakeContainer, FakeImds, FakeSts, RecordedCall, RoleRule};
 
 const KEY: &str = "AKIDGRAFANAEXAMPLE";
 const SECRET: &str = "grafana-secret-wJalrXUtnFEMI";
@@ -278,8 +278,8 @@ async fn credentials_with_a_missing_profile_is_a_helpful_error_without_fallback(
     assert_eq!(err.kind(), ErrorKind::InvalidConfiguration);
     assert_eq!(
         err.message(),
-        "auth type `credentials` selected but profile \"grafana\" not found in \
-         /home/grafana/.aws/credentials (profiles there: default) (no fallback)"
+        "profile \"grafana\" not found in /home/grafana/.aws/credentials (profiles there: \
+         default); it was named, so no other source is tried"
     );
 }
 
@@ -336,6 +336,55 @@ async fn ec2_iam_role_asks_imds() {
     let creds = session.provide(&cx).await.unwrap();
     assert_eq!(creds.access_key_id(), imds.credentials().access_key_id);
     assert_eq!(imds.credential_requests(), 1);
+}
+
+/// In a container (`AWS_CONTAINER_CREDENTIALS_*` set), `ec2_iam_role` is the container
+/// credentials endpoint — an ECS task role or EKS Pod Identity — as in Grafana; IMDS is not
+/// asked, not even when the endpoint fails (issue 15.4).
+#[tokio::test]
+async fn ec2_iam_role_in_a_container_uses_the_container_endpoint_and_never_imds() {
+    let imds = FakeImds::start().await.unwrap();
+    let agent = FakeContainer::start().await.unwrap();
+    let session = build_session(
+        &DatasourceSettings::new(AuthType::Ec2IamRole),
+        &all_allowed(),
+        &StandardFactory::new(),
+    )
+    .unwrap();
+    let imds_endpoint = imds.endpoint();
+    let full_uri = agent.full_uri();
+    let cx = context(
+        &[
+            ("AWS_EC2_METADATA_SERVICE_ENDPOINT", &imds_endpoint),
+            ("AWS_CONTAINER_CREDENTIALS_FULL_URI", &full_uri),
+        ],
+        &MemFs::new(),
+    );
+    let lines = session.explain(&cx);
+    assert!(
+        lines.iter().any(|l| l
+            .reason
+            .contains("AWS_CONTAINER_CREDENTIALS_FULL_URI is set")),
+        "{lines:?}"
+    );
+    let creds = session.provide(&cx).await.unwrap();
+    assert_eq!(creds.access_key_id(), agent.credentials().access_key_id);
+    assert_eq!(agent.credential_requests(), 1);
+
+    // A failing endpoint is that failure, never the instance role.
+    let failing = build_session(
+        &DatasourceSettings::new(AuthType::Ec2IamRole),
+        &all_allowed(),
+        &StandardFactory::new(),
+    )
+    .unwrap();
+    agent.inject(awsauth_testkit::Fault::Status(500), 100);
+    failing.provide(&cx).await.unwrap_err();
+    assert_eq!(
+        imds.received_requests(),
+        0,
+        "IMDS is never asked in a container"
+    );
 }
 
 #[tokio::test]

@@ -2,6 +2,8 @@
 
 use awsauth_core::CredentialError;
 
+use crate::location::ProfileSelection;
+
 /// Why no plan could be made for a profile. Messages name the profile, the key and the file.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -88,8 +90,30 @@ impl PlanError {
         )
     }
 
-    /// As a [`CredentialError`] of `source`: `NotConfigured` or `InvalidConfiguration`.
-    pub fn into_credential_error(self, source: &str) -> CredentialError {
+    /// As a [`CredentialError`] of `source`, for the profile `selection` chose:
+    /// `NotConfigured` (a chain moves on) or `InvalidConfiguration` (it stops).
+    ///
+    /// The one place the rule lives: a profile someone named (code, a flag, a data source,
+    /// `AWS_PROFILE`) that does not exist is an error listing the profiles that do — moving on
+    /// would hand out another identity. Only the implicit `default`, when absent, falls
+    /// through. A profile that exists but holds no credentials (only `region`, say) falls
+    /// through either way, as in the SDKs.
+    pub fn into_credential_error(
+        self,
+        source: &str,
+        selection: &ProfileSelection,
+    ) -> CredentialError {
+        let missing = matches!(self, Self::ProfileNotFound { .. });
+        if missing && selection.is_explicit() {
+            let by = match selection {
+                ProfileSelection::Environment(_) => "AWS_PROFILE names it",
+                _ => "it was named",
+            };
+            return CredentialError::invalid_configuration(
+                source,
+                format!("{self}; {by}, so no other source is tried"),
+            );
+        }
         if self.is_not_configured() {
             CredentialError::not_configured(source, self.to_string())
         } else {

@@ -79,7 +79,7 @@ async fn session_token_and_account_id_from_either_file() {
 }
 
 #[tokio::test]
-async fn missing_profile_is_not_configured_and_a_helpful_error_without_fallback() {
+async fn a_missing_named_profile_is_an_error_a_chain_does_not_skip() {
     let fs = MemFs::new();
     fs.insert(
         CREDS,
@@ -88,25 +88,37 @@ async fn missing_profile_is_not_configured_and_a_helpful_error_without_fallback(
     let cx = cx(&fs, &[]);
     let source = ProfileSource::new().profile("dev");
     let err = source.provide(&cx).await.unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::NotConfigured);
-
-    // In a chain, the next source answers.
-    let chain = Chain::new("default")
-        .or_else(source.clone())
-        .or_else(ProfileSource::new().profile("prod"));
-    assert_eq!(chain.provide(&cx).await.unwrap().access_key_id(), "B");
-
-    // Grafana's "credentials" auth type: no fallback, a message that helps.
-    let err = only(source)
-        .selected_as("auth type `credentials`")
-        .provide(&cx)
-        .await
-        .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidConfiguration);
     assert_eq!(
         err.to_string(),
-        "profile: invalid configuration: auth type `credentials` selected but profile \"dev\" not found in /home/u/.aws/credentials (profiles there: default, prod) (no fallback)"
+        "profile: invalid configuration: profile \"dev\" not found in /home/u/.aws/credentials (profiles there: default, prod); it was named, so no other source is tried"
     );
+
+    // In a chain, the next source is not tried: it would be another identity.
+    let chain = Chain::new("default")
+        .or_else(source.clone())
+        .or_else(ProfileSource::new().profile("prod"));
+    assert_eq!(
+        chain.provide(&cx).await.unwrap_err().kind(),
+        ErrorKind::InvalidConfiguration
+    );
+
+    // Named by AWS_PROFILE: the same, and the message says who named it.
+    let env_cx = crate::cx(&fs, &[("AWS_PROFILE", "dev")]);
+    let err = ProfileSource::new().provide(&env_cx).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidConfiguration);
+    assert!(
+        err.to_string()
+            .ends_with("; AWS_PROFILE names it, so no other source is tried"),
+        "{err}"
+    );
+
+    // The implicit `default`, absent, is not configured: a chain moves on.
+    fs.insert(CREDS, keys("prod", "B"));
+    let chain = Chain::new("default")
+        .or_else(ProfileSource::new())
+        .or_else(ProfileSource::new().profile("prod"));
+    assert_eq!(chain.provide(&cx).await.unwrap().access_key_id(), "B");
 }
 
 #[tokio::test]
@@ -330,7 +342,7 @@ fn explain_says_which_file_and_profile() {
         "profile \"default\" in /home/u/.aws/credentials: static keys AKIDEXAMPLE"
     );
     let lines = ProfileSource::new().profile("nope").explain(&cx(&fs, &[]));
-    assert_eq!(lines[0].status, Status::NotConfigured);
+    assert_eq!(lines[0].status, Status::Invalid);
     let lines = only(ProfileSource::new().profile("nope")).explain(&cx(&fs, &[]));
     assert_eq!(lines[0].status, Status::Invalid);
     assert!(!format!("{lines:?}").contains(SECRET));
@@ -394,11 +406,32 @@ async fn a_profile_written_with_the_wrong_header_form_is_pointed_out() {
         .provide(&cx(&fs, &[]))
         .await
         .unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::NotConfigured);
+    assert_eq!(err.kind(), ErrorKind::InvalidConfiguration);
     assert!(
-        err.message().ends_with(
+        err.message().contains(
             "(profiles there: default); note: credentials file /home/u/.aws/credentials, line 4: section [profile dev] ignored: in the credentials file profiles are written [dev], without the \"profile\" prefix"
         ),
         "{err}"
     );
+}
+
+/// The hint quotes the syntax of the file it is about (issue 15.11): a bare `[dev]` in the
+/// config file is pointed at `[profile dev]`, as `[profile dev]` in the credentials file is at
+/// `[dev]`.
+#[tokio::test]
+async fn the_header_hint_fits_the_config_file_too() {
+    let fs = MemFs::new();
+    fs.insert(CONFIG, "[dev]\nregion = eu-west-1\n");
+    let err = ProfileSource::new()
+        .profile("dev")
+        .provide(&cx(&fs, &[]))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidConfiguration);
+    let text = err.message();
+    assert!(
+        text.contains("config file /home/u/.aws/config, line 1: section [dev] ignored: in the config file profiles are written [profile dev]"),
+        "{text}"
+    );
+    assert!(!text.contains("without the \"profile\" prefix"), "{text}");
 }
