@@ -52,5 +52,12 @@ pub use profile::{ProfileChain, profile_chain, profile_plan};
 #[cfg(feature = "sdk")]
 pub use sdk::{SdkDefaultChain, sdk_default_chain};
 
+/// The rule for AWS's own STS host names (the Grafana layer checks a data source's endpoint
+/// with it before the server's credentials may be sent there).
+pub use awsauth_sts::is_aws_sts_host;
+
+/// `localhost`, 127.0.0.0/8 or `::1` — the one loopback rule, for the layers above.
+pub use awsauth_http::endpoint::is_loopback;
+
 /// The profile crate's plan types, so users of [`profile_plan`] need no second dependency.
 pub use awsauth_profile::{PlanError, ProfilePlan, ProfileStep};

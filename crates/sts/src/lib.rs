@@ -13,6 +13,8 @@
 //!   `http://` only to loopback unless explicitly allowed.
 //! - Validation before any network call: [`RoleArn`], [`validate_external_id`],
 //!   [`validate_session_name`], [`validate_duration`].
+//! - [`is_aws_sts_host`]: whether a host is one of AWS's own STS endpoints (the rule a server
+//!   applies before a caller-chosen endpoint may receive a request signed with its credentials).
 //! - [`SigV4Signer`]: signs an [`HttpRequest`](awsauth_http::HttpRequest) with the `aws-sigv4`
 //!   crate.
 //! - [`StsError`]: typed by [`StsErrorCode`], mapped onto
@@ -24,6 +26,7 @@
 mod client;
 mod endpoint;
 mod error;
+mod hosts;
 mod sign;
 mod validate;
 pub mod xml;
@@ -38,6 +41,7 @@ pub use endpoint::{
     ENV_USE_FIPS_ENDPOINT, EndpointConfig, EndpointError, EndpointOrigin, GLOBAL_ENDPOINT,
     ResolvedEndpoint, resolve_endpoint, resolve_region,
 };
+pub use hosts::is_aws_sts_host;
 pub use error::{Operation, StsError, StsErrorCode, StsErrorKind};
 pub use sign::{SigV4Signer, SignError};
 pub use validate::{

@@ -308,7 +308,10 @@ async fn grafana_assume_role_with_one_key_file_is_invalid() {
     let factory = RecordingFactory::new();
     let session = build_session(
         &grafana_assume_role(),
-        &all_allowed().external_id("stack-1234"),
+        // The server's detail (a local tool's view; a tenant sees a short message).
+        &all_allowed()
+            .external_id("stack-1234")
+            .full_error_detail(true),
         &*factory,
     )
     .unwrap();
