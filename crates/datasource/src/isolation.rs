@@ -42,7 +42,10 @@ pub(crate) fn shown(value: &str) -> String {
 
 fn needs_escape(c: char) -> bool {
     c.is_control()
-        || matches!(c, '\u{2028}' | '\u{2029}' | '\u{200e}' | '\u{200f}' | '\u{feff}')
+        || matches!(
+            c,
+            '\u{2028}' | '\u{2029}' | '\u{200e}' | '\u{200f}' | '\u{feff}'
+        )
         || ('\u{202a}'..='\u{202e}').contains(&c)
         || ('\u{2066}'..='\u{2069}').contains(&c)
 }
@@ -306,7 +309,10 @@ pub(crate) fn check_tenant_fields(
 ) -> Result<(), DatasourceError> {
     for (field, value) in [
         ("jsonData.profile", settings.profile.as_deref()),
-        ("jsonData.assumeRoleArn", settings.assume_role_arn.as_deref()),
+        (
+            "jsonData.assumeRoleArn",
+            settings.assume_role_arn.as_deref(),
+        ),
         ("jsonData.externalId", settings.external_id.as_deref()),
         ("jsonData.endpoint", settings.endpoint.as_deref()),
         ("jsonData.region", settings.region.as_deref()),
@@ -327,10 +333,7 @@ pub(crate) fn check_service_endpoint(
     policy: &AuthSettings,
 ) -> Result<(), DatasourceError> {
     let bad = |why: &str| {
-        DatasourceError::settings(
-            "jsonData.endpoint",
-            format!("{} {why}", shown(endpoint)),
-        )
+        DatasourceError::settings("jsonData.endpoint", format!("{} {why}", shown(endpoint)))
     };
     let uri: Uri = endpoint
         .parse()
@@ -347,7 +350,10 @@ pub(crate) fn check_service_endpoint(
     if uri.query().is_some() {
         return Err(bad("must not have a query string"));
     }
-    let host = authority.host().trim_start_matches('[').trim_end_matches(']');
+    let host = authority
+        .host()
+        .trim_start_matches('[')
+        .trim_end_matches(']');
     let lower = host.to_ascii_lowercase();
     let link_local = match lower.parse::<std::net::IpAddr>() {
         Ok(std::net::IpAddr::V4(ip)) => ip.is_link_local(),
@@ -420,12 +426,10 @@ impl TenantSafeErrors {
                 &self.label,
                 format!("the server has no credentials for it; {LOG}"),
             ),
-            CredentialError::InvalidConfiguration { .. } => {
-                CredentialError::invalid_configuration(
-                    &self.label,
-                    format!("the server's configuration for it cannot be used; {LOG}"),
-                )
-            }
+            CredentialError::InvalidConfiguration { .. } => CredentialError::invalid_configuration(
+                &self.label,
+                format!("the server's configuration for it cannot be used; {LOG}"),
+            ),
             CredentialError::TimedOut { after, .. } => CredentialError::timed_out(
                 &self.label,
                 format!("loading the server's credentials; {LOG}"),
@@ -435,7 +439,9 @@ impl TenantSafeErrors {
                 let mut safe = CredentialError::provider_failed(
                     &self.label,
                     match err.code() {
-                        Some(code) => format!("loading the server's credentials failed ({code}); {LOG}"),
+                        Some(code) => {
+                            format!("loading the server's credentials failed ({code}); {LOG}")
+                        }
                         None => format!("loading the server's credentials failed; {LOG}"),
                     },
                 )

@@ -35,9 +35,7 @@ mod sigv4;
 
 pub use auth_type::{AuthType, AuthTypeSet};
 pub use awsauth_static::KeyDirectorySource;
-pub use compose::{
-    AssumeRoleParams, KeyPair, Session, SourceFactory, StsOptions, build_session,
-};
+pub use compose::{AssumeRoleParams, KeyPair, Session, SourceFactory, StsOptions, build_session};
 pub use endpoint::{
     Endpoints, OPT_IN_REGIONS, OPT_IN_STS_REGION, is_opt_in_region, sts_region_for,
 };
@@ -45,9 +43,9 @@ pub use error::{DatasourceError, DatasourceErrorKind};
 pub use factory::StandardFactory;
 pub use policy::{
     AuthSettings, DEFAULT_LIST_METRICS_PAGE_LIMIT, DEFAULT_SESSION_DURATION,
-    ENV_ALLOWED_AUTH_PROVIDERS, ENV_ALLOWED_STS_ENDPOINTS, ENV_ASSUME_ROLE_ENABLED, ENV_CREDENTIAL_PROCESS_ENABLED,
-    ENV_EXTERNAL_ID, ENV_LIST_METRICS_PAGE_LIMIT, ENV_SESSION_DURATION, PlatformCredentials,
-    parse_duration,
+    ENV_ALLOWED_AUTH_PROVIDERS, ENV_ALLOWED_STS_ENDPOINTS, ENV_ASSUME_ROLE_ENABLED,
+    ENV_CREDENTIAL_PROCESS_ENABLED, ENV_EXTERNAL_ID, ENV_LIST_METRICS_PAGE_LIMIT,
+    ENV_SESSION_DURATION, PlatformCredentials, parse_duration,
 };
 pub use session::{DEFAULT_IDLE_TTL, DEFAULT_MAX_ENTRIES, SessionCache};
 pub use settings::DatasourceSettings;

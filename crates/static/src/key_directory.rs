@@ -55,7 +55,12 @@ impl KeyDirectorySource {
 
     /// Refuses a file or directory that someone other than this server (or root) could have
     /// written.
-    fn check_owner(&self, cx: &Context, path: &Path, meta: &FileMeta) -> Result<(), CredentialError> {
+    fn check_owner(
+        &self,
+        cx: &Context,
+        path: &Path,
+        meta: &FileMeta,
+    ) -> Result<(), CredentialError> {
         if let (Some(owner), Some(me)) = (meta.uid, cx.fs().current_uid())
             && owner != me
             && owner != 0

@@ -41,8 +41,8 @@ pub use endpoint::{
     ENV_USE_FIPS_ENDPOINT, EndpointConfig, EndpointError, EndpointOrigin, GLOBAL_ENDPOINT,
     ResolvedEndpoint, resolve_endpoint, resolve_region,
 };
-pub use hosts::is_aws_sts_host;
 pub use error::{Operation, StsError, StsErrorCode, StsErrorKind};
+pub use hosts::is_aws_sts_host;
 pub use sign::{SigV4Signer, SignError};
 pub use validate::{
     MAX_DURATION, MIN_DURATION, RoleArn, ValidationError, validate_duration, validate_external_id,

@@ -9,8 +9,7 @@ use std::sync::{Arc, Mutex};
 
 use awsauth_core::{Context, CredentialSource, MapEnv, MemFs, SystemClock, async_trait};
 use awsauth_datasource::{
-    AuthSettings, AuthType, DatasourceSettings, PlatformCredentials, StandardFactory,
-    build_session,
+    AuthSettings, AuthType, DatasourceSettings, PlatformCredentials, StandardFactory, build_session,
 };
 use awsauth_http::{
     HttpClient, HttpError, HttpErrorKind, HttpRequest, HttpResponse, HttpSettings, HyperTransport,
@@ -187,7 +186,11 @@ async fn the_default_chain_keeps_the_servers_sts_endpoint_whatever_the_data_sour
         creds.provenance().to_string(),
         format!("web-identity:{POD_ROLE}")
     );
-    assert!(wire.sent().iter().all(Sent::is_loopback), "{:?}", wire.hosts());
+    assert!(
+        wire.sent().iter().all(Sent::is_loopback),
+        "{:?}",
+        wire.hosts()
+    );
     assert_eq!(sts.successful("AssumeRoleWithWebIdentity"), 1);
 }
 
@@ -203,7 +206,11 @@ async fn the_servers_credentials_are_never_signed_for_a_foreign_sts_host() {
         &fs,
         &wire,
     );
-    for auth_type in [AuthType::Default, AuthType::Credentials, AuthType::Ec2IamRole] {
+    for auth_type in [
+        AuthType::Default,
+        AuthType::Credentials,
+        AuthType::Ec2IamRole,
+    ] {
         for endpoint in [
             FOREIGN.to_owned(),
             format!("https://{FOREIGN}"),
@@ -348,8 +355,9 @@ fn the_allow_list_is_read_from_the_environment_and_the_ini_file() {
     )
     .unwrap_err();
     assert!(
-        err.to_string()
-            .contains("allowed_sts_endpoints = \"https://sts.internal.example/\" (grafana.ini line 2)"),
+        err.to_string().contains(
+            "allowed_sts_endpoints = \"https://sts.internal.example/\" (grafana.ini line 2)"
+        ),
         "{err}"
     );
     assert!(AuthSettings::new().allowed_sts_endpoints.is_empty());
@@ -443,7 +451,11 @@ async fn a_tenant_profile_cannot_reach_the_platform_profile_through_source_profi
     )
     .unwrap();
     let err = session.provide(&cx).await.unwrap_err();
-    assert_eq!(err.kind(), awsauth_core::ErrorKind::InvalidConfiguration, "{err}");
+    assert_eq!(
+        err.kind(),
+        awsauth_core::ErrorKind::InvalidConfiguration,
+        "{err}"
+    );
     assert!(
         wire.sent()
             .iter()
@@ -488,8 +500,12 @@ async fn the_platform_profile_in_its_own_file_is_out_of_tenant_profiles_reach() 
         .external_id("stack-1234")
         .platform_credentials(location);
 
-    let tenant = build_session(&credentials("via-platform"), &policy, &StandardFactory::new())
-        .unwrap();
+    let tenant = build_session(
+        &credentials("via-platform"),
+        &policy,
+        &StandardFactory::new(),
+    )
+    .unwrap();
     assert!(tenant.provide(&cx).await.is_err());
 
     let mut platform = DatasourceSettings::new(AuthType::GrafanaAssumeRole);
@@ -526,7 +542,11 @@ async fn credential_source_profiles_give_the_role_never_the_ambient_credentials(
     let container = awsauth_testkit::FakeContainer::start().await.unwrap();
     let imds_key = imds.credentials().access_key_id;
     let metadata = imds.credentials();
-    sts.add_temporary_key(&metadata.access_key_id, &metadata.secret_access_key, &metadata.token);
+    sts.add_temporary_key(
+        &metadata.access_key_id,
+        &metadata.secret_access_key,
+        &metadata.token,
+    );
     // The container agent serves the same key id with another secret.
     sts.set_verify_signatures(false);
     let fs = MemFs::new();
@@ -562,7 +582,11 @@ async fn credential_source_profiles_give_the_role_never_the_ambient_credentials(
             )
             .unwrap();
             let creds = ok.provide(&cx).await.unwrap();
-            assert!(!ambient(creds.access_key_id()), "{source}: {}", creds.provenance());
+            assert!(
+                !ambient(creds.access_key_id()),
+                "{source}: {}",
+                creds.provenance()
+            );
             assert!(
                 creds
                     .provenance()
@@ -632,13 +656,21 @@ async fn a_key_directory_someone_else_could_write_is_refused() {
                 fs.insert_with_owner(format!("/tmp/aws.credentials/{file}"), "VALUE", mode, uid);
             }
             let outcome = source.provide(&cx_of(&fs)).await;
-            assert_eq!(outcome.is_ok(), ok, "{planted} mode {mode:o} uid {uid}: {outcome:?}");
+            assert_eq!(
+                outcome.is_ok(),
+                ok,
+                "{planted} mode {mode:o} uid {uid}: {outcome:?}"
+            );
             if let Err(err) = outcome {
                 assert_eq!(err.kind(), awsauth_core::ErrorKind::InvalidConfiguration);
                 let text = err.to_string();
-                assert!(text.contains(&format!("/tmp/aws.credentials/{planted}")), "{text}");
                 assert!(
-                    text.contains("writable by group or others") || text.contains("belongs to user"),
+                    text.contains(&format!("/tmp/aws.credentials/{planted}")),
+                    "{text}"
+                );
+                assert!(
+                    text.contains("writable by group or others")
+                        || text.contains("belongs to user"),
                     "{text}"
                 );
             }
@@ -670,11 +702,17 @@ async fn a_data_source_sees_a_short_error_and_the_server_logs_the_detail() {
     let text = err.to_string();
     for server_detail in ["/home/grafana", "ops-admin", "billing"] {
         assert!(!text.contains(server_detail), "{text}");
-        assert!(logs.contains(server_detail), "the log lacks {server_detail}");
+        assert!(
+            logs.contains(server_detail),
+            "the log lacks {server_detail}"
+        );
     }
     assert_eq!(err.kind(), awsauth_core::ErrorKind::InvalidConfiguration);
     assert!(text.contains("auth type `credentials`"), "{text}");
-    assert!(text.contains("\"grafana\""), "the tenant's own profile is named: {text}");
+    assert!(
+        text.contains("\"grafana\""),
+        "the tenant's own profile is named: {text}"
+    );
 
     // A local tool keeps the detail.
     let detailed = build_session(
@@ -722,7 +760,10 @@ fn tenant_values_with_line_breaks_or_without_bound_are_refused_escaped() {
             s
         }),
         ("jsonData.endpoint", {
-            with_endpoint(AuthType::Default, &format!("sts.{}.example", "a".repeat(5000)))
+            with_endpoint(
+                AuthType::Default,
+                &format!("sts.{}.example", "a".repeat(5000)),
+            )
         }),
         ("jsonData.profile", credentials(&"p".repeat(300))),
     ];

@@ -18,8 +18,8 @@ use std::sync::OnceLock;
 
 use awsauth_core::{CredentialSource, MemFs};
 use awsauth_datasource::{
-    AuthSettings, AuthType, AuthTypeSet, DatasourceSettings, PlatformCredentials,
-    StandardFactory, build_session,
+    AuthSettings, AuthType, AuthTypeSet, DatasourceSettings, PlatformCredentials, StandardFactory,
+    build_session,
 };
 use awsauth_testkit::{FakeContainer, FakeImds, FakeSts, RoleRule};
 use proptest::prelude::*;
@@ -268,7 +268,10 @@ fn check(case: &Case) -> Result<(), TestCaseError> {
     let fs = files(case);
     let mut vars = vec![
         ("AWS_ENDPOINT_URL_STS".to_owned(), fakes.sts.endpoint()),
-        ("AWS_EC2_METADATA_SERVICE_ENDPOINT".to_owned(), fakes.imds.endpoint()),
+        (
+            "AWS_EC2_METADATA_SERVICE_ENDPOINT".to_owned(),
+            fakes.imds.endpoint(),
+        ),
     ];
     let ambient: &[(&str, String)] = &match case.ambient {
         Ambient::EnvKeys => vec![
@@ -331,10 +334,9 @@ fn check(case: &Case) -> Result<(), TestCaseError> {
                 || provenance == format!("web-identity:{POD_ROLE}");
             match case.auth_type {
                 AuthType::Default => {}
-                AuthType::Ec2IamRole => prop_assert!(
-                    key == metadata_key || case.role.is_some(),
-                    "{provenance}"
-                ),
+                AuthType::Ec2IamRole => {
+                    prop_assert!(key == metadata_key || case.role.is_some(), "{provenance}")
+                }
                 _ => prop_assert!(
                     !ambient_itself,
                     "the server's ambient identity was handed out ({provenance})"
@@ -350,7 +352,13 @@ fn check(case: &Case) -> Result<(), TestCaseError> {
         // 3. What a failure tells the data source.
         Some(Err(err)) => {
             let text = err.to_string();
-            for secret_place in ["/home/grafana", "/run/platform", "/etc/grafana", "ambient-", "via-platform"] {
+            for secret_place in [
+                "/home/grafana",
+                "/run/platform",
+                "/etc/grafana",
+                "ambient-",
+                "via-platform",
+            ] {
                 let named_by_tenant = case.profile.is_some_and(|p| p.contains(secret_place));
                 prop_assert!(
                     named_by_tenant || !text.contains(secret_place),
