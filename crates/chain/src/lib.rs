@@ -40,14 +40,13 @@
 mod default;
 mod files;
 mod imds;
-mod options;
 mod profile;
 #[cfg(feature = "sdk")]
 mod sdk;
 
+pub use awsauth_sts::StsOptions;
 pub use default::{DefaultChain, DefaultChainBuilder, default_chain};
 pub use imds::ProfileAwareImds;
-pub use options::StsOptions;
 pub use profile::{ProfileChain, profile_chain, profile_plan};
 #[cfg(feature = "sdk")]
 pub use sdk::{SdkDefaultChain, sdk_default_chain};

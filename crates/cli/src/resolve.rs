@@ -4,7 +4,6 @@
 use std::io::IsTerminal;
 
 use awsauth::datasource::Session;
-use awsauth::sts::StsClient;
 use awsauth::{Context, CredentialSource, Credentials};
 use serde_json::json;
 
@@ -56,17 +55,11 @@ pub(crate) async fn whoami(args: &WhoamiArgs, cx: &Context) -> Result<String, Cl
     let format = args.format;
     let input = Input::gather(&args.source, cx)?;
     let (session, creds) = credentials(&input, cx).await?;
-    let sts = session.sts();
-    let mut client = StsClient::new().use_fips(sts.use_fips);
-    // The session's STS region (an opt-in region's data source calls STS in us-east-1); without
-    // one the client reads AWS_REGION / AWS_DEFAULT_REGION itself.
-    if let Some(region) = sts.region {
-        client = client.region(region);
-    }
-    if let Some(endpoint) = sts.endpoint {
-        client = client.endpoint_url(endpoint);
-    }
-    let identity = client
+    // The session's STS options (an opt-in region's data source calls STS in us-east-1; without
+    // a region the client reads AWS_REGION / AWS_DEFAULT_REGION itself).
+    let identity = session
+        .sts()
+        .client(None)
         .get_caller_identity(cx, &creds)
         .await
         .map_err(|e| CliError::from(e.into_credential_error("whoami")))?;

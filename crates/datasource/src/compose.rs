@@ -23,31 +23,9 @@ use crate::endpoint::check_region;
 use crate::isolation;
 use crate::settings::nonblank;
 use crate::{
-    AuthSettings, AuthType, DatasourceError, DatasourceSettings, Endpoints, sts_region_for,
+    AuthSettings, AuthType, DatasourceError, DatasourceSettings, Endpoints, StsOptions,
+    sts_region_for,
 };
-
-/// Where and how STS calls made while resolving credentials go.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub struct StsOptions {
-    /// The STS region: the data source's region, or `us-east-1` for an opt-in region. `None`
-    /// when the data source has no region (the source resolves one as the SDK would).
-    pub region: Option<String>,
-    /// A custom STS endpoint from the data source's `endpoint` (`https://sts.…`), if any.
-    pub endpoint: Option<String>,
-    /// Whether FIPS endpoints should be used.
-    pub use_fips: bool,
-}
-
-impl StsOptions {
-    /// Options with an STS region and nothing else.
-    pub fn in_region(region: impl Into<String>) -> Self {
-        Self {
-            region: Some(region.into()),
-            ..Self::default()
-        }
-    }
-}
 
 /// A key pair for the `keys` auth type. `Debug` redacts the secret and the token.
 #[derive(Clone, Debug)]
@@ -201,14 +179,12 @@ impl Session {
 /// FIPS setting, and its STS endpoint — except for `grafana_assume_role`, whose hop is the
 /// platform's and never follows the data source's endpoint. The one place that rule lives.
 fn own_hop_sts(auth_type: AuthType, region: Option<&str>, endpoints: &Endpoints) -> StsOptions {
-    let endpoint = if auth_type == AuthType::GrafanaAssumeRole {
-        None
-    } else {
-        endpoints.sts_endpoint.clone()
-    };
-    StsOptions {
-        endpoint,
-        ..server_sts(region, endpoints)
+    let sts = server_sts(region, endpoints);
+    match &endpoints.sts_endpoint {
+        Some(endpoint) if auth_type != AuthType::GrafanaAssumeRole => {
+            sts.endpoint(endpoint.clone())
+        }
+        _ => sts,
     }
 }
 
@@ -218,11 +194,15 @@ fn own_hop_sts(auth_type: AuthType, region: Option<&str>, endpoints: &Endpoints)
 /// endpoint — those calls carry the server's web identity token or are signed with the
 /// server's credentials, so they go where the server's environment and files say.
 fn server_sts(region: Option<&str>, endpoints: &Endpoints) -> StsOptions {
-    StsOptions {
-        region: region.map(|r| sts_region_for(r).to_owned()),
-        endpoint: None,
-        use_fips: endpoints.use_fips,
+    let mut sts = StsOptions::new();
+    if let Some(region) = region {
+        sts = sts.region(sts_region_for(region));
     }
+    // Not asking for FIPS leaves AWS_USE_FIPS_ENDPOINT to decide.
+    if endpoints.use_fips {
+        sts = sts.use_fips(true);
+    }
+    sts
 }
 
 #[async_trait]

@@ -34,8 +34,11 @@ mod settings;
 mod sigv4;
 
 pub use auth_type::{AuthType, AuthTypeSet};
+/// Where the STS calls of a session go: the one [`StsOptions`](awsauth_chain::StsOptions) of
+/// `awsauth-sts`.
+pub use awsauth_chain::StsOptions;
 pub use awsauth_static::KeyDirectorySource;
-pub use compose::{AssumeRoleParams, KeyPair, Session, SourceFactory, StsOptions, build_session};
+pub use compose::{AssumeRoleParams, KeyPair, Session, SourceFactory, build_session};
 pub use endpoint::{
     Endpoints, OPT_IN_REGIONS, OPT_IN_STS_REGION, is_opt_in_region, sts_region_for,
 };

@@ -217,7 +217,7 @@ fn fips_endpoint_turns_fips_on_and_is_not_a_base_url() {
     assert!(session.use_fips());
     assert_eq!(session.service_endpoint(), None);
     let sts = &factory.assume_role_params()[0].sts;
-    assert!(sts.use_fips);
+    assert_eq!(sts.use_fips, Some(true));
     assert_eq!(sts.endpoint, None);
 }
 
