@@ -34,7 +34,7 @@ mod settings;
 mod sigv4;
 
 pub use auth_type::{AuthType, AuthTypeSet};
-/// Where the STS calls of a session go: the one [`StsOptions`](awsauth_chain::StsOptions) of
+/// Where the STS calls of a session go: the one [`StsOptions`] of
 /// `awsauth-sts`.
 pub use awsauth_chain::StsOptions;
 pub use awsauth_static::KeyDirectorySource;
