@@ -57,16 +57,7 @@ impl RealFactory {
     }
 
     fn web_identity(&self, sts: &StsOptions) -> WebIdentitySource {
-        let mut source = WebIdentitySource::from_env()
-            .http_settings(self.http.clone())
-            .use_fips(sts.use_fips);
-        if let Some(region) = &sts.region {
-            source = source.region(region.clone());
-        }
-        if let Some(endpoint) = &sts.endpoint {
-            source = source.endpoint_url(endpoint.clone());
-        }
-        source
+        WebIdentitySource::from_env().sts_client(sts.client(None).http_settings(self.http.clone()))
     }
 
     fn cached(&self, source: Arc<dyn CredentialSource>) -> Arc<dyn CredentialSource> {
@@ -120,19 +111,12 @@ impl SourceFactory for RealFactory {
     ) -> Arc<dyn CredentialSource> {
         let mut source = AssumeRoleSource::from_shared(base, params.role_arn)
             .duration(params.duration)
-            .use_fips(params.sts.use_fips)
-            .http_settings(self.http.clone());
+            .sts_client(params.sts.client(None).http_settings(self.http.clone()));
         if let Some(external_id) = params.external_id {
             source = source.external_id(external_id);
         }
         if let Some(session_name) = params.session_name {
             source = source.session_name(session_name);
-        }
-        if let Some(region) = params.sts.region {
-            source = source.region(region);
-        }
-        if let Some(endpoint) = params.sts.endpoint {
-            source = source.endpoint_url(endpoint);
         }
         self.cached(Arc::new(source))
     }

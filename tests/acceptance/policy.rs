@@ -406,12 +406,18 @@ fn a_credentials_file_writable_by_others_is_refused_through_the_datasource() {
                             ErrorKind::InvalidConfiguration,
                             "{mode:o}: {err}"
                         );
+                        // The data source sees a short message; the server's log has the
+                        // file and the fix.
                         let text = err.to_string();
                         assert!(
-                            text.contains("/usr/share/grafana/.aws/credentials"),
+                            !text.contains("/usr/share/grafana/.aws/credentials"),
                             "{text}"
                         );
-                        assert!(text.contains("chmod 600"), "{text}");
+                        assert!(
+                            capture.contains("/usr/share/grafana/.aws/credentials"),
+                            "the log lacks the file"
+                        );
+                        assert!(capture.contains("chmod 600"), "the log lacks the fix");
                     }
                     (accepted, outcome) => {
                         panic!("mode {mode:o}: expected accepted={accepted}, got {outcome:?}")

@@ -42,19 +42,25 @@
 mod default;
 mod files;
 mod imds;
-mod options;
 mod profile;
 mod remote;
 #[cfg(feature = "sdk")]
 mod sdk;
 
+pub use awsauth_sts::StsOptions;
 pub use default::{DefaultChain, DefaultChainBuilder, default_chain};
 pub use imds::ProfileAwareImds;
-pub use options::StsOptions;
 pub use profile::{ProfileChain, profile_chain, profile_plan};
 pub use remote::Ec2IamRole;
 #[cfg(feature = "sdk")]
 pub use sdk::{SdkDefaultChain, sdk_default_chain};
+
+/// The rule for AWS's own STS host names (the Grafana layer checks a data source's endpoint
+/// with it before the server's credentials may be sent there).
+pub use awsauth_sts::is_aws_sts_host;
+
+/// `localhost`, 127.0.0.0/8 or `::1` — the one loopback rule, for the layers above.
+pub use awsauth_http::endpoint::is_loopback;
 
 /// The profile crate's plan types, so users of [`profile_plan`] need no second dependency.
 pub use awsauth_profile::{PlanError, ProfilePlan, ProfileStep};

@@ -276,7 +276,8 @@ pub(crate) async fn demo(format: Format) -> Result<String, CliError> {
     // key on), built as the server would: the gate, then the standard factory.
     let policy = AuthSettings::new()
         .allow(AuthTypeSet::all().iter())
-        .assume_role_enabled(true);
+        .assume_role_enabled(true)
+        .full_error_detail(true);
     let factory = factory(KeysFrom::Settings);
 
     let mut rows = Vec::new();

@@ -76,7 +76,8 @@ impl Input {
             KeysFrom::Environment
         };
 
-        let mut policy = AuthSettings::from_env(cx)?;
+        // A local tool: errors keep the server's detail (paths, profile names) for its user.
+        let mut policy = AuthSettings::from_env(cx)?.full_error_detail(true);
         if let Some(allowed) = args.allowed_auth_providers {
             policy.allowed_auth_providers = allowed;
         }

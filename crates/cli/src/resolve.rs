@@ -5,7 +5,6 @@ use std::io::IsTerminal;
 
 use awsauth::datasource::{AuthType, DatasourceSettings, Session, sts_region_for};
 use awsauth::profile;
-use awsauth::sts::StsClient;
 use awsauth::{Context, CredentialSource, Credentials};
 use serde_json::json;
 
@@ -83,20 +82,12 @@ pub(crate) async fn whoami(args: &WhoamiArgs, cx: &Context) -> Result<String, Cl
     let format = args.format;
     let input = Input::gather(&args.source, cx)?;
     let (session, creds) = credentials(&input, cx).await?;
-    let sts = session.sts();
-    let mut client = StsClient::new().use_fips(sts.use_fips);
-    // The session's STS region (an opt-in region's data source calls STS in us-east-1), else
+    // The session's STS options (an opt-in region's data source calls STS in us-east-1), else
     // the session's region as `resolve` shows it (the variables, then the profile's).
-    let sts_region = sts
-        .region
-        .or_else(|| region(&session, &input.settings, cx).map(|r| sts_region_for(&r).to_owned()));
-    if let Some(region) = sts_region {
-        client = client.region(region);
-    }
-    if let Some(endpoint) = sts.endpoint {
-        client = client.endpoint_url(endpoint);
-    }
-    let identity = client
+    let fallback = region(&session, &input.settings, cx).map(|r| sts_region_for(&r).to_owned());
+    let identity = session
+        .sts()
+        .client(fallback.as_deref())
         .get_caller_identity(cx, &creds)
         .await
         .map_err(|e| CliError::from(e.into_credential_error("whoami")))?;

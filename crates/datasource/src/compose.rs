@@ -9,43 +9,22 @@
 //! layer and tests can hand in a fake factory that records what was asked.
 
 use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use awsauth_core::{
     CachedSource, Chain, Context, CredentialError, CredentialSource, Credentials, Explanation,
-    Plan, SecretString, Status, Step, async_trait, only,
+    Plan, SecretString, async_trait, only,
 };
-use awsauth_static::StaticSource;
+use awsauth_static::{KeyDirectorySource, KeysSource};
 
 use crate::endpoint::check_region;
+use crate::isolation;
 use crate::{
-    AuthSettings, AuthType, DatasourceError, DatasourceSettings, Endpoints, sts_region_for,
+    AuthSettings, AuthType, DatasourceError, DatasourceSettings, Endpoints, StsOptions,
+    sts_region_for,
 };
-
-/// Where and how STS calls made while resolving credentials go.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub struct StsOptions {
-    /// The STS region: the data source's region, or `us-east-1` for an opt-in region. `None`
-    /// when the data source has no region (the source resolves one as the SDK would).
-    pub region: Option<String>,
-    /// A custom STS endpoint from the data source's `endpoint` (`https://sts.…`), if any.
-    pub endpoint: Option<String>,
-    /// Whether FIPS endpoints should be used.
-    pub use_fips: bool,
-}
-
-impl StsOptions {
-    /// Options with an STS region and nothing else.
-    pub fn in_region(region: impl Into<String>) -> Self {
-        Self {
-            region: Some(region.into()),
-            ..Self::default()
-        }
-    }
-}
 
 /// A key pair for the `keys` auth type. `Debug` redacts the secret and the token.
 #[derive(Clone, Debug)]
@@ -105,7 +84,11 @@ pub trait SourceFactory: Send + Sync + fmt::Debug {
     /// "not configured", one absent is "invalid configuration"), in a third of the memory —
     /// a session cache holds one per data source.
     fn keys(&self, keys: KeyPair) -> Arc<dyn CredentialSource> {
-        Arc::new(KeysSource::new(keys))
+        Arc::new(KeysSource::new(
+            keys.access_key_id,
+            keys.secret_access_key,
+            keys.session_token,
+        ))
     }
 
     /// A profile of the shared config and credentials files, executed fully (static keys,
@@ -186,27 +169,42 @@ impl Session {
         self.endpoints.as_deref().cloned().unwrap_or_default()
     }
 
-    /// Where STS calls made while resolving credentials go (for `grafana_assume_role`, the
-    /// data source's STS endpoint is not used).
+    /// Where the data source's own STS call (its assume-role hop) goes: its STS region, FIPS
+    /// and — except for `grafana_assume_role` — its STS endpoint, which
+    /// [`build_session`] has checked against the server's policy.
     pub fn sts(&self) -> StsOptions {
-        let sts = sts_options(self.region(), &self.endpoints());
-        if self.auth_type == AuthType::GrafanaAssumeRole {
-            StsOptions {
-                endpoint: None,
-                ..sts
-            }
-        } else {
-            sts
-        }
+        own_hop_sts(self.auth_type, self.region(), &self.endpoints())
     }
 }
 
-fn sts_options(region: Option<&str>, endpoints: &Endpoints) -> StsOptions {
-    StsOptions {
-        region: region.map(|r| sts_region_for(r).to_owned()),
-        endpoint: endpoints.sts_endpoint.clone(),
-        use_fips: endpoints.use_fips,
+/// The STS options of a data source's own assume-role hop: the data source's STS region and
+/// FIPS setting, and its STS endpoint — except for `grafana_assume_role`, whose hop is the
+/// platform's and never follows the data source's endpoint. The one place that rule lives.
+fn own_hop_sts(auth_type: AuthType, region: Option<&str>, endpoints: &Endpoints) -> StsOptions {
+    let sts = server_sts(region, endpoints);
+    match &endpoints.sts_endpoint {
+        Some(endpoint) if auth_type != AuthType::GrafanaAssumeRole => {
+            sts.endpoint(endpoint.clone())
+        }
+        _ => sts,
     }
+}
+
+/// The STS options of the links that produce the server's own identity (the default chain's
+/// web identity and profile, a profile's own role hops, the platform's profile): the data
+/// source's STS region and FIPS setting (they only pick among AWS's hosts), never its
+/// endpoint — those calls carry the server's web identity token or are signed with the
+/// server's credentials, so they go where the server's environment and files say.
+fn server_sts(region: Option<&str>, endpoints: &Endpoints) -> StsOptions {
+    let mut sts = StsOptions::new();
+    if let Some(region) = region {
+        sts = sts.region(sts_region_for(region));
+    }
+    // Not asking for FIPS leaves AWS_USE_FIPS_ENDPOINT to decide.
+    if endpoints.use_fips {
+        sts = sts.use_fips(true);
+    }
+    sts
 }
 
 #[async_trait]
@@ -264,19 +262,27 @@ pub fn build_session(
     factory: &dyn SourceFactory,
 ) -> Result<Session, DatasourceError> {
     policy.check(settings)?;
+    isolation::check_tenant_fields(settings)?;
 
     let region = settings.resolved_region().map(str::to_owned);
     if let Some(region) = &region {
         check_region(region)?;
     }
     let endpoints = Endpoints::classify(settings.endpoint.as_deref());
-    let sts = sts_options(region.as_deref(), &endpoints);
+    if let Some(url) = &endpoints.service_endpoint {
+        isolation::check_service_endpoint(url, policy)?;
+    }
+    let auth_type = settings.auth_type;
+    let sts = own_hop_sts(auth_type, region.as_deref(), &endpoints);
+    if let Some(endpoint) = &sts.endpoint {
+        isolation::check_sts_endpoint(auth_type, endpoint, policy)?;
+    }
+    let server_sts = server_sts(region.as_deref(), &endpoints);
 
     let label = |t: AuthType| format!("auth type `{t}`");
-    let auth_type = settings.auth_type;
     let (base, role): (Arc<dyn CredentialSource>, Option<AssumeRoleParams>) = match auth_type {
         AuthType::Default => (
-            factory.default_chain(&sts),
+            factory.default_chain(&server_sts),
             user_role(settings, policy, &sts),
         ),
         AuthType::Keys => {
@@ -289,7 +295,9 @@ pub fn build_session(
             (Arc::new(source), user_role(settings, policy, &sts))
         }
         AuthType::Credentials => {
-            let profile = factory.profile(settings.profile_name(), None, &sts);
+            isolation::check_tenant_profile(settings.profile_name(), policy)?;
+            let profile = factory.profile(settings.profile_name(), None, &server_sts);
+            let profile = isolation::TenantProfile::wrap(profile, policy);
             let source = only(profile).selected_as(label(auth_type));
             (Arc::new(source), user_role(settings, policy, &sts))
         }
@@ -298,6 +306,11 @@ pub fn build_session(
             (Arc::new(source), user_role(settings, policy, &sts))
         }
         AuthType::GrafanaAssumeRole => grafana_assume_role(settings, policy, factory, &sts)?,
+    };
+    let base = if isolation::uses_server_identity(auth_type) {
+        isolation::TenantSafeErrors::wrap(base, auth_type, settings.profile_name(), policy)
+    } else {
+        base
     };
 
     tracing::debug!(
@@ -413,8 +426,8 @@ fn user_role(
 /// `grafana_assume_role`: the platform's own credentials (a key-pair directory, then a profile)
 /// assume the data source's role with the server's external id — or, for a data source with
 /// `usePerDatasourceExternalId: true` and a `grafanaExternalId`, that one (Grafana's
-/// per-data-source isolation). `jsonData.externalId` is never used here, nor the data source's
-/// STS endpoint.
+/// per-data-source isolation). `jsonData.externalId` is never used here; the data source cannot
+/// choose the STS endpoint (`sts` is [`own_hop_sts`] for this auth type: no endpoint).
 fn grafana_assume_role(
     settings: &DatasourceSettings,
     policy: &AuthSettings,
@@ -433,10 +446,7 @@ fn grafana_assume_role(
                 "auth type `grafana_assume_role` needs the server's external id (AWS_AUTH_EXTERNAL_ID or external_id in the [aws] section), or a data source with usePerDatasourceExternalId and grafanaExternalId",
             )
         })?;
-    let platform_sts = StsOptions {
-        endpoint: None,
-        ..sts.clone()
-    };
+    let platform_sts = sts.clone();
     let location = &policy.platform_credentials;
     let mut chain = Chain::new("grafana_assume_role base");
     if let Some(dir) = &location.key_directory {
@@ -457,197 +467,4 @@ fn grafana_assume_role(
         sts: platform_sts,
     };
     Ok((Arc::new(base), Some(params)))
-}
-
-/// Keys in a directory of files `access-key-id` and `secret-access-key`, read through the
-/// context's file system on every call (so a rotated secret is seen at the next refresh).
-/// Neither file present: not configured. One present: invalid configuration.
-#[derive(Debug, Clone)]
-pub struct KeyDirectorySource {
-    dir: PathBuf,
-    name: String,
-}
-
-impl KeyDirectorySource {
-    /// The source for `dir`.
-    pub fn new(dir: impl Into<PathBuf>) -> Self {
-        let dir = dir.into();
-        Self {
-            name: format!("key-directory:{}", dir.display()),
-            dir,
-        }
-    }
-
-    fn read(&self, cx: &Context, file: &str) -> Result<Option<String>, CredentialError> {
-        const MAX_LEN: u64 = 16 * 1024;
-        let path = self.dir.join(file);
-        match cx.fs().metadata(&path) {
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => {
-                return Err(CredentialError::provider_failed(
-                    &self.name,
-                    format!("cannot read {}: {}", path.display(), e.kind()),
-                ));
-            }
-            Ok(meta) if meta.len > MAX_LEN => {
-                return Err(CredentialError::invalid_configuration(
-                    &self.name,
-                    format!("{} is larger than {MAX_LEN} bytes", path.display()),
-                ));
-            }
-            Ok(_) => {}
-        }
-        let bytes = match cx.fs().read(&path) {
-            Ok(bytes) => bytes,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => {
-                return Err(CredentialError::provider_failed(
-                    &self.name,
-                    format!("cannot read {}: {}", path.display(), e.kind()),
-                ));
-            }
-        };
-        let text = String::from_utf8(bytes).map_err(|_| {
-            CredentialError::invalid_configuration(
-                &self.name,
-                format!("{} is not valid UTF-8", path.display()),
-            )
-        })?;
-        Ok(Some(text.trim().to_owned()).filter(|t| !t.is_empty()))
-    }
-}
-
-#[async_trait]
-impl CredentialSource for KeyDirectorySource {
-    async fn provide(&self, cx: &Context) -> Result<Credentials, CredentialError> {
-        let key = self.read(cx, "access-key-id")?;
-        let secret = self.read(cx, "secret-access-key")?.map(SecretString::from);
-        StaticSource::from_parts(key, secret)
-            .named(self.name.clone())
-            .field_names(
-                self.dir.join("access-key-id").display().to_string(),
-                self.dir.join("secret-access-key").display().to_string(),
-            )
-            .provide(cx)
-            .await
-    }
-
-    fn name(&self) -> &str {
-        &self.name
-    }
-
-    /// The keys of the directory, when both files are there (read to tell, as `provide` would).
-    fn plan(&self, cx: &Context) -> Result<Plan, CredentialError> {
-        let key = self.read(cx, "access-key-id")?;
-        let secret = self.read(cx, "secret-access-key")?.map(SecretString::from);
-        StaticSource::from_parts(key, secret)
-            .named(self.name.clone())
-            .field_names(
-                self.dir.join("access-key-id").display().to_string(),
-                self.dir.join("secret-access-key").display().to_string(),
-            )
-            .plan(cx)
-    }
-
-    fn explain(&self, cx: &Context) -> Vec<Explanation> {
-        let exists = |f: &str| cx.fs().metadata(&self.dir.join(f)).is_ok();
-        let (status, reason) = match (exists("access-key-id"), exists("secret-access-key")) {
-            (true, true) => (Status::Configured, "both key files exist"),
-            (false, false) => (Status::NotConfigured, "no key files"),
-            _ => (Status::Invalid, "only one of the two key files exists"),
-        };
-        vec![Explanation::new(
-            &self.name,
-            status,
-            format!("{reason} in {}", self.dir.display()),
-        )]
-    }
-}
-
-/// The default `keys` source: [`StaticSource`]'s behaviour with only the three values stored.
-#[derive(Clone)]
-struct KeysSource {
-    access_key_id: Option<Box<str>>,
-    secret_access_key: Option<SecretString>,
-    session_token: Option<SecretString>,
-}
-
-impl fmt::Debug for KeysSource {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("KeysSource")
-            .field("access_key_id", &self.access_key_id)
-            .field("secret_access_key", &self.secret_access_key)
-            .field("session_token", &self.session_token)
-            .finish()
-    }
-}
-
-impl KeysSource {
-    const NAME: &'static str = "keys";
-
-    fn new(keys: KeyPair) -> Self {
-        Self {
-            access_key_id: keys
-                .access_key_id
-                .as_deref()
-                .map(str::trim)
-                .filter(|k| !k.is_empty())
-                .map(Box::from),
-            secret_access_key: keys.secret_access_key.filter(|s| !s.is_blank()),
-            session_token: keys.session_token.filter(|t| !t.is_blank()),
-        }
-    }
-
-    fn pair(&self) -> Result<(&str, &SecretString), CredentialError> {
-        match (&self.access_key_id, &self.secret_access_key) {
-            (Some(key), Some(secret)) => Ok((key, secret)),
-            (None, None) => Err(CredentialError::not_configured(
-                Self::NAME,
-                "accessKey and secretKey are not set",
-            )),
-            (Some(_), None) => Err(CredentialError::invalid_configuration(
-                Self::NAME,
-                "accessKey is set but secretKey is not",
-            )),
-            (None, Some(_)) => Err(CredentialError::invalid_configuration(
-                Self::NAME,
-                "secretKey is set but accessKey is not",
-            )),
-        }
-    }
-}
-
-#[async_trait]
-impl CredentialSource for KeysSource {
-    async fn provide(&self, _cx: &Context) -> Result<Credentials, CredentialError> {
-        let (key, secret) = self.pair()?;
-        Ok(Credentials::builder(key, secret.clone())
-            .maybe_session_token(self.session_token.clone())
-            .provenance(Self::NAME)
-            .build())
-    }
-
-    fn name(&self) -> &str {
-        Self::NAME
-    }
-
-    fn plan(&self, _cx: &Context) -> Result<Plan, CredentialError> {
-        self.pair()
-            .map(|_| Plan::new(Step::static_keys_from("settings")))
-    }
-
-    fn explain(&self, _cx: &Context) -> Vec<Explanation> {
-        let line = match self.pair() {
-            Ok(_) => Explanation::new(
-                Self::NAME,
-                Status::Configured,
-                "accessKey and secretKey are set",
-            ),
-            Err(err) if err.is_not_configured() => {
-                Explanation::new(Self::NAME, Status::NotConfigured, err.message())
-            }
-            Err(err) => Explanation::new(Self::NAME, Status::Invalid, err.message()),
-        };
-        vec![line]
-    }
 }

@@ -27,6 +27,32 @@ pub enum DatasourceError {
     /// The data source sets an assume-role ARN but the server has assume role disabled.
     #[error("attempting to use assume role (ARN) which is disabled in grafana.ini")]
     AssumeRoleDisabled,
+    /// The data source's `endpoint` names an STS host that may not receive the server's
+    /// credentials: the auth type's STS calls are signed with the server's own identity, and
+    /// the host is neither an AWS STS host nor in the server's `allowed_sts_endpoints`.
+    #[error(
+        "jsonData.endpoint names the STS endpoint {endpoint}, which is not an AWS STS host \
+         (sts.<region>.amazonaws.com, …); auth type `{auth_type}` signs its STS calls with the \
+         server's credentials, which only AWS STS hosts and the hosts the server allows \
+         (allowed_sts_endpoints in the [aws] section, or AWS_AUTH_AllowedStsEndpoints) may \
+         receive"
+    )]
+    StsEndpointNotAllowed {
+        /// The auth type the data source uses.
+        auth_type: AuthType,
+        /// The endpoint as given, quoted, escaped and cut to a bounded length.
+        endpoint: String,
+    },
+    /// The data source selects the platform's profile (the base credentials of
+    /// `grafana_assume_role`), which is the server's own identity.
+    #[error(
+        "jsonData.profile {profile} is the platform's profile (the base credentials of \
+         grafana_assume_role); data sources cannot select it"
+    )]
+    PlatformProfile {
+        /// The profile as given, quoted, escaped and cut to a bounded length.
+        profile: String,
+    },
     /// The data source's `authType` is not one Grafana knows.
     #[error("unknown auth type: \"{value}\"")]
     UnknownAuthType {
@@ -73,8 +99,10 @@ fn at_text(location: &Option<String>) -> String {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum DatasourceErrorKind {
-    /// The server's policy forbids it: [`NotAllowed`](DatasourceError::NotAllowed) and
-    /// [`AssumeRoleDisabled`](DatasourceError::AssumeRoleDisabled).
+    /// The server's policy forbids it: [`NotAllowed`](DatasourceError::NotAllowed),
+    /// [`AssumeRoleDisabled`](DatasourceError::AssumeRoleDisabled) and
+    /// [`StsEndpointNotAllowed`](DatasourceError::StsEndpointNotAllowed) and
+    /// [`PlatformProfile`](DatasourceError::PlatformProfile).
     NotAllowed,
     /// Something is configured wrongly; every other variant.
     InvalidConfiguration,
@@ -94,7 +122,10 @@ impl DatasourceError {
     /// The family.
     pub fn kind(&self) -> DatasourceErrorKind {
         match self {
-            Self::NotAllowed { .. } | Self::AssumeRoleDisabled => DatasourceErrorKind::NotAllowed,
+            Self::NotAllowed { .. }
+            | Self::AssumeRoleDisabled
+            | Self::StsEndpointNotAllowed { .. }
+            | Self::PlatformProfile { .. } => DatasourceErrorKind::NotAllowed,
             _ => DatasourceErrorKind::InvalidConfiguration,
         }
     }

@@ -68,23 +68,6 @@ impl StandardFactory {
     }
 }
 
-impl From<&StsOptions> for awsauth_chain::StsOptions {
-    fn from(options: &StsOptions) -> Self {
-        let mut chain = Self::new();
-        if let Some(region) = &options.region {
-            chain = chain.region(region.clone());
-        }
-        if let Some(endpoint) = &options.endpoint {
-            chain = chain.endpoint(endpoint.clone());
-        }
-        // `false` means "not asked for": AWS_USE_FIPS_ENDPOINT still applies.
-        if options.use_fips {
-            chain = chain.use_fips(true);
-        }
-        chain
-    }
-}
-
 impl SourceFactory for StandardFactory {
     fn profile(
         &self,
@@ -92,7 +75,7 @@ impl SourceFactory for StandardFactory {
         credentials_file: Option<&Path>,
         sts: &StsOptions,
     ) -> Arc<dyn CredentialSource> {
-        let chain = profile_chain(name, sts.into());
+        let chain = profile_chain(name, sts.clone());
         Arc::new(match credentials_file {
             Some(path) => chain.credentials_file(path),
             None => chain,
@@ -108,7 +91,7 @@ impl SourceFactory for StandardFactory {
         if self.sdk_default_chain {
             return Arc::new(awsauth_chain::sdk_default_chain());
         }
-        Arc::new(awsauth_chain::default_chain(sts.into()))
+        Arc::new(awsauth_chain::default_chain(sts.clone()))
     }
 
     fn assume_role(
@@ -116,10 +99,9 @@ impl SourceFactory for StandardFactory {
         base: Arc<dyn CredentialSource>,
         params: AssumeRoleParams,
     ) -> Arc<dyn CredentialSource> {
-        let sts = awsauth_chain::StsOptions::from(&params.sts);
         let mut source = AssumeRoleSource::from_shared(base, params.role_arn)
             .duration(params.duration)
-            .sts_client(sts.client(None));
+            .sts_client(params.sts.client(None));
         if let Some(external_id) = params.external_id {
             source = source.external_id(external_id);
         }

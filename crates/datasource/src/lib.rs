@@ -27,6 +27,7 @@ mod compose;
 mod endpoint;
 mod error;
 mod factory;
+mod isolation;
 mod policy;
 mod proxy;
 mod session;
@@ -34,10 +35,11 @@ mod settings;
 mod sigv4;
 
 pub use auth_type::{AuthType, AuthTypeSet};
-pub use compose::{
-    AssumeRoleParams, KeyDirectorySource, KeyPair, Session, SourceFactory, StsOptions,
-    build_session,
-};
+/// Where the STS calls of a session go: the one [`StsOptions`] of
+/// `awsauth-sts`.
+pub use awsauth_chain::StsOptions;
+pub use awsauth_static::KeyDirectorySource;
+pub use compose::{AssumeRoleParams, KeyPair, Session, SourceFactory, build_session};
 pub use endpoint::{
     Endpoints, OPT_IN_REGIONS, OPT_IN_STS_REGION, is_opt_in_region, sts_region_for,
 };
@@ -45,9 +47,10 @@ pub use error::{DatasourceError, DatasourceErrorKind};
 pub use factory::StandardFactory;
 pub use policy::{
     AuthSettings, DEFAULT_LIST_METRICS_PAGE_LIMIT, DEFAULT_SESSION_DURATION,
-    ENV_ALLOWED_AUTH_PROVIDERS, ENV_ASSUME_ROLE_ENABLED, ENV_CREDENTIAL_PROCESS_ENABLED,
-    ENV_EXTERNAL_ID, ENV_LIST_METRICS_PAGE_LIMIT, ENV_PER_DATASOURCE_HTTP_PROXY_ENABLED,
-    ENV_SESSION_DURATION, PlatformCredentials, parse_duration, parse_session_duration,
+    ENV_ALLOWED_AUTH_PROVIDERS, ENV_ALLOWED_STS_ENDPOINTS, ENV_ASSUME_ROLE_ENABLED,
+    ENV_CREDENTIAL_PROCESS_ENABLED, ENV_EXTERNAL_ID, ENV_LIST_METRICS_PAGE_LIMIT,
+    ENV_PER_DATASOURCE_HTTP_PROXY_ENABLED, ENV_SESSION_DURATION, PlatformCredentials,
+    parse_duration, parse_session_duration,
 };
 pub use session::{DEFAULT_IDLE_TTL, DEFAULT_MAX_ENTRIES, SessionCache};
 pub use settings::{

@@ -22,6 +22,8 @@ pub const ENV_LIST_METRICS_PAGE_LIMIT: &str = "AWS_CW_LIST_METRICS_PAGE_LIMIT";
 pub const ENV_CREDENTIAL_PROCESS_ENABLED: &str = "AWS_AUTH_CredentialProcessEnabled";
 /// Environment key for [`AuthSettings::per_datasource_http_proxy_enabled`].
 pub const ENV_PER_DATASOURCE_HTTP_PROXY_ENABLED: &str = "AWS_AUTH_PerDatasourceHTTPProxyEnabled";
+/// Environment key for [`AuthSettings::allowed_sts_endpoints`] (an awsauth setting).
+pub const ENV_ALLOWED_STS_ENDPOINTS: &str = "AWS_AUTH_AllowedStsEndpoints";
 
 /// Grafana's default session duration for assumed roles.
 pub const DEFAULT_SESSION_DURATION: Duration = Duration::from_secs(15 * 60);
@@ -103,6 +105,22 @@ pub struct AuthSettings {
     /// `AWS_AUTH_PerDatasourceHTTPProxyEnabled`, `per_datasource_http_proxy_enabled` in
     /// `[aws]`). Off, those settings are ignored and the server's proxy environment applies.
     pub per_datasource_http_proxy_enabled: bool,
+    /// STS hosts besides AWS's own that a data source's `endpoint` may name when the STS call
+    /// is signed with the server's credentials (every auth type but `keys`): `host`,
+    /// `host:port` or `*.domain` (any host under `domain`). Empty by default: such a data
+    /// source may only name an AWS STS host (`sts[-fips].<region>.amazonaws.com`, …; see
+    /// [`is_aws_sts_host`](awsauth_chain::is_aws_sts_host)). `allowed_sts_endpoints` in `[aws]`,
+    /// `AWS_AUTH_AllowedStsEndpoints`, comma-separated.
+    pub allowed_sts_endpoints: Vec<String>,
+    /// Whether a data source's service endpoint may be plain `http://` to a host that is not
+    /// loopback (off by default; code only, for test rigs). Link-local addresses are refused
+    /// whatever this says.
+    pub insecure_service_endpoints: bool,
+    /// Whether errors a session returns keep their full detail (the server's file paths,
+    /// profile names, endpoints). Off by default: a server's data source sees a short message
+    /// naming its auth type, and the full error goes to the server's log (`tracing`, level
+    /// WARN). A local tool such as the `awsauth` CLI turns it on.
+    pub full_error_detail: bool,
 }
 
 impl Default for AuthSettings {
@@ -117,6 +135,9 @@ impl Default for AuthSettings {
             platform_credentials: PlatformCredentials::default(),
             credential_process_enabled: true,
             per_datasource_http_proxy_enabled: false,
+            allowed_sts_endpoints: Vec::new(),
+            insecure_service_endpoints: false,
+            full_error_detail: false,
         }
     }
 }
@@ -172,6 +193,35 @@ impl AuthSettings {
         self
     }
 
+    /// Sets the STS hosts besides AWS's own that data sources built on the server's credentials
+    /// may name (see [`allowed_sts_endpoints`](Self::allowed_sts_endpoints)).
+    pub fn allowed_sts_endpoints(
+        mut self,
+        hosts: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Result<Self, DatasourceError> {
+        let list: Vec<String> = hosts.into_iter().map(Into::into).collect();
+        self.allowed_sts_endpoints =
+            crate::isolation::parse_host_list(&list.join(",")).map_err(|m| {
+                DatasourceError::auth_setting("allowed_sts_endpoints", list.join(","), None, m)
+            })?;
+        Ok(self)
+    }
+
+    /// Lets data sources use a plain `http://` service endpoint on a host that is not loopback
+    /// (see [`insecure_service_endpoints`](Self::insecure_service_endpoints)).
+    pub fn insecure_service_endpoints(mut self, allow: bool) -> Self {
+        self.insecure_service_endpoints = allow;
+        self
+    }
+
+    /// Keeps the full detail in the errors sessions return (see
+    /// [`full_error_detail`](Self::full_error_detail)): for a local tool, never for a server
+    /// whose data sources belong to others.
+    pub fn full_error_detail(mut self, on: bool) -> Self {
+        self.full_error_detail = on;
+        self
+    }
+
     /// Sets where `grafana_assume_role` finds the platform's credentials.
     pub fn platform_credentials(mut self, location: PlatformCredentials) -> Self {
         self.platform_credentials = location;
@@ -181,7 +231,8 @@ impl AuthSettings {
     /// Grafana's defaults overridden by the plugin environment keys that are set and not blank:
     /// `AWS_AUTH_AllowedAuthProviders`, `AWS_AUTH_AssumeRoleEnabled`,
     /// `AWS_AUTH_SESSION_DURATION`, `AWS_AUTH_EXTERNAL_ID`, `AWS_CW_LIST_METRICS_PAGE_LIMIT`,
-    /// `AWS_AUTH_CredentialProcessEnabled`, `AWS_AUTH_PerDatasourceHTTPProxyEnabled`.
+    /// `AWS_AUTH_CredentialProcessEnabled`, `AWS_AUTH_PerDatasourceHTTPProxyEnabled`,
+    /// `AWS_AUTH_AllowedStsEndpoints`.
     pub fn from_env(cx: &Context) -> Result<Self, DatasourceError> {
         Self::default().with_env(cx)
     }
@@ -197,6 +248,7 @@ impl AuthSettings {
             ENV_LIST_METRICS_PAGE_LIMIT,
             ENV_CREDENTIAL_PROCESS_ENABLED,
             ENV_PER_DATASOURCE_HTTP_PROXY_ENABLED,
+            ENV_ALLOWED_STS_ENDPOINTS,
         ] {
             if let Some(value) = cx.env_nonblank(key) {
                 self.apply(Setting::from_env_key(key), key, &value, None)?;
@@ -279,6 +331,10 @@ impl AuthSettings {
             Some(Setting::ExternalId) => {
                 self.external_id = Some(value.to_owned()).filter(|v| !v.is_empty());
             }
+            Some(Setting::AllowedStsEndpoints) => {
+                self.allowed_sts_endpoints =
+                    crate::isolation::parse_host_list(value).map_err(|m| bad(&m))?;
+            }
             Some(Setting::ListMetricsPageLimit) => {
                 match value.parse::<u32>().ok().filter(|n| *n > 0) {
                     Some(limit) => self.list_metrics_page_limit = limit,
@@ -328,6 +384,7 @@ enum Setting {
     ListMetricsPageLimit,
     CredentialProcessEnabled,
     PerDatasourceHttpProxyEnabled,
+    AllowedStsEndpoints,
 }
 
 impl Setting {
@@ -340,6 +397,7 @@ impl Setting {
             ENV_LIST_METRICS_PAGE_LIMIT => Self::ListMetricsPageLimit,
             ENV_CREDENTIAL_PROCESS_ENABLED => Self::CredentialProcessEnabled,
             ENV_PER_DATASOURCE_HTTP_PROXY_ENABLED => Self::PerDatasourceHttpProxyEnabled,
+            ENV_ALLOWED_STS_ENDPOINTS => Self::AllowedStsEndpoints,
             _ => return None,
         })
     }
@@ -353,6 +411,7 @@ impl Setting {
             "list_metrics_page_limit" => Self::ListMetricsPageLimit,
             "credential_process_enabled" => Self::CredentialProcessEnabled,
             "per_datasource_http_proxy_enabled" => Self::PerDatasourceHttpProxyEnabled,
+            "allowed_sts_endpoints" => Self::AllowedStsEndpoints,
             _ => return None,
         })
     }

@@ -1,9 +1,14 @@
 //! # awsauth-static
 //!
-//! Two sources of long-term (or externally refreshed) keys:
+//! Sources of long-term (or externally refreshed) keys:
 //!
 //! - [`StaticSource`]: keys given in code or settings — Grafana's **Access and secret key** auth
 //!   type. Wrap it in [`only`](awsauth_core::only) for the no-fallback behaviour.
+//! - [`KeysSource`]: the same for a data source's own key pair (Grafana's `keys` auth type),
+//!   in the least memory a server's session cache can hold one per data source with.
+//! - [`KeyDirectorySource`]: keys in the files `access-key-id` and `secret-access-key` of a
+//!   directory (a mounted secret: Grafana's platform credentials), refused unless the server's
+//!   user (or root) owns them and nobody else can write them.
 //! - [`EnvSource`]: `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN` and
 //!   `AWS_ACCOUNT_ID`, the first link of the AWS SDK default chain.
 //!
@@ -13,10 +18,14 @@
 #![forbid(unsafe_code)]
 
 mod env;
+mod key_directory;
 mod keys;
+mod keys_source;
 
 pub use env::EnvSource;
+pub use key_directory::KeyDirectorySource;
 pub use keys::StaticSource;
+pub use keys_source::KeysSource;
 
 use awsauth_core::{CredentialError, SecretString};
 

@@ -13,6 +13,10 @@
 //!   `http://` only to loopback unless explicitly allowed.
 //! - Validation before any network call: [`RoleArn`], [`validate_external_id`],
 //!   [`validate_session_name`], [`validate_duration`].
+//! - [`StsOptions`]: region, endpoint and FIPS for the STS calls a composite source makes,
+//!   turned into a client by [`StsOptions::client`].
+//! - [`is_aws_sts_host`]: whether a host is one of AWS's own STS endpoints (the rule a server
+//!   applies before a caller-chosen endpoint may receive a request signed with its credentials).
 //! - [`SigV4Signer`]: signs an [`HttpRequest`](awsauth_http::HttpRequest) with the `aws-sigv4`
 //!   crate.
 //! - [`StsError`]: typed by [`StsErrorCode`], mapped onto
@@ -24,6 +28,8 @@
 mod client;
 mod endpoint;
 mod error;
+mod hosts;
+mod options;
 mod sign;
 mod validate;
 pub mod xml;
@@ -39,6 +45,8 @@ pub use endpoint::{
     ResolvedEndpoint, resolve_endpoint, resolve_region,
 };
 pub use error::{Operation, StsError, StsErrorCode, StsErrorKind};
+pub use hosts::is_aws_sts_host;
+pub use options::StsOptions;
 pub use sign::{SigV4Signer, SignError};
 pub use validate::{
     MAX_DURATION, MIN_DURATION, RoleArn, ValidationError, validate_duration, validate_external_id,

@@ -217,7 +217,7 @@ fn fips_endpoint_turns_fips_on_and_is_not_a_base_url() {
     assert!(session.use_fips());
     assert_eq!(session.service_endpoint(), None);
     let sts = &factory.assume_role_params()[0].sts;
-    assert!(sts.use_fips);
+    assert_eq!(sts.use_fips, Some(true));
     assert_eq!(sts.endpoint, None);
 }
 
@@ -308,7 +308,10 @@ async fn grafana_assume_role_with_one_key_file_is_invalid() {
     let factory = RecordingFactory::new();
     let session = build_session(
         &grafana_assume_role(),
-        &all_allowed().external_id("stack-1234"),
+        // The server's detail (a local tool's view; a tenant sees a short message).
+        &all_allowed()
+            .external_id("stack-1234")
+            .full_error_detail(true),
         &*factory,
     )
     .unwrap();

@@ -4,6 +4,8 @@
 mod compose;
 mod fake;
 mod gate;
+mod isolation;
+mod isolation_property;
 mod process_policy;
 mod proxy;
 mod sessions;

@@ -69,7 +69,10 @@ async fn with_the_switch_on_a_process_profile_runs() {
 
 #[tokio::test]
 async fn with_the_switch_off_no_auth_type_can_run_a_program() {
-    let policy = AuthSettings::new().credential_process_enabled(false);
+    // With the server's detail: the refusal names the setting (a tenant sees a short message).
+    let policy = AuthSettings::new()
+        .credential_process_enabled(false)
+        .full_error_detail(true);
     let mut default = DatasourceSettings::new(AuthType::Default);
     default.assume_role_arn = Some("arn:aws:iam::123456789012:role/r".into());
     for settings in [credentials_profile(), default] {

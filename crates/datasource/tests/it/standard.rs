@@ -212,7 +212,7 @@ async fn default_stops_at_a_half_configured_environment() {
     let imds = FakeImds::start().await.unwrap();
     let session = build_session(
         &DatasourceSettings::new(AuthType::Default),
-        &AuthSettings::new(),
+        &AuthSettings::new().full_error_detail(true),
         &StandardFactory::new(),
     )
     .unwrap();
@@ -262,7 +262,7 @@ async fn credentials_with_a_missing_profile_is_a_helpful_error_without_fallback(
     );
     let session = build_session(
         &credentials_profile("grafana"),
-        &AuthSettings::new(),
+        &AuthSettings::new().full_error_detail(true),
         &StandardFactory::new(),
     )
     .unwrap();
@@ -391,7 +391,7 @@ async fn ec2_iam_role_in_a_container_uses_the_container_endpoint_and_never_imds(
 async fn ec2_iam_role_off_ec2_is_an_error() {
     let session = build_session(
         &DatasourceSettings::new(AuthType::Ec2IamRole),
-        &all_allowed(),
+        &all_allowed().full_error_detail(true),
         &StandardFactory::new(),
     )
     .unwrap();

@@ -1,6 +1,7 @@
-//! [`StsOptions`]: where the STS calls made while resolving credentials go.
+//! [`StsOptions`]: where the STS calls made while resolving credentials go — the one shape of
+//! these settings, re-exported by `awsauth-chain` and `awsauth-datasource`.
 
-use awsauth_sts::StsClient;
+use crate::StsClient;
 
 /// Where and how the STS calls a composite source makes (web identity, assume-role hops of a
 /// profile) go. Everything left unset is resolved the way the SDKs do, from the environment
@@ -8,7 +9,7 @@ use awsauth_sts::StsClient;
 /// the profile's own `region`.
 ///
 /// ```
-/// use awsauth_chain::StsOptions;
+/// use awsauth_sts::StsOptions;
 /// let options = StsOptions::new().region("eu-west-1").use_fips(true);
 /// assert_eq!(options.region.as_deref(), Some("eu-west-1"));
 /// assert_eq!(options.use_fips, Some(true));
@@ -32,6 +33,11 @@ impl StsOptions {
     /// Nothing set: everything from the environment.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Options with an STS region and nothing else.
+    pub fn in_region(region: impl Into<String>) -> Self {
+        Self::new().region(region)
     }
 
     /// Sets the STS region.
