@@ -198,7 +198,11 @@ fn the_token_holder_gets_exactly_the_served_credentials() {
 fn a_missing_or_wrong_token_is_401_without_detail() {
     let served = Served::start(&["--auth-type", "keys"], &TEMP_ENV);
     // One character off: the last one changed (to a different one, whatever the token ends with).
-    let last = if served.token.ends_with('0') { '1' } else { '0' };
+    let last = if served.token.ends_with('0') {
+        '1'
+    } else {
+        '0'
+    };
     let almost = format!("{}{last}", &served.token[..63]);
     let cases = [
         None,
