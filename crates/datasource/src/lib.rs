@@ -31,6 +31,12 @@ mod policy;
 mod session;
 mod settings;
 mod sigv4;
+mod stats;
+
+/// docs/observability.md's example, run as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../../../docs/observability.md")]
+mod observability_doc {}
 
 pub use auth_type::{AuthType, AuthTypeSet};
 pub use compose::{
@@ -51,3 +57,4 @@ pub use policy::{
 pub use session::{DEFAULT_IDLE_TTL, DEFAULT_MAX_ENTRIES, SessionCache};
 pub use settings::DatasourceSettings;
 pub use sigv4::{BoxError, RequestSigner, SigV4Layer, SigV4Service, SignError};
+pub use stats::{CacheTotals, SessionReport};
