@@ -323,9 +323,19 @@ fn single_request_rows(kind: Kind) -> Vec<Row> {
         ),
         row(
             k,
-            "clock skew: expired on arrival",
+            // Two days is beyond what the Date header corrects (24 h): a signed call is
+            // refused for its time, an unsigned one's credentials expire on arrival.
+            if matches!(k, Kind::AssumeRole) {
+                "clock skew beyond 24 h: signature refused"
+            } else {
+                "clock skew: expired on arrival"
+            },
             Inject::Nothing,
-            fails(ErrorKind::ProviderFailed),
+            Expect::Fails {
+                kind: ErrorKind::ProviderFailed,
+                retryable: None,
+                code: matches!(k, Kind::AssumeRole).then_some("SignatureDoesNotMatch"),
+            },
             1,
         )
         .cached()

@@ -2,6 +2,7 @@
 //!
 //! - `tidy`: repository rules.
 //! - `secret_debug`: `Debug` of every secret-holding type.
+//! - `skew`: clock skew against STS; `observe`: what the session cache reports (issue 18).
 //! - `secret_leaks`, `faults`, `load`, `bad_input`, `policy`: the reliability and security
 //!   suite (issue 10), run in `support`'s harness: a TRACE log capture per scenario searched
 //!   for every known secret. `cargo xtask reliability` adds up what they report.
@@ -11,8 +12,10 @@ mod bad_input;
 mod factory;
 mod faults;
 mod load;
+mod observe;
 mod policy;
 mod secret_debug;
 mod secret_leaks;
+mod skew;
 mod support;
 mod tidy;

@@ -575,7 +575,8 @@ impl Shared {
             id,
             sender: Some(sender),
         };
-        let refresh = Box::pin(flight.run(timer));
+        // A spawned refresh keeps the caller's span (a session's label, say) on its lines.
+        let refresh = Box::pin(tracing::Instrument::in_current_span(flight.run(timer)));
         let served = valid.filter(|_| !must_wait).map(|e| e.credentials.clone());
         match (runtime, served) {
             (Some(runtime), Some(credentials)) => {

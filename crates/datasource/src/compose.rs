@@ -21,6 +21,7 @@ use awsauth_static::{KeyDirectorySource, KeysSource};
 
 use crate::endpoint::check_region;
 use crate::isolation;
+use crate::stats::{SessionReport, SessionStats, Tracked};
 use crate::{
     AuthSettings, AuthType, DatasourceError, DatasourceSettings, Endpoints, StsOptions,
     sts_region_for,
@@ -135,6 +136,8 @@ pub struct Session {
     region: Option<Box<str>>,
     /// `None` when the data source sets no endpoint (the common case).
     endpoints: Option<Box<Endpoints>>,
+    /// What the upstream did, for [`report`](Self::report).
+    stats: Arc<SessionStats>,
 }
 
 impl Session {
@@ -147,6 +150,17 @@ impl Session {
     /// The auth type the session was built for.
     pub fn auth_type(&self) -> AuthType {
         self.auth_type
+    }
+
+    /// What the session's upstream did: last credentials' provenance and expiry, last
+    /// refresh, last error, call counts. No secret. Plain `keys` sessions have no upstream and
+    /// report no calls.
+    pub fn report(&self) -> SessionReport {
+        self.stats.report(self.auth_type)
+    }
+
+    pub(crate) fn stats(&self) -> &SessionStats {
+        &self.stats
     }
 
     /// The data source's region (`region`, else `defaultRegion`), for service clients.
@@ -334,8 +348,10 @@ pub fn build_session(
     if !policy.credential_process_enabled {
         composed = Arc::new(NoProcesses { inner: composed });
     }
+    let stats = Arc::new(SessionStats::default());
     Ok(Session {
-        source: with_credentials_cache(composed, auth_type, assumes_role),
+        source: with_credentials_cache(composed, auth_type, assumes_role, &stats),
+        stats,
         auth_type,
         region: region.map(String::into_boxed_str),
         endpoints: (endpoints != Endpoints::default()).then(|| Box::new(endpoints)),
@@ -353,11 +369,14 @@ fn with_credentials_cache(
     source: Arc<dyn CredentialSource>,
     auth_type: AuthType,
     assumes_role: bool,
+    stats: &Arc<SessionStats>,
 ) -> Arc<dyn CredentialSource> {
     if auth_type == AuthType::Keys && !assumes_role {
         return source;
     }
-    Arc::new(CachedSource::builder_shared(source).build())
+    // Counted below the cache: only upstream calls reach it.
+    let tracked = Arc::new(Tracked::new(source, Arc::clone(stats)));
+    Arc::new(CachedSource::builder_shared(tracked).build())
 }
 
 /// Why a session refuses `credential_process`, naming the setting that says so.

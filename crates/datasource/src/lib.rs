@@ -33,6 +33,12 @@ mod proxy;
 mod session;
 mod settings;
 mod sigv4;
+mod stats;
+
+/// docs/observability.md's example, run as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../../../docs/observability.md")]
+mod observability_doc {}
 
 pub use auth_type::{AuthType, AuthTypeSet};
 /// Where the STS calls of a session go: the one [`StsOptions`] of
@@ -57,3 +63,4 @@ pub use settings::{
     DatasourceProxy, DatasourceSettings, IgnoredSetting, ParsedSettings, ProxyType,
 };
 pub use sigv4::{BoxError, RequestSigner, SigV4Layer, SigV4Service, SignError};
+pub use stats::{CacheTotals, SessionReport};

@@ -10,7 +10,8 @@ use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
 use crate::{
-    AuthSettings, DatasourceError, DatasourceSettings, Session, SourceFactory, build_session,
+    AuthSettings, CacheTotals, DatasourceError, DatasourceSettings, Session, SessionReport,
+    SourceFactory, build_session,
 };
 
 /// A SHA-256 over every field that changes the outcome. Only the digest is kept, so the cache
@@ -130,22 +131,115 @@ impl SessionCache {
     /// The session for `settings`: the gate first, then the cached session for these exact
     /// settings, or a new one.
     pub fn get(&self, settings: &DatasourceSettings) -> Result<Arc<Session>, DatasourceError> {
+        self.lookup(None, settings)
+    }
+
+    /// [`get`](Self::get), naming the data source (its uid or name) so that
+    /// [`sessions`](Self::sessions) and the tracing spans of the session's upstream calls
+    /// carry the label. Data sources with identical settings share one session, which keeps
+    /// the first label. The label is the operator's; it must not be a secret.
+    pub fn get_labeled(
+        &self,
+        label: &str,
+        settings: &DatasourceSettings,
+    ) -> Result<Arc<Session>, DatasourceError> {
+        self.lookup(Some(label), settings)
+    }
+
+    fn lookup(
+        &self,
+        label: Option<&str>,
+        settings: &DatasourceSettings,
+    ) -> Result<Arc<Session>, DatasourceError> {
         self.policy.check(settings)?;
         let key = cache_key(settings);
         let now = self.clock.now();
         {
             let mut lru = self.lock();
             if let Some(session) = lru.touch(&key, now) {
+                lru.totals.hits += 1;
                 lru.evict(now, self.idle_ttl, self.max_entries);
+                drop(lru);
+                if let Some(label) = label {
+                    session.stats().label(label);
+                }
                 return Ok(session);
             }
         }
         // Built outside the lock: construction does no I/O, but the factory is foreign code.
         let session = Arc::new(build_session(settings, &self.policy, &*self.factory)?);
+        if let Some(label) = label {
+            session.stats().label(label);
+        }
         let mut lru = self.lock();
+        lru.totals.misses += 1;
         let session = lru.insert(key, session, now);
         lru.evict(now, self.idle_ttl, self.max_entries);
         Ok(session)
+    }
+
+    /// What every cached session did, most recently used first: label, auth type, provenance,
+    /// expiry, last refresh, last error (kind and message), upstream calls. No secret; one
+    /// short lock for the list, then each session's own.
+    ///
+    /// ```
+    /// # use std::{path::Path, sync::Arc};
+    /// # use awsauth_core::CredentialSource;
+    /// # use awsauth_datasource::*;
+    /// # #[derive(Debug)] struct Unused;
+    /// # impl SourceFactory for Unused {
+    /// #   fn profile(&self, _: Option<&str>, _: Option<&Path>, _: &StsOptions) -> Arc<dyn CredentialSource> { unimplemented!() }
+    /// #   fn ec2_iam_role(&self) -> Arc<dyn CredentialSource> { unimplemented!() }
+    /// #   fn default_chain(&self, _: &StsOptions) -> Arc<dyn CredentialSource> { unimplemented!() }
+    /// #   fn assume_role(&self, _: Arc<dyn CredentialSource>, _: AssumeRoleParams) -> Arc<dyn CredentialSource> { unimplemented!() }
+    /// # }
+    /// let cache = SessionCache::new(AuthSettings::new(), Arc::new(Unused));
+    /// let mut settings = DatasourceSettings::new(AuthType::Keys);
+    /// settings.access_key = Some("AKIDEXAMPLE".into());
+    /// settings.secret_key = Some("secret".into());
+    /// cache.get_labeled("cloudwatch-prod", &settings).unwrap();
+    /// cache.get_labeled("cloudwatch-prod", &settings).unwrap();
+    /// let sessions = cache.sessions();
+    /// assert_eq!(sessions[0].label.as_deref(), Some("cloudwatch-prod"));
+    /// assert_eq!(sessions[0].auth_type, AuthType::Keys);
+    /// let totals = cache.totals();
+    /// assert_eq!((totals.sessions, totals.hits, totals.misses), (1, 1, 1));
+    /// ```
+    pub fn sessions(&self) -> Vec<SessionReport> {
+        let sessions: Vec<Arc<Session>> = {
+            let lru = self.lock();
+            let mut list = Vec::with_capacity(lru.map.len());
+            let mut index = lru.newest;
+            while let Some(node) = lru.node(index) {
+                if let Some(session) = &node.session {
+                    list.push(Arc::clone(session));
+                }
+                index = node.older;
+            }
+            list
+        };
+        sessions.iter().map(|s| s.report()).collect()
+    }
+
+    /// Totals since the cache was made: lookups (hits, misses), upstream refreshes and
+    /// failures (of evicted sessions too), evictions, and the sessions cached now.
+    pub fn totals(&self) -> CacheTotals {
+        let lru = self.lock();
+        let (mut calls, mut failures) = (lru.totals.retired_calls, lru.totals.retired_failures);
+        for node in &lru.nodes {
+            if let Some(session) = &node.session {
+                calls += session.stats().calls();
+                failures += session.stats().failures();
+            }
+        }
+        CacheTotals {
+            sessions: lru.map.len() as u64,
+            hits: lru.totals.hits,
+            misses: lru.totals.misses,
+            refreshes: calls.saturating_sub(failures),
+            failures,
+            evictions: lru.totals.evictions,
+        }
     }
 
     /// Drops idle sessions now (they are also dropped as a side effect of [`get`](Self::get)).
@@ -164,9 +258,16 @@ impl SessionCache {
         self.len() == 0
     }
 
-    /// Drops every session.
+    /// Drops every session (counted as evictions).
     pub fn clear(&self) {
-        *self.lock() = Lru::default();
+        let mut lru = self.lock();
+        while lru.oldest != NIL {
+            let index = lru.oldest;
+            lru.remove(index);
+        }
+        let totals = lru.totals;
+        *lru = Lru::default();
+        lru.totals = totals;
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Lru> {
@@ -246,6 +347,18 @@ struct Lru {
     free: Vec<u32>,
     newest: u32,
     oldest: u32,
+    totals: Totals,
+}
+
+/// Counters kept under the cache's lock (lookups take it anyway), and what evicted sessions
+/// had counted.
+#[derive(Debug, Default, Clone, Copy)]
+struct Totals {
+    hits: u64,
+    misses: u64,
+    evictions: u64,
+    retired_calls: u64,
+    retired_failures: u64,
 }
 
 impl Default for Lru {
@@ -256,6 +369,7 @@ impl Default for Lru {
             free: Vec::new(),
             newest: NIL,
             oldest: NIL,
+            totals: Totals::default(),
         }
     }
 }
@@ -330,8 +444,13 @@ impl Lru {
             return;
         };
         let key = node.key;
-        node.session = None;
+        let session = node.session.take();
         self.map.remove(&key);
+        if let Some(session) = session {
+            self.totals.evictions += 1;
+            self.totals.retired_calls += session.stats().calls();
+            self.totals.retired_failures += session.stats().failures();
+        }
         self.free.push(index);
         if self.map.is_empty() {
             // Give the memory back when the cache empties.

@@ -13,6 +13,8 @@
 //!   `AWS_ENDPOINT_URL`, the profile's `services` section and `endpoint_url`, FIPS and
 //!   dual-stack, plain http only to loopback), shared by the clients of services other than
 //!   STS (IAM Identity Center, SSO OIDC, sign-in).
+//! - [`skew`]: the clock offset to a service, measured from its `Date` header and kept per
+//!   endpoint ([`ClockSkew`]), for signing and for expiry judgments.
 //!
 //! The client reaches sources through the [`Context`](awsauth_core::Context)'s HTTP slot: put
 //! one in with [`HttpClient::install`], read it with [`HttpClient::from_context`].
@@ -28,6 +30,7 @@ mod error;
 mod message;
 mod proxy;
 mod settings;
+pub mod skew;
 mod transport;
 
 pub use client::{HttpClient, Retry, default_classifier};
@@ -35,6 +38,7 @@ pub use error::{HttpError, HttpErrorKind};
 pub use message::{HttpRequest, HttpResponse, SENSITIVE_HEADERS};
 pub use proxy::{ProxyConfig, is_loopback_or_link_local};
 pub use settings::HttpSettings;
+pub use skew::{ClockOffset, ClockSkew, Observation};
 pub use transport::{HyperTransport, Transport};
 
 /// Re-exported so callers build bodies with the same type.

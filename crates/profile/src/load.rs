@@ -84,6 +84,9 @@ pub fn load(cx: &Context, locations: &FileLocations) -> Result<LoadedProfiles, C
 
 type Metas = [Option<FileMeta>; 2];
 
+/// How many times [`ProfileCache::load`] reads again files that changed while they were read.
+const MAX_REREADS: usize = 3;
+
 const KINDS: [FileKind; 2] = [FileKind::Config, FileKind::Credentials];
 
 fn stat_all(cx: &Context, locations: &FileLocations) -> Result<Metas, CredentialError> {
@@ -226,7 +229,23 @@ impl ProfileCache {
         {
             return cached.result.clone();
         }
-        let result = load_with(cx, locations, &metas).map(Arc::new);
+        let mut metas = metas;
+        let mut result = load_with(cx, locations, &metas).map(Arc::new);
+        // A file that changed while it was read (rewritten in place by another process: a
+        // truncate, then writes) may have been read half-written: read again until the files
+        // hold still across a read, a few times at most. A file replaced by rename is read
+        // whole either way; this also catches a rename between the stat and the read.
+        for _ in 0..MAX_REREADS {
+            let after = stat_all(cx, locations)?;
+            if after == metas {
+                break;
+            }
+            tracing::debug!(
+                "a shared config or credentials file changed while it was read; reading it again"
+            );
+            metas = after;
+            result = load_with(cx, locations, &metas).map(Arc::new);
+        }
         *entry = Some(CacheEntry {
             locations: locations.clone(),
             metas,

@@ -9,8 +9,8 @@ use std::time::{Duration, SystemTime};
 use awsauth_core::{Context, REDACTED, SecretString};
 use awsauth_http::endpoint::ServiceEndpoint;
 use awsauth_http::{
-    Bytes, HeaderName, HeaderValue, HttpClient, HttpError, HttpRequest, HttpResponse, HttpSettings,
-    Method, default_classifier,
+    Bytes, ClockOffset, ClockSkew, HeaderName, HeaderValue, HttpClient, HttpError, HttpRequest,
+    HttpResponse, HttpSettings, Method, default_classifier,
 };
 use serde::{Deserialize, Deserializer};
 use zeroize::Zeroizing;
@@ -172,8 +172,17 @@ pub(crate) async fn get_role_credentials(
             HeaderValue::from_static(USER_AGENT),
         )
         .allow_proxy(true);
+    let url = request.uri.clone();
+    let sent = cx.now();
     let response = send(cx, request, settings, &[access_token]).await?;
-    parse_role_credentials(&response.body).map_err(CallError::Malformed)
+    // A bearer call is never refused for its time, but the portal's Date says how far this
+    // host's clock is off: the expiry is handed on on this host's clock.
+    let measured = ClockOffset::measure(response.headers.get("date"), sent, cx.now());
+    ClockSkew::observe(cx, &url, measured);
+    let offset = ClockSkew::offset(cx, &url);
+    let mut credentials = parse_role_credentials(&response.body).map_err(CallError::Malformed)?;
+    credentials.expiration = offset.local_time(credentials.expiration);
+    Ok(credentials)
 }
 
 /// A refreshed token from `CreateToken`.

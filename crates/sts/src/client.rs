@@ -3,9 +3,10 @@
 use std::time::{Duration, SystemTime};
 
 use awsauth_core::{Context, Credentials, Provenance, REDACTED, SecretString, timefmt};
+use awsauth_http::skew::MIN_CORRECTED_SKEW;
 use awsauth_http::{
-    Bytes, HeaderValue, HttpClient, HttpError, HttpRequest, HttpResponse, HttpSettings, Method,
-    Retry, default_classifier,
+    Bytes, ClockOffset, ClockSkew, HeaderValue, HttpClient, HttpError, HttpRequest, HttpResponse,
+    HttpSettings, Method, Retry, default_classifier,
 };
 
 use zeroize::Zeroizing;
@@ -284,12 +285,13 @@ impl StsClient {
         if let Some(duration) = &duration {
             params.push(("DurationSeconds", duration));
         }
-        let (endpoint, response) = self.call(cx, op, arn, &params, Some(base), None).await?;
+        let (endpoint, response, offset) =
+            self.call(cx, op, arn, &params, Some(base), None).await?;
         let provenance = input
             .provenance
             .clone()
             .unwrap_or_else(|| Provenance::new(format!("assume-role:{}", input.role_arn)));
-        assumed(op, arn, &endpoint, &response, provenance, cx.now())
+        assumed(op, arn, &endpoint, &response, provenance, cx.now(), offset)
     }
 
     /// `AssumeRoleWithWebIdentity` (unsigned). Validates `input` first; nothing is sent when it
@@ -313,14 +315,14 @@ impl StsClient {
         if let Some(duration) = &duration {
             params.push(("DurationSeconds", duration));
         }
-        let (endpoint, response) = self
+        let (endpoint, response, offset) = self
             .call(cx, op, arn, &params, None, Some(&input.token))
             .await?;
         let provenance = input
             .provenance
             .clone()
             .unwrap_or_else(|| Provenance::new(format!("web-identity:{}", input.role_arn)));
-        assumed(op, arn, &endpoint, &response, provenance, cx.now())
+        assumed(op, arn, &endpoint, &response, provenance, cx.now(), offset)
     }
 
     /// `GetCallerIdentity`, signed with `credentials`: who these credentials are.
@@ -330,7 +332,7 @@ impl StsClient {
         credentials: &Credentials,
     ) -> Result<CallerIdentity, StsError> {
         let op = Operation::GetCallerIdentity;
-        let (endpoint, response) = self
+        let (endpoint, response, _offset) = self
             .call(cx, op, None, &[], Some(credentials), None)
             .await?;
         xml::parse_caller_identity(&response.body).map_err(|e| {
@@ -345,7 +347,13 @@ impl StsClient {
     }
 
     /// Builds, signs (when `signer` is given) and sends one operation; returns the successful
-    /// response or the typed error.
+    /// response (with the clock offset to the endpoint then in effect) or the typed error.
+    ///
+    /// A signed request is signed at the service's time by the endpoint's stored
+    /// [`ClockSkew`] offset. Every answer's `Date` header updates that offset; when STS
+    /// rejects a signed request for its time (a [clock skew code](is_clock_skew_code)) and the
+    /// answer's `Date` moved the offset by more than the noise bound, the request is re-signed
+    /// with the corrected time and sent once more — never twice.
     async fn call(
         &self,
         cx: &Context,
@@ -354,14 +362,14 @@ impl StsClient {
         params: &[(&str, &str)],
         signer: Option<&Credentials>,
         secret_in_body: Option<&SecretString>,
-    ) -> Result<(ResolvedEndpoint, HttpResponse), StsError> {
+    ) -> Result<(ResolvedEndpoint, HttpResponse, ClockOffset), StsError> {
         let endpoint = self.resolve_endpoint(cx).map_err(|e| {
             StsError::new(op, StsErrorKind::InvalidEndpoint { message: e.0 }).for_role(role_arn)
         })?;
         let shown = endpoint.to_string();
         let fail = |kind| StsError::new(op, kind).at(&shown).for_role(role_arn);
         let body = form_body(&[("Action", op.as_str()), ("Version", API_VERSION)], params);
-        let mut request = HttpRequest::new(Method::POST, endpoint.url().clone())
+        let unsigned = HttpRequest::new(Method::POST, endpoint.url().clone())
             .header(
                 http_header("content-type"),
                 HeaderValue::from_static(FORM_CONTENT_TYPE),
@@ -374,8 +382,22 @@ impl StsClient {
             // reference to it (a retry's clone included) is dropped.
             .body(Bytes::from_owner(body))
             .allow_proxy(true);
-        if let Some(credentials) = signer {
-            SigV4Signer::new(endpoint.signing_region(), SIGNING_SERVICE, cx.now())
+        let settings = self
+            .settings
+            .as_deref()
+            .cloned()
+            .unwrap_or_else(HttpSettings::sts);
+        let mut offset = ClockSkew::offset(cx, endpoint.url());
+        let mut resigned = false;
+        loop {
+            let mut request = unsigned.clone();
+            let sent = cx.now();
+            if let Some(credentials) = signer {
+                SigV4Signer::new(
+                    endpoint.signing_region(),
+                    SIGNING_SERVICE,
+                    offset.service_time(sent),
+                )
                 .sign(&mut request, credentials)
                 .map_err(|e| {
                     fail(StsErrorKind::InvalidInput {
@@ -383,32 +405,45 @@ impl StsClient {
                         message: e.to_string(),
                     })
                 })?;
-        }
-        let settings = self
-            .settings
-            .as_deref()
-            .cloned()
-            .unwrap_or_else(HttpSettings::sts);
-        tracing::debug!(operation = %op, endpoint = %shown, role_arn = role_arn.unwrap_or("-"), signed = signer.is_some(), "calling STS");
-        let response = HttpClient::send_in(cx, request, &settings, classify)
-            .await
-            .map_err(|e| fail(StsErrorKind::Http(e)))?;
-        let status = response.status.as_u16();
-        // STS may put an ErrorResponse behind any status; a success status without one is a
-        // success.
-        let error = if response.status.is_success() {
-            xml::parse_error(&response.body)
-        } else {
-            match xml::parse_error(&response.body) {
-                Some(error) => Some(error),
-                None => {
-                    tracing::debug!(operation = %op, endpoint = %shown, status, "STS failed without an error body");
-                    return Err(fail(StsErrorKind::UnexpectedStatus { status }));
-                }
             }
-        };
-        if let Some(error) = error {
+            tracing::debug!(operation = %op, endpoint = %shown, role_arn = role_arn.unwrap_or("-"), signed = signer.is_some(), clock_offset_ms = offset.as_millis(), "calling STS");
+            let response = HttpClient::send_in(cx, request, &settings, classify)
+                .await
+                .map_err(|e| fail(StsErrorKind::Http(e)))?;
+            let measured = ClockOffset::measure(response.headers.get("date"), sent, cx.now());
+            ClockSkew::observe(cx, endpoint.url(), measured);
+            let in_effect = ClockSkew::offset(cx, endpoint.url());
+            let status = response.status.as_u16();
+            // STS may put an ErrorResponse behind any status; a success status without one is
+            // a success.
+            let error = if response.status.is_success() {
+                xml::parse_error(&response.body)
+            } else {
+                match xml::parse_error(&response.body) {
+                    Some(error) => Some(error),
+                    None => {
+                        tracing::debug!(operation = %op, endpoint = %shown, status, "STS failed without an error body");
+                        return Err(fail(StsErrorKind::UnexpectedStatus { status }));
+                    }
+                }
+            };
+            let Some(error) = error else {
+                return Ok((endpoint, response, in_effect));
+            };
             tracing::debug!(operation = %op, endpoint = %shown, status, code = %error.code, "STS answered with an error");
+            let moved =
+                ClockOffset::from_millis(in_effect.as_millis().saturating_sub(offset.as_millis()))
+                    .magnitude();
+            if signer.is_some()
+                && !resigned
+                && is_clock_skew_code(&error.code)
+                && moved >= MIN_CORRECTED_SKEW
+            {
+                tracing::debug!(operation = %op, endpoint = %shown, code = %error.code, clock_offset_ms = in_effect.as_millis(), "STS refused the request's time; re-signing once with the corrected time");
+                offset = in_effect;
+                resigned = true;
+                continue;
+            }
             return Err(fail(StsErrorKind::Service {
                 status,
                 code: StsErrorCode::from_wire(&error.code),
@@ -416,8 +451,28 @@ impl StsClient {
                 request_id: error.request_id,
             }));
         }
-        Ok((endpoint, response))
     }
+}
+
+/// Whether an STS (or AWS) error code can mean "the request's time is too far from ours":
+/// the codes the AWS SDKs treat as clock skew. A request refused with one is re-signed only
+/// when the answer's `Date` shows the clocks really disagree.
+///
+/// ```
+/// assert!(awsauth_sts::is_clock_skew_code("RequestExpired"));
+/// assert!(awsauth_sts::is_clock_skew_code("SignatureDoesNotMatch"));
+/// assert!(!awsauth_sts::is_clock_skew_code("AccessDenied"));
+/// ```
+pub fn is_clock_skew_code(code: &str) -> bool {
+    matches!(
+        code,
+        "RequestExpired"
+            | "RequestTimeTooSkewed"
+            | "RequestInTheFuture"
+            | "InvalidSignatureException"
+            | "SignatureDoesNotMatch"
+            | "AuthFailure"
+    )
 }
 
 /// The form-encoded body of `head` then `params`, in a buffer sized for the worst case up front
@@ -445,7 +500,11 @@ fn assumed(
     response: &HttpResponse,
     provenance: Provenance,
     now: SystemTime,
+    offset: ClockOffset,
 ) -> Result<AssumedRole, StsError> {
+    // Expiry is judged at the service's time, and handed on on this host's clock, so the
+    // cache's own judgments (by the host's clock) come out the same.
+    let service_now = offset.service_time(now);
     let parsed = xml::parse_credentials(op, &response.body).map_err(|e| {
         StsError::new(
             op,
@@ -456,12 +515,12 @@ fn assumed(
         .at(endpoint.to_string())
         .for_role(role_arn)
     })?;
-    if parsed.expiration <= now {
+    if parsed.expiration <= service_now {
         return Err(StsError::new(
             op,
             StsErrorKind::ExpiredOnArrival {
                 expiration: timefmt::rfc3339(parsed.expiration),
-                now: timefmt::rfc3339(now),
+                now: timefmt::rfc3339(service_now),
             },
         )
         .at(endpoint.to_string())
@@ -469,7 +528,7 @@ fn assumed(
     }
     let credentials = Credentials::builder(parsed.access_key_id, parsed.secret_access_key)
         .session_token(parsed.session_token)
-        .expiry(parsed.expiration)
+        .expiry(offset.local_time(parsed.expiration))
         .maybe_account_id(parsed.account_id)
         .provenance_chain(provenance)
         .build();

@@ -36,7 +36,7 @@ pub mod xml;
 
 pub use client::{
     API_VERSION, AssumeRoleInput, AssumedRole, FORM_CONTENT_TYPE, SIGNING_SERVICE, StsClient,
-    WebIdentityInput, classify, default_session_name,
+    WebIdentityInput, classify, default_session_name, is_clock_skew_code,
 };
 pub use endpoint::{
     ENV_DEFAULT_REGION, ENV_ENDPOINT_URL, ENV_ENDPOINT_URL_STS,

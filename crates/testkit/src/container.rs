@@ -119,6 +119,7 @@ impl FakeContainer {
     /// shifts only one side.
     pub fn set_clock_offset(&self, ahead: Duration) -> &Self {
         self.state().clock_offset = ahead;
+        self.shared.faults.set_clock_offset(ahead);
         self
     }
 

@@ -40,12 +40,27 @@ pub enum Fault {
     Malformed,
 }
 
+/// What a fake server puts in the `Date` header of its answers.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum DateHeader {
+    /// The fake's own clock (the system clock plus its clock offset), as a real service does.
+    #[default]
+    Clock,
+    /// No `Date` header.
+    Absent,
+    /// A `Date` header that is not a date.
+    Garbage,
+}
+
 /// A queue of faults, each applied to one request, in order, and a count of every request
-/// that arrived (faulted or not).
+/// that arrived (faulted or not); also the fake's `Date` header, which every answer carries
+/// (faulted ones too).
 #[derive(Debug, Default)]
 pub(crate) struct FaultQueue {
     queue: Mutex<VecDeque<Fault>>,
     received: AtomicUsize,
+    date: Mutex<(DateHeader, Duration)>,
 }
 
 impl FaultQueue {
@@ -67,6 +82,29 @@ impl FaultQueue {
 
     pub(crate) fn clear(&self) {
         self.queue.lock().unwrap_or_else(|e| e.into_inner()).clear();
+    }
+
+    /// Sets what the `Date` header says.
+    pub(crate) fn set_date_header(&self, date: DateHeader) {
+        self.date.lock().unwrap_or_else(|e| e.into_inner()).0 = date;
+    }
+
+    /// Moves the `Date` header's clock ahead of the system clock.
+    pub(crate) fn set_clock_offset(&self, ahead: Duration) {
+        self.date.lock().unwrap_or_else(|e| e.into_inner()).1 = ahead;
+    }
+
+    /// The `Date` header value to send, if any.
+    pub(crate) fn date_header(&self) -> Option<http::HeaderValue> {
+        let (date, ahead) = *self.date.lock().unwrap_or_else(|e| e.into_inner());
+        match date {
+            DateHeader::Clock => {
+                let now = crate::server::fake_now(ahead);
+                http::HeaderValue::from_str(&httpdate::fmt_http_date(now)).ok()
+            }
+            DateHeader::Absent => None,
+            DateHeader::Garbage => Some(http::HeaderValue::from_static("the day after yesterday")),
+        }
     }
 
     /// Every request that arrived, faulted ones included.

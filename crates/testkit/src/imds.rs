@@ -151,6 +151,7 @@ impl FakeImds {
     /// shifts only one side.
     pub fn set_clock_offset(&self, ahead: Duration) -> &Self {
         self.state().clock_offset = ahead;
+        self.shared.faults.set_clock_offset(ahead);
         self
     }
 

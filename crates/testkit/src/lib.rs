@@ -48,11 +48,11 @@ mod sso;
 mod sts;
 
 pub use container::{CONTAINER_CREDENTIALS_PATH, FakeContainer};
-pub use fault::Fault;
+pub use fault::{DateHeader, Fault};
 pub use imds::{FakeImds, ImdsCredentials};
 pub use interop::{REQUIRED_ENV as INTEROP_REQUIRED_ENV, interop_var};
 pub use leaks::{ISSUED_SECRET_MARKERS, Leak, SecretScan, WINDOW};
 pub use logs::LogCapture;
 pub use signin::{FakeSignin, SIGNIN_CLIENT_ID, SigninCall};
 pub use sso::{FakeSso, SsoCall, SsoRoleCredentials};
-pub use sts::{FakeSts, RecordedCall, RoleRule};
+pub use sts::{FakeSts, MAX_REQUEST_SKEW, RecordedCall, RoleRule};

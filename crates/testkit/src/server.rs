@@ -67,7 +67,9 @@ where
                         Ok::<_, std::convert::Infallible>(serve(request, &faults, &*handle).await)
                     }
                 });
+                // The fakes write their own Date header (their clock may be offset).
                 let connection = hyper::server::conn::http1::Builder::new()
+                    .auto_date_header(false)
                     .serve_connection(TokioIo::new(stream), service);
                 tokio::select! {
                     _ = connection => {}
@@ -91,6 +93,28 @@ where
         .map(|b| b.to_bytes())
         .unwrap_or_default();
     let request = FakeRequest { head, body };
+    let mut response = answer(request, faults, handle).await;
+    match faults.date_header() {
+        Some(date) => {
+            response.headers_mut().insert(http::header::DATE, date);
+        }
+        None => {
+            response.headers_mut().remove(http::header::DATE);
+        }
+    }
+    response
+}
+
+/// The fakes' clock: the system clock `ahead`.
+pub(crate) fn fake_now(ahead: std::time::Duration) -> std::time::SystemTime {
+    std::time::SystemTime::now() + ahead
+}
+
+async fn answer<H, F>(request: FakeRequest, faults: &FaultQueue, handle: &H) -> FakeResponse
+where
+    H: Fn(FakeRequest) -> F,
+    F: Future<Output = FakeResponse>,
+{
     match faults.next() {
         None => handle(request).await,
         Some(Fault::Delay(delay)) => {

@@ -56,7 +56,7 @@ pub(crate) fn parse_authorization(value: &str) -> Option<Authorization> {
 }
 
 /// `20240101T120000Z` → a time.
-fn parse_amz_date(value: &str) -> Option<SystemTime> {
+pub(crate) fn parse_amz_date(value: &str) -> Option<SystemTime> {
     let (date, clock) = value.strip_suffix('Z')?.split_once('T')?;
     let num = |s: &str, range: std::ops::Range<usize>| s.get(range)?.parse::<u32>().ok();
     if date.len() != 8 || clock.len() != 6 {

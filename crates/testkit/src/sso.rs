@@ -244,6 +244,7 @@ impl FakeSso {
     /// with it).
     pub fn set_clock_offset(&self, ahead: Duration) -> &Self {
         self.state().clock_offset = ahead;
+        self.faults.set_clock_offset(ahead);
         self
     }
 

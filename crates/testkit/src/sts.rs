@@ -8,11 +8,14 @@ use std::time::{Duration, SystemTime};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use crate::fault::{Fault, FaultQueue};
+use crate::fault::{DateHeader, Fault, FaultQueue};
 use crate::server::{
     self, FakeRequest, FakeResponse, Running, request_id, with_body, xml_error, xml_escape,
 };
 use crate::sigv4::{self, Refusal};
+
+/// How far a signed request's `X-Amz-Date` may be from the service's clock, either way.
+pub const MAX_REQUEST_SKEW: Duration = Duration::from_secs(5 * 60);
 
 /// What a role demands of its callers.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -175,8 +178,20 @@ impl FakeSts {
     /// timestamps) it writes move with it. A test that jumps its own clock forward shifts the
     /// fake by the same amount, as when time passes for both sides; a test of clock skew
     /// shifts only one side.
+    ///
+    /// Every answer's `Date` header reads this clock, and a signed request whose
+    /// `X-Amz-Date` is more than [`MAX_REQUEST_SKEW`] from it is refused as STS refuses it
+    /// (403 `SignatureDoesNotMatch`, "Signature expired: …" or "Signature not yet
+    /// current: …").
     pub fn set_clock_offset(&self, ahead: Duration) -> &Self {
         self.state().clock_offset = ahead;
+        self.faults.set_clock_offset(ahead);
+        self
+    }
+
+    /// What the `Date` header of every answer says (this fake's clock by default).
+    pub fn set_date_header(&self, date: DateHeader) -> &Self {
+        self.faults.set_date_header(date);
         self
     }
 
@@ -326,6 +341,12 @@ impl Shared {
             ));
         }
         let state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let (verify, ahead) = (state.verify_signatures, state.clock_offset);
+        drop(state);
+        if verify {
+            check_request_time(request, server::fake_now(ahead))?;
+        }
+        let state = self.state.lock().unwrap_or_else(|e| e.into_inner());
         let key = state.keys.get(&auth.access_key_id).cloned().ok_or((
             403,
             "InvalidClientTokenId",
@@ -454,7 +475,7 @@ impl Shared {
                 arn: assumed_arn.clone(),
             },
         );
-        let expiration = OffsetDateTime::from(SystemTime::now() + state.clock_offset + duration);
+        let expiration = OffsetDateTime::from(server::fake_now(state.clock_offset) + duration);
         let expiration = expiration
             .replace_nanosecond(0)
             .unwrap_or(expiration)
@@ -467,6 +488,60 @@ impl Shared {
             assumed_arn,
         )
     }
+}
+
+/// STS's refusal of a request signed too long before or after its own clock reads `now`.
+fn check_request_time(
+    request: &FakeRequest,
+    now: SystemTime,
+) -> Result<(), (u16, &'static str, String)> {
+    let Some(signed_at) = request
+        .head
+        .headers
+        .get("x-amz-date")
+        .and_then(|v| v.to_str().ok())
+        .and_then(sigv4::parse_amz_date)
+    else {
+        // A missing date is the signature check's to refuse.
+        return Ok(());
+    };
+    let stamp = |t: SystemTime| {
+        let t = OffsetDateTime::from(t);
+        format!(
+            "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
+            t.year(),
+            u8::from(t.month()),
+            t.day(),
+            t.hour(),
+            t.minute(),
+            t.second()
+        )
+    };
+    if signed_at + MAX_REQUEST_SKEW < now {
+        return Err((
+            403,
+            "SignatureDoesNotMatch",
+            format!(
+                "Signature expired: {} is now earlier than {} ({} - 5 min.)",
+                stamp(signed_at),
+                stamp(now - MAX_REQUEST_SKEW),
+                stamp(now)
+            ),
+        ));
+    }
+    if signed_at > now + MAX_REQUEST_SKEW {
+        return Err((
+            403,
+            "SignatureDoesNotMatch",
+            format!(
+                "Signature not yet current: {} is still later than {} ({} + 5 min.)",
+                stamp(signed_at),
+                stamp(now + MAX_REQUEST_SKEW),
+                stamp(now)
+            ),
+        ));
+    }
+    Ok(())
 }
 
 fn role_name(role_arn: &str) -> Option<String> {

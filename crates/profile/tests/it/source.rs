@@ -435,3 +435,60 @@ async fn the_header_hint_fits_the_config_file_too() {
     );
     assert!(!text.contains("without the \"profile\" prefix"), "{text}");
 }
+
+/// A credentials file rewritten in place by another process (truncate, then write) can be read
+/// half-written: here the first read sees the file cut inside the access key id, and the
+/// writer finishes right after. The cache must notice the file changed under the read and read
+/// it again, never hand out the half profile (issue 18).
+#[test]
+fn a_file_rewritten_while_it_is_read_is_read_again() {
+    use std::path::{Path, PathBuf};
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    #[derive(Debug)]
+    struct TornRead {
+        inner: MemFs,
+        path: PathBuf,
+        full: String,
+        torn: AtomicBool,
+    }
+
+    impl awsauth_core::Fs for TornRead {
+        fn read(&self, path: &Path) -> std::io::Result<Vec<u8>> {
+            let bytes = self.inner.read(path)?;
+            if path == self.path && !self.torn.swap(true, Ordering::SeqCst) {
+                // The writer completes its rewrite just after this read.
+                self.inner.insert(&self.path, &self.full);
+            }
+            Ok(bytes)
+        }
+
+        fn metadata(&self, path: &Path) -> std::io::Result<awsauth_core::FileMeta> {
+            self.inner.metadata(path)
+        }
+    }
+
+    let full = keys("default", "AKIDCOMPLETE0001");
+    let half = &full[..full.find("0001").unwrap()];
+    let path = PathBuf::from("/home/u/.aws/credentials");
+    let inner = MemFs::new();
+    inner.insert(&path, half);
+    let cx = awsauth_core::Context::builder()
+        .env(awsauth_core::MapEnv::from([(
+            "AWS_SHARED_CREDENTIALS_FILE",
+            "/home/u/.aws/credentials",
+        )]))
+        .fs(TornRead {
+            inner,
+            path,
+            full: full.clone(),
+            torn: AtomicBool::new(false),
+        })
+        .build();
+    let cache = ProfileCache::new();
+    let loaded = cache
+        .load(&cx, &awsauth_profile::FileLocations::from_context(&cx))
+        .unwrap();
+    let plan = loaded.plan("default").unwrap();
+    assert_eq!(plan.as_static().unwrap().access_key_id, "AKIDCOMPLETE0001");
+}

@@ -208,3 +208,19 @@ async fn credentials_already_expired_by_this_clock_point_at_the_clock() {
     assert!(err.is_retryable());
     assert!(err.to_string().contains("check the system clock"), "{err}");
 }
+
+/// A host clock 70 minutes ahead of the portal's: one-hour credentials would look expired on
+/// arrival by it. The portal's `Date` header corrects the judgment, and the expiry is handed
+/// on on the host's clock (issue 18).
+#[tokio::test]
+async fn a_host_clock_ahead_of_the_portal_does_not_expire_credentials_on_arrival() {
+    let rig = Rig::new().await;
+    rig.clock.advance(Duration::from_secs(70 * 60));
+    rig.session_token(3600);
+    let creds = session_source().provide(&rig.cx).await.unwrap();
+    let left = creds.expiry().unwrap().duration_since(rig.now()).unwrap();
+    assert!(
+        left > Duration::from_secs(59 * 60) && left <= Duration::from_secs(3605),
+        "{left:?} left by the host's clock"
+    );
+}

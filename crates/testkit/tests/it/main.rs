@@ -39,6 +39,17 @@ fn signed_sts(
     secret: &str,
     token: Option<&str>,
 ) -> HttpRequest {
+    signed_sts_at(SystemTime::now(), endpoint, form, key, secret, token)
+}
+
+fn signed_sts_at(
+    at: SystemTime,
+    endpoint: &str,
+    form: &str,
+    key: &str,
+    secret: &str,
+    token: Option<&str>,
+) -> HttpRequest {
     let uri: http::Uri = format!("{endpoint}/").parse().unwrap();
     let host = uri.authority().unwrap().as_str().to_owned();
     let headers = [
@@ -55,7 +66,7 @@ fn signed_sts(
         .identity(&identity)
         .region("us-east-1")
         .name("sts")
-        .time(SystemTime::now())
+        .time(at)
         .settings(SigningSettings::default())
         .build()
         .unwrap()
@@ -513,7 +524,9 @@ async fn clock_offsets_move_the_expirations() {
     let sts = FakeSts::start().await.unwrap();
     sts.add_key("AKIDEXAMPLE", "secret").set_clock_offset(day);
     let form = "Action=AssumeRole&Version=2011-06-15&RoleArn=arn%3Aaws%3Aiam%3A%3A123456789012%3Arole%2Fr&RoleSessionName=s&DurationSeconds=900";
-    let body = send(signed_sts(
+    // Signed by a clock that agrees with the fake's (it refuses others, see below).
+    let body = send(signed_sts_at(
+        SystemTime::now() + day,
         &sts.endpoint(),
         form,
         "AKIDEXAMPLE",
@@ -524,6 +537,65 @@ async fn clock_offsets_move_the_expirations() {
     let expiry = expiration_in(text(&body));
     assert!(expiry > SystemTime::now() + day);
     assert!(expiry < SystemTime::now() + day + Duration::from_secs(901));
+}
+
+/// FakeSts refuses a request signed more than five minutes from its clock, either way, as STS
+/// does, and its `Date` header reads its clock (or is absent, or garbage, when told).
+#[tokio::test]
+async fn sts_refuses_requests_signed_too_far_from_its_clock() {
+    use awsauth_testkit::DateHeader;
+    let sts = FakeSts::start().await.unwrap();
+    let ahead = Duration::from_secs(3600);
+    sts.add_key("AKIDEXAMPLE", "secret").set_clock_offset(ahead);
+    let form = "Action=GetCallerIdentity&Version=2011-06-15";
+    let minutes = |m: u64| Duration::from_secs(m * 60);
+    let fake_now = SystemTime::now() + ahead;
+    for (at, refusal) in [
+        (fake_now - minutes(6), Some("Signature expired: ")),
+        (fake_now + minutes(6), Some("Signature not yet current: ")),
+        (fake_now - minutes(4), None),
+        (fake_now + minutes(4), None),
+    ] {
+        let request = signed_sts_at(at, &sts.endpoint(), form, "AKIDEXAMPLE", "secret", None);
+        let response = send(request).await;
+        let date = response.headers["date"].to_str().unwrap().to_owned();
+        let date = httpdate::parse_http_date(&date).unwrap();
+        assert!(date > fake_now - minutes(1) && date < fake_now + minutes(1));
+        let body = text(&response).to_owned();
+        match refusal {
+            Some(message) => {
+                assert_eq!(response.status.as_u16(), 403, "{body}");
+                assert!(
+                    body.contains("<Code>SignatureDoesNotMatch</Code>"),
+                    "{body}"
+                );
+                assert!(body.contains(message), "{body}");
+            }
+            None => assert_eq!(response.status.as_u16(), 200, "{body}"),
+        }
+    }
+    sts.set_date_header(DateHeader::Absent);
+    let request = signed_sts_at(
+        fake_now,
+        &sts.endpoint(),
+        form,
+        "AKIDEXAMPLE",
+        "secret",
+        None,
+    );
+    let response = send(request).await;
+    assert!(response.headers.get("date").is_none());
+    sts.set_date_header(DateHeader::Garbage);
+    let request = signed_sts_at(
+        fake_now,
+        &sts.endpoint(),
+        form,
+        "AKIDEXAMPLE",
+        "secret",
+        None,
+    );
+    let response = send(request).await;
+    assert!(httpdate::parse_http_date(response.headers["date"].to_str().unwrap()).is_err());
 }
 
 /// The fake sign-in service checks DPoP proofs for real: a proof for another URL, a tampered
