@@ -132,6 +132,8 @@ pub(crate) fn parse_role_credentials(body: &[u8]) -> Result<RoleCredentials, Str
     let expiration = u64::try_from(millis)
         .ok()
         .and_then(|ms| SystemTime::UNIX_EPOCH.checked_add(Duration::from_millis(ms)))
+        // Past year 9999 is "as late as can be", not a time that cannot be printed.
+        .map(awsauth_core::timefmt::clamp)
         .ok_or_else(|| format!("roleCredentials has an expiration out of range ({millis} ms)"))?;
     Ok(RoleCredentials {
         access_key_id,
