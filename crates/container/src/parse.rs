@@ -1,6 +1,6 @@
 //! Parsing the credentials document and error bodies served by the ECS and EKS agents.
 
-use awsauth_core::{CredentialError, Credentials, SecretString, timefmt};
+use awsauth_core::{CredentialError, Credentials, SecretString, account_of_arn, timefmt};
 use serde::{Deserialize, Deserializer};
 
 use crate::SOURCE_NAME;
@@ -109,19 +109,18 @@ pub(crate) fn credentials(
         .account_id
         .map(|a| a.trim().to_owned())
         .filter(|a| !a.is_empty())
-        .or_else(|| doc.role_arn.as_deref().and_then(account_of_arn));
+        .or_else(|| {
+            doc.role_arn
+                .as_deref()
+                .and_then(account_of_arn)
+                .map(str::to_owned)
+        });
     Ok(Credentials::builder(key_id, secret)
         .maybe_session_token(doc.token)
         .maybe_expiry(expiry)
         .maybe_account_id(account)
         .provenance(provenance)
         .build())
-}
-
-/// The account of `arn:partition:iam::123456789012:role/…`.
-fn account_of_arn(arn: &str) -> Option<String> {
-    let account = arn.split(':').nth(4)?;
-    (account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit())).then(|| account.to_owned())
 }
 
 /// The service's error code and message, if the body is such a document.

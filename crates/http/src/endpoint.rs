@@ -512,8 +512,7 @@ fn parse_bool(value: &str) -> Option<bool> {
 fn nonblank(value: &Option<String>) -> Option<String> {
     value
         .as_deref()
-        .map(str::trim)
-        .filter(|v| !v.is_empty())
+        .and_then(awsauth_core::nonblank)
         .map(str::to_owned)
 }
 
