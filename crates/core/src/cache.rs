@@ -649,7 +649,10 @@ impl Shared {
     }
 
     fn entry_for(&self, cx: &Context, credentials: Credentials, now: SystemTime) -> Entry {
-        let recheck_at = self.settings().recheck.map(|every| timefmt::add(now, every));
+        let recheck_at = self
+            .settings()
+            .recheck
+            .map(|every| timefmt::add(now, every));
         let Some(expiry) = credentials.expiry() else {
             return Entry {
                 credentials,

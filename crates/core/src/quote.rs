@@ -140,7 +140,10 @@ mod tests {
     fn long_values_are_cut_and_control_characters_escaped() {
         let long = "x".repeat(150);
         let shown = quoted(&long).to_string();
-        assert_eq!(shown.chars().filter(|&c| c == 'x').count(), MAX_QUOTED_CHARS);
+        assert_eq!(
+            shown.chars().filter(|&c| c == 'x').count(),
+            MAX_QUOTED_CHARS
+        );
         assert!(shown.ends_with("…\""));
         assert_eq!(quoted("a\u{1b}[2Jb\"c").to_string(), r#""a\u{1b}[2Jb\"c""#);
     }

@@ -140,14 +140,19 @@ mod tests {
         ] {
             let t = parse_rfc3339(text).unwrap();
             assert_eq!(rfc3339(t), shown, "{text}");
-            assert_eq!(parse_rfc3339(&rfc3339(t)).map(rfc3339), Ok(shown.to_owned()));
+            assert_eq!(
+                parse_rfc3339(&rfc3339(t)).map(rfc3339),
+                Ok(shown.to_owned())
+            );
         }
     }
 
     #[test]
     fn credentials_with_a_hostile_expiry_print_without_panicking() {
         let expiry = parse_rfc3339("9999-12-31T23:59:59-01:00").unwrap();
-        let creds = crate::Credentials::builder("AKID", "secret").expiry(expiry).build();
+        let creds = crate::Credentials::builder("AKID", "secret")
+            .expiry(expiry)
+            .build();
         assert!(format!("{creds:?}").contains("9999-12-31T23:59:59Z"));
     }
 

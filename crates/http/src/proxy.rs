@@ -5,8 +5,8 @@ use std::net::IpAddr;
 
 use awsauth_core::Context;
 use http::{HeaderValue, Uri};
-use sha2::{Digest, Sha256};
 use hyper_util::client::proxy::matcher::Matcher;
+use sha2::{Digest, Sha256};
 
 /// The proxy settings read from the environment.
 ///

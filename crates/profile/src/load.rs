@@ -185,7 +185,11 @@ fn check_permissions(kind: FileKind, path: &Path, meta: &FileMeta) -> Result<(),
             format!(
                 "{kind} file {path} has mode {mode:04o}, writable by {who}; refusing to \
                  use it{keys}. Fix: chmod 600 {path}",
-                keys = if kind == FileKind::Config { " (it holds keys)" } else { "" },
+                keys = if kind == FileKind::Config {
+                    " (it holds keys)"
+                } else {
+                    ""
+                },
                 path = path.display(),
                 who = match (mode & 0o020 != 0, mode & 0o002 != 0) {
                     (true, true) => "group and others",

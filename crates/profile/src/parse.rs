@@ -686,7 +686,11 @@ mod tests {
         ] {
             let set = ProfileSet::parse(FileKind::Credentials, "/f", text).unwrap();
             let default = set.profile("default").unwrap();
-            assert_eq!(default.get("aws_secret_access_key"), Some("wJalrSECRET"), "{text:?}");
+            assert_eq!(
+                default.get("aws_secret_access_key"),
+                Some("wJalrSECRET"),
+                "{text:?}"
+            );
             assert!(set.profile("other").is_some(), "{text:?}");
         }
         // Ordinary invalid names are still quoted, so the user sees which section it was.
@@ -715,10 +719,14 @@ mod tests {
             ("a\u{2028}b", &["a\u{2028}b"]),
         ] {
             assert_eq!(Lines(text).collect::<Vec<_>>(), lines, "{text:?}");
-            assert_eq!(line_breaks(text.as_bytes()), {
-                let ends_open = !text.is_empty() && !text.ends_with(['\n', '\r']);
-                lines.len() - usize::from(ends_open)
-            }, "{text:?}");
+            assert_eq!(
+                line_breaks(text.as_bytes()),
+                {
+                    let ends_open = !text.is_empty() && !text.ends_with(['\n', '\r']);
+                    lines.len() - usize::from(ends_open)
+                },
+                "{text:?}"
+            );
         }
     }
 

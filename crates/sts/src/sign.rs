@@ -162,11 +162,10 @@ impl<'a> SigV4Signer<'a> {
                     name: header.name().chars().take(64).collect(),
                 }
             })?;
-            let mut value = HeaderValue::from_str(header.value()).map_err(|_| {
-                SignError::InvalidOutput {
+            let mut value =
+                HeaderValue::from_str(header.value()).map_err(|_| SignError::InvalidOutput {
                     name: name.to_string(),
-                }
-            })?;
+                })?;
             value.set_sensitive(header.sensitive());
             request.headers.insert(name, value);
         }

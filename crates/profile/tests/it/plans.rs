@@ -396,7 +396,10 @@ fn a_unicode_line_separator_in_a_value_is_refused_unquoted() {
     let config = format!(
         "[profile r]\nrole_arn = arn:aws:iam::123456789012:role/r\u{2028}aws_secret_access_key = {SECRET}\nsource_profile = base\n"
     );
-    let err = set(&config, &keys("base")).plan("r").unwrap_err().to_string();
+    let err = set(&config, &keys("base"))
+        .plan("r")
+        .unwrap_err()
+        .to_string();
     assert!(!err.contains(SECRET), "{err}");
     assert!(err.contains("role_arn"), "{err}");
 }
