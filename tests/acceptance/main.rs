@@ -16,3 +16,4 @@ mod secret_debug;
 mod secret_leaks;
 mod support;
 mod tidy;
+mod time_extremes;

@@ -373,7 +373,7 @@ fn credentials_response(creds: &Credentials, cx: &Context) -> Reply {
     };
     let expiry = creds
         .expiry()
-        .unwrap_or_else(|| cx.now() + ANNOUNCED_LIFETIME);
+        .unwrap_or_else(|| timefmt::add(cx.now(), ANNOUNCED_LIFETIME));
     let mut body = json!({
         "AccessKeyId": creds.access_key_id(),
         "SecretAccessKey": creds.secret_access_key(),
