@@ -307,8 +307,7 @@ fn host_is_loopback(value: Option<&HeaderValue>, port: u16) -> bool {
     if given_port.is_some_and(|p| p.parse::<u16>() != Ok(port)) {
         return false;
     }
-    name.eq_ignore_ascii_case("localhost")
-        || name.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+    awsauth::is_loopback_host(name)
 }
 
 async fn answer(shared: &Shared, request: &Request<Incoming>) -> Reply {

@@ -33,7 +33,7 @@ mod source;
 mod system;
 pub mod timefmt;
 
-pub use arn::account_of_arn;
+pub use arn::{account_of_arn, is_loopback_host};
 pub use cache::{CacheBuilder, CacheStatus, CachedSource, cache};
 pub use chain::Chain;
 pub use context::{

@@ -138,15 +138,15 @@ fn redact_userinfo(uri: Option<&str>) -> String {
 /// assert!(!is_loopback_or_link_local("sts.us-east-1.amazonaws.com"));
 /// ```
 pub fn is_loopback_or_link_local(host: &str) -> bool {
-    let host = host.trim_start_matches('[').trim_end_matches(']');
-    if host.eq_ignore_ascii_case("localhost") {
+    if awsauth_core::is_loopback_host(host) {
         return true;
     }
+    let host = host.trim_start_matches('[').trim_end_matches(']');
     match host.parse::<IpAddr>() {
-        Ok(IpAddr::V4(ip)) => ip.is_loopback() || ip.is_link_local(),
+        Ok(IpAddr::V4(ip)) => ip.is_link_local(),
         Ok(IpAddr::V6(ip)) => {
             let s = ip.segments();
-            ip.is_loopback() || (s[0] & 0xffc0) == 0xfe80 || (s[0] == 0xfd00 && s[1] == 0x0ec2)
+            (s[0] & 0xffc0) == 0xfe80 || (s[0] == 0xfd00 && s[1] == 0x0ec2)
         }
         Err(_) => false,
     }
