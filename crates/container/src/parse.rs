@@ -1,7 +1,7 @@
 //! Parsing the credentials document and error bodies served by the ECS and EKS agents.
 
 use awsauth_core::{CredentialError, Credentials, SecretString, account_of_arn, timefmt};
-use serde::{Deserialize, Deserializer};
+use serde::Deserialize;
 
 use crate::SOURCE_NAME;
 
@@ -9,18 +9,13 @@ use crate::SOURCE_NAME;
 #[serde(rename_all = "PascalCase")]
 struct Document {
     access_key_id: Option<String>,
-    #[serde(default, deserialize_with = "secret")]
+    #[serde(default)]
     secret_access_key: Option<SecretString>,
-    #[serde(default, deserialize_with = "secret")]
+    #[serde(default)]
     token: Option<SecretString>,
     expiration: Option<String>,
     account_id: Option<String>,
     role_arn: Option<String>,
-}
-
-/// Moves the deserialized `String` into a zeroizing box without another copy.
-fn secret<'de, D: Deserializer<'de>>(d: D) -> Result<Option<SecretString>, D::Error> {
-    Ok(Option::<String>::deserialize(d)?.map(SecretString::from))
 }
 
 /// `{"Code": …, "Message": …}` (either case).

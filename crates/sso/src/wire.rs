@@ -12,7 +12,7 @@ use awsauth_http::{
     Bytes, HeaderName, HeaderValue, HttpClient, HttpError, HttpRequest, HttpResponse, HttpSettings,
     Method, default_classifier,
 };
-use serde::{Deserialize, Deserializer};
+use serde::Deserialize;
 use zeroize::Zeroizing;
 
 /// The header carrying the access token to the portal (with an underscore, as the model has
@@ -100,16 +100,11 @@ struct GetRoleCredentialsOutput {
 #[serde(rename_all = "camelCase")]
 struct RoleCredentialsDocument {
     access_key_id: Option<String>,
-    #[serde(default, deserialize_with = "secret")]
+    #[serde(default)]
     secret_access_key: Option<SecretString>,
-    #[serde(default, deserialize_with = "secret")]
+    #[serde(default)]
     session_token: Option<SecretString>,
     expiration: Option<i64>,
-}
-
-/// Moves the deserialized `String` into a zeroizing box without another copy.
-fn secret<'de, D: Deserializer<'de>>(d: D) -> Result<Option<SecretString>, D::Error> {
-    Ok(Option::<String>::deserialize(d)?.map(SecretString::from))
 }
 
 /// Reads a `GetRoleCredentials` answer. Never quotes the body.
@@ -189,10 +184,10 @@ pub(crate) struct RefreshedToken {
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct CreateTokenOutput {
-    #[serde(default, deserialize_with = "secret")]
+    #[serde(default)]
     access_token: Option<SecretString>,
     expires_in: Option<i64>,
-    #[serde(default, deserialize_with = "secret")]
+    #[serde(default)]
     refresh_token: Option<SecretString>,
 }
 
