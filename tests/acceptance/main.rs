@@ -19,3 +19,4 @@ mod secret_leaks;
 mod skew;
 mod support;
 mod tidy;
+mod time_extremes;

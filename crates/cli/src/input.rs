@@ -116,16 +116,22 @@ fn read_settings(cx: &Context, path: &std::path::Path) -> Result<DatasourceSetti
             e.kind()
         ))
     };
-    let meta = cx.fs().metadata(path).map_err(cannot)?;
-    if meta.len > MAX_SETTINGS_FILE {
-        return Err(CliError::invalid(format!(
-            "the settings file {shown} is larger than {MAX_SETTINGS_FILE} bytes; expected a data source JSON"
-        )));
-    }
-    let bytes = cx.fs().read(path).map_err(cannot)?;
-    let text = String::from_utf8(bytes)
+    // One open handle, checked with fstat, read at most one byte past the cap.
+    let contents = cx
+        .fs()
+        .read_limited(path, MAX_SETTINGS_FILE)
+        .map_err(|e| match e.kind() {
+            std::io::ErrorKind::FileTooLarge => CliError::invalid(format!(
+                "the settings file {shown} is larger than {MAX_SETTINGS_FILE} bytes; expected a data source JSON"
+            )),
+            std::io::ErrorKind::InvalidInput => CliError::invalid(format!(
+                "the settings file {shown} is not a regular file (a directory, a device or a pipe)"
+            )),
+            _ => cannot(e),
+        })?;
+    let text = std::str::from_utf8(&contents.bytes)
         .map_err(|_| CliError::invalid(format!("the settings file {shown} is not UTF-8")))?;
-    let parsed = DatasourceSettings::parse_json(&text)
+    let parsed = DatasourceSettings::parse_json(text)
         .map_err(|e| CliError::invalid(format!("the settings file {shown}: {e}")))?;
     // A secret outside secureJsonData is refused: a server would not read it, and carrying on
     // would resolve some other identity.
@@ -142,24 +148,18 @@ fn read_settings(cx: &Context, path: &std::path::Path) -> Result<DatasourceSetti
     for ignored in &parsed.ignored {
         tracing::warn!(path = %shown, "settings file: {ignored}");
     }
-    if holds_secrets(&text) {
-        warn_if_wider_than_owner(path, meta.mode);
+    if holds_secrets(&parsed.settings) {
+        warn_if_wider_than_owner(path, contents.meta.mode);
     }
     Ok(parsed.settings)
 }
 
-/// Whether the data source JSON has a non-empty `secureJsonData`.
-fn holds_secrets(text: &str) -> bool {
-    serde_json::from_str::<serde_json::Value>(text)
-        .ok()
-        .and_then(|v| v.get("secureJsonData").cloned())
-        .and_then(|v| {
-            v.as_object().map(|o| {
-                o.values()
-                    .any(|v| v.as_str().is_some_and(|s| !s.is_empty()))
-            })
-        })
-        .unwrap_or(false)
+/// Whether the data source JSON holds a key in `secureJsonData`.
+fn holds_secrets(settings: &DatasourceSettings) -> bool {
+    settings.access_key.is_some()
+        || settings.secret_key.is_some()
+        || settings.session_token.is_some()
+        || settings.proxy.password.is_some()
 }
 
 /// A settings file may hold keys: like a credentials file, it should be `chmod 600`.

@@ -84,8 +84,8 @@ fn read_for_listing(cx: &Context, locations: &FileLocations) -> Result<ProfileSe
         let Some(path) = locations.path(kind) else {
             continue;
         };
-        let mut bytes = match cx.fs().read(path) {
-            Ok(bytes) => bytes,
+        let contents = match cx.fs().read_limited(path, awsauth::profile::MAX_FILE_SIZE) {
+            Ok(contents) => contents,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
             Err(e) => {
                 return Err(CliError::invalid(format!(
@@ -94,9 +94,8 @@ fn read_for_listing(cx: &Context, locations: &FileLocations) -> Result<ProfileSe
                 )));
             }
         };
-        let parsed = set.add_file_bytes(kind, path, &bytes);
-        // The raw file holds secrets.
-        bytes.fill(0);
+        // The raw file holds secrets; `contents` wipes it when dropped.
+        let parsed = set.add_file_bytes(kind, path, &contents.bytes);
         parsed.map_err(|e| {
             CliError::from(CredentialError::invalid_configuration(
                 "profile",
@@ -107,18 +106,18 @@ fn read_for_listing(cx: &Context, locations: &FileLocations) -> Result<ProfileSe
     Ok(set)
 }
 
-/// A section's properties, secrets redacted. A `credential_process` command line keeps its
-/// program's name (what `explain` shows too): the rest of it may carry a token.
+/// A section's properties, secrets redacted, values beyond their first line only where they
+/// are blocks of nested settings ([`Property::shown`](awsauth::profile::Property::shown)). A
+/// `credential_process` command line keeps its program's name (what `explain` shows too): the
+/// rest of it may carry a token.
 fn properties(section: Section<'_>) -> Map<String, Value> {
     section
         .properties()
         .map(|(key, property)| {
             let value = if key == "credential_process" {
                 redacted_command(property.value())
-            } else if property.is_sensitive() {
-                REDACTED.to_owned()
             } else {
-                property.value().to_owned()
+                property.shown()
             };
             (key.to_owned(), Value::from(value))
         })

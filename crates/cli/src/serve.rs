@@ -307,8 +307,7 @@ fn host_is_loopback(value: Option<&HeaderValue>, port: u16) -> bool {
     if given_port.is_some_and(|p| p.parse::<u16>() != Ok(port)) {
         return false;
     }
-    name.eq_ignore_ascii_case("localhost")
-        || name.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+    awsauth::is_loopback_host(name)
 }
 
 async fn answer(shared: &Shared, request: &Request<Incoming>) -> Reply {
@@ -373,7 +372,7 @@ fn credentials_response(creds: &Credentials, cx: &Context) -> Reply {
     };
     let expiry = creds
         .expiry()
-        .unwrap_or_else(|| cx.now() + ANNOUNCED_LIFETIME);
+        .unwrap_or_else(|| timefmt::add(cx.now(), ANNOUNCED_LIFETIME));
     let mut body = json!({
         "AccessKeyId": creds.access_key_id(),
         "SecretAccessKey": creds.secret_access_key(),

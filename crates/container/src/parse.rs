@@ -1,7 +1,7 @@
 //! Parsing the credentials document and error bodies served by the ECS and EKS agents.
 
-use awsauth_core::{CredentialError, Credentials, SecretString, timefmt};
-use serde::{Deserialize, Deserializer};
+use awsauth_core::{CredentialError, Credentials, SecretString, account_of_arn, timefmt};
+use serde::Deserialize;
 
 use crate::SOURCE_NAME;
 
@@ -9,18 +9,13 @@ use crate::SOURCE_NAME;
 #[serde(rename_all = "PascalCase")]
 struct Document {
     access_key_id: Option<String>,
-    #[serde(default, deserialize_with = "secret")]
+    #[serde(default)]
     secret_access_key: Option<SecretString>,
-    #[serde(default, deserialize_with = "secret")]
+    #[serde(default)]
     token: Option<SecretString>,
     expiration: Option<String>,
     account_id: Option<String>,
     role_arn: Option<String>,
-}
-
-/// Moves the deserialized `String` into a zeroizing box without another copy.
-fn secret<'de, D: Deserializer<'de>>(d: D) -> Result<Option<SecretString>, D::Error> {
-    Ok(Option::<String>::deserialize(d)?.map(SecretString::from))
 }
 
 /// `{"Code": …, "Message": …}` (either case).
@@ -109,19 +104,18 @@ pub(crate) fn credentials(
         .account_id
         .map(|a| a.trim().to_owned())
         .filter(|a| !a.is_empty())
-        .or_else(|| doc.role_arn.as_deref().and_then(account_of_arn));
+        .or_else(|| {
+            doc.role_arn
+                .as_deref()
+                .and_then(account_of_arn)
+                .map(str::to_owned)
+        });
     Ok(Credentials::builder(key_id, secret)
         .maybe_session_token(doc.token)
         .maybe_expiry(expiry)
         .maybe_account_id(account)
         .provenance(provenance)
         .build())
-}
-
-/// The account of `arn:partition:iam::123456789012:role/…`.
-fn account_of_arn(arn: &str) -> Option<String> {
-    let account = arn.split(':').nth(4)?;
-    (account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit())).then(|| account.to_owned())
 }
 
 /// The service's error code and message, if the body is such a document.

@@ -140,21 +140,23 @@ fn read_token_file(cx: &Context, path: &Path) -> Result<SecretString, Credential
         )
         .retryable(e.kind() != std::io::ErrorKind::PermissionDenied)
     };
-    let meta = cx.fs().metadata(path).map_err(unreadable)?;
-    if meta.len > MAX_TOKEN_FILE_BYTES {
-        return Err(invalid(format!(
-            "{AUTH_TOKEN_FILE_ENV} points at {}, which is larger than {MAX_TOKEN_FILE_BYTES} bytes; it is not a token",
-            path.display()
-        )));
-    }
-    let bytes = cx.fs().read(path).map_err(unreadable)?;
-    if bytes.len() as u64 > MAX_TOKEN_FILE_BYTES {
-        return Err(invalid(format!(
-            "{AUTH_TOKEN_FILE_ENV} points at {}, which grew larger than {MAX_TOKEN_FILE_BYTES} bytes",
-            path.display()
-        )));
-    }
-    String::from_utf8(bytes)
+    // One open handle, checked with fstat and read at most one byte past the cap: a device
+    // (`/dev/zero`), a pipe or a growing file is an error, never gigabytes.
+    let contents = cx
+        .fs()
+        .read_limited(path, MAX_TOKEN_FILE_BYTES)
+        .map_err(|e| match e.kind() {
+            std::io::ErrorKind::FileTooLarge => invalid(format!(
+                "{AUTH_TOKEN_FILE_ENV} points at {}, which is larger than {MAX_TOKEN_FILE_BYTES} bytes; it is not a token",
+                path.display()
+            )),
+            std::io::ErrorKind::InvalidInput => invalid(format!(
+                "{AUTH_TOKEN_FILE_ENV} points at {}, which is not a regular file (a directory, a device or a pipe); it must be the token file",
+                path.display()
+            )),
+            _ => unreadable(e),
+        })?;
+    std::str::from_utf8(&contents.bytes)
         .map(SecretString::from)
         .map_err(|_| {
             invalid(format!(

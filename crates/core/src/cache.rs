@@ -632,7 +632,8 @@ impl Shared {
         };
         let delay = self.backoff(cx, failures);
         let expiry = entry.credentials.expiry();
-        let retry_at = expiry.map_or(now + delay, |expiry| (now + delay).min(expiry));
+        let retry_at = timefmt::add(now, delay);
+        let retry_at = expiry.map_or(retry_at, |expiry| retry_at.min(expiry));
         self.current
             .store(Some(Arc::new(entry.with_refresh_at(Some(retry_at)))));
         drop(state);
@@ -649,7 +650,10 @@ impl Shared {
     }
 
     fn entry_for(&self, cx: &Context, credentials: Credentials, now: SystemTime) -> Entry {
-        let recheck_at = self.settings().recheck.map(|every| now + every);
+        let recheck_at = self
+            .settings()
+            .recheck
+            .map(|every| timefmt::add(now, every));
         let Some(expiry) = credentials.expiry() else {
             return Entry {
                 credentials,
@@ -663,8 +667,8 @@ impl Shared {
             self.settings().mandatory,
             lifetime,
         );
-        let jitter = cx.jitter((advisory - mandatory) / 4);
-        let advisory_at = expiry.checked_sub(advisory).unwrap_or(now) + jitter;
+        let jitter = cx.jitter(advisory.saturating_sub(mandatory) / 4);
+        let advisory_at = timefmt::add(expiry.checked_sub(advisory).unwrap_or(now), jitter);
         let wait_from = expiry.checked_sub(mandatory).unwrap_or(now);
         let refresh_at = match recheck_at {
             Some(recheck_at) => advisory_at.min(recheck_at),

@@ -292,8 +292,9 @@ impl Context {
     pub fn env_nonblank(&self, name: &str) -> Option<String> {
         self.env
             .var(name)
-            .map(|v| v.trim().to_owned())
-            .filter(|v| !v.is_empty())
+            .as_deref()
+            .and_then(crate::nonblank)
+            .map(str::to_owned)
     }
 
     /// The file system.

@@ -19,6 +19,7 @@
 //! single exception, in one module) and depends on no HTTP or AWS crate.
 #![forbid(unsafe_code)]
 
+mod arn;
 pub mod cache;
 mod chain;
 mod context;
@@ -26,11 +27,13 @@ mod credentials;
 mod error;
 mod only;
 mod plan;
+mod quote;
 mod secret;
 mod source;
 mod system;
 pub mod timefmt;
 
+pub use arn::{account_of_arn, is_loopback_host};
 pub use cache::{CacheBuilder, CacheStatus, CachedSource, cache};
 pub use chain::Chain;
 pub use context::{
@@ -41,6 +44,7 @@ pub use credentials::{Credentials, CredentialsBuilder, Provenance};
 pub use error::{Attempt, CredentialError, ErrorKind};
 pub use only::{NoFallback, only};
 pub use plan::{Plan, Step, program_name};
+pub use quote::{MAX_QUOTED_CHARS, Quoted, nonblank, quoted};
 pub use secret::{REDACTED, SecretString};
 pub use source::{CredentialSource, CredentialSourceExt, Explanation, Resolve, Status};
 pub use system::{SystemClock, SystemEnv, SystemFs, SystemRandom};

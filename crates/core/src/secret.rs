@@ -63,6 +63,20 @@ impl fmt::Debug for SecretString {
     }
 }
 
+/// A secret read from JSON (a credentials document, a token cache, a service's answer): the
+/// deserialized `String` moves into the zeroizing box without another copy. There is no
+/// `Serialize`: writing a secret out is always an explicit `expose_secret`.
+///
+/// ```
+/// let s: Option<awsauth_core::SecretString> = serde_json::from_str(r#""wJalr""#).unwrap();
+/// assert_eq!(s.unwrap().expose_secret(), "wJalr");
+/// ```
+impl<'de> serde::Deserialize<'de> for SecretString {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d).map(Self::from)
+    }
+}
+
 impl From<String> for SecretString {
     fn from(value: String) -> Self {
         Self::new(value)

@@ -272,16 +272,27 @@ impl AuthSettings {
         Ok(settings)
     }
 
-    /// Reads an ini file through the context's file system; see
+    /// Reads an ini file (at most 4 MiB) through the context's file system; see
     /// [`from_ini_str`](Self::from_ini_str).
     pub fn from_ini_file(cx: &Context, path: &Path) -> Result<Self, DatasourceError> {
         let origin = path.display().to_string();
-        let bytes = cx.fs().read(path).map_err(|e| {
-            DatasourceError::configuration(format!("cannot read {origin}: {}", e.kind()))
+        // One open handle, checked with fstat, read at most one byte past the cap.
+        let contents = cx.fs().read_limited(path, MAX_INI_FILE).map_err(|e| {
+            DatasourceError::configuration(match e.kind() {
+                std::io::ErrorKind::FileTooLarge => {
+                    format!(
+                        "{origin} is larger than {MAX_INI_FILE} bytes; expected Grafana's ini file"
+                    )
+                }
+                std::io::ErrorKind::InvalidInput => {
+                    format!("{origin} is not a regular file (a directory, a device or a pipe)")
+                }
+                kind => format!("cannot read {origin}: {kind}"),
+            })
         })?;
-        let text = String::from_utf8(bytes)
+        let text = std::str::from_utf8(&contents.bytes)
             .map_err(|_| DatasourceError::configuration(format!("{origin} is not valid UTF-8")))?;
-        Self::from_ini_str(&text, &origin)
+        Self::from_ini_str(text, &origin)
     }
 
     fn apply(
@@ -386,6 +397,9 @@ enum Setting {
     PerDatasourceHttpProxyEnabled,
     AllowedStsEndpoints,
 }
+
+/// The largest Grafana ini file [`AuthSettings::from_ini_file`] reads.
+const MAX_INI_FILE: u64 = 4 * 1024 * 1024;
 
 impl Setting {
     fn from_env_key(key: &str) -> Option<Self> {

@@ -279,9 +279,40 @@ impl SessionCache {
 
 /// The cache key: every field that changes the built session, each tagged and length-prefixed.
 pub(crate) fn cache_key(settings: &DatasourceSettings) -> Key {
+    Sha256::digest(key_bytes(settings).as_slice()).into()
+}
+
+/// What [`cache_key`] hashes.
+fn key_bytes(settings: &DatasourceSettings) -> Zeroizing<Vec<u8>> {
     // Laid out in one buffer and hashed in one call (many small `update` calls cost more than
-    // the hashing). The buffer holds secrets, so it is wiped when dropped.
-    let mut buffer = Zeroizing::new(Vec::with_capacity(256));
+    // the hashing). The buffer holds secrets, so it is wiped when dropped — and sized for
+    // every field up front, so it never grows: a growing buffer leaves the old allocation, a
+    // session token included, unwiped.
+    let fields = [
+        Some(settings.auth_type.as_str()),
+        settings.access_key.as_deref(),
+        settings.secret_key.as_ref().map(|s| s.expose_secret()),
+        settings.session_token.as_ref().map(|s| s.expose_secret()),
+        settings.profile.as_deref(),
+        settings.assume_role_arn.as_deref(),
+        settings.external_id.as_deref(),
+        settings.endpoint.as_deref(),
+        settings.region.as_deref(),
+        settings.default_region.as_deref(),
+        settings.grafana_external_id.as_deref(),
+        settings
+            .use_per_datasource_external_id
+            .map(|on| if on { "true" } else { "false" }),
+        Some(settings.proxy.proxy_type.as_str()),
+        settings.proxy.url.as_deref(),
+        settings.proxy.username.as_deref(),
+        settings.proxy.password.as_ref().map(|p| p.expose_secret()),
+    ];
+    let size = fields
+        .iter()
+        .map(|f| 2 + f.map_or(0, |v| 8 + v.len()))
+        .sum();
+    let mut buffer = Zeroizing::new(Vec::with_capacity(size));
     let mut field = |tag: u8, value: Option<&str>| {
         buffer.push(tag);
         match value {
@@ -293,32 +324,10 @@ pub(crate) fn cache_key(settings: &DatasourceSettings) -> Key {
             }
         }
     };
-    field(1, Some(settings.auth_type.as_str()));
-    field(2, settings.access_key.as_deref());
-    field(3, settings.secret_key.as_ref().map(|s| s.expose_secret()));
-    field(
-        4,
-        settings.session_token.as_ref().map(|s| s.expose_secret()),
-    );
-    field(5, settings.profile.as_deref());
-    field(6, settings.assume_role_arn.as_deref());
-    field(7, settings.external_id.as_deref());
-    field(8, settings.endpoint.as_deref());
-    field(9, settings.region.as_deref());
-    field(10, settings.default_region.as_deref());
-    field(11, settings.grafana_external_id.as_deref());
-    field(
-        12,
-        settings
-            .use_per_datasource_external_id
-            .map(|on| if on { "true" } else { "false" }),
-    );
-    let proxy = &settings.proxy;
-    field(13, Some(proxy.proxy_type.as_str()));
-    field(14, proxy.url.as_deref());
-    field(15, proxy.username.as_deref());
-    field(16, proxy.password.as_ref().map(|p| p.expose_secret()));
-    Sha256::digest(buffer.as_slice()).into()
+    for (tag, value) in (1u8..).zip(fields) {
+        field(tag, value);
+    }
+    buffer
 }
 
 struct Node {
@@ -489,5 +498,25 @@ impl Lru {
             None => self.oldest = index,
         }
         self.newest = index;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_key_buffer_never_grows_so_no_copy_of_a_secret_is_left_unwiped() {
+        // A real session token is ~1 KiB; the old 256-byte buffer grew (and freed the
+        // allocation holding the secret key, unwiped) for every one of them.
+        let token = "IQoJb3JpZ2luX2VjE".repeat(64);
+        let json = format!(
+            r#"{{"jsonData":{{"authType":"keys","assumeRoleArn":"arn:aws:iam::123456789012:role/r"}},
+                "secureJsonData":{{"accessKey":"AKIDEXAMPLE","secretKey":"wJalrXUtnFEMI","sessionToken":"{token}"}}}}"#
+        );
+        let settings = DatasourceSettings::from_json(&json).unwrap();
+        let bytes = key_bytes(&settings);
+        assert!(bytes.len() > token.len());
+        assert_eq!(bytes.capacity(), bytes.len());
     }
 }

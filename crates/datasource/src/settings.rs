@@ -202,7 +202,7 @@ impl DatasourceSettings {
     /// Errors name the field (`jsonData.region`) or, for malformed JSON, the line and column;
     /// they never repeat a value from `secureJsonData`.
     pub fn from_json(text: &str) -> Result<Self, DatasourceError> {
-        let value: Value = serde_json::from_str(text).map_err(|e| {
+        let mut value: Value = serde_json::from_str(text).map_err(|e| {
             // serde_json's syntax errors describe the grammar, never the content; still, only
             // the category and position are passed on.
             DatasourceError::settings(
@@ -215,7 +215,10 @@ impl DatasourceSettings {
                 ),
             )
         })?;
-        Self::from_value(&value)
+        let settings = Self::from_value(&value);
+        // The parsed tree holds copies of the secrets; the settings keep their own, zeroized.
+        wipe(&mut value);
+        settings
     }
 
     /// Like [`from_json`](Self::from_json), and reports the keys Grafana would not read: a
@@ -572,7 +575,7 @@ fn value_is_blank(value: &Value) -> bool {
 }
 
 pub(crate) fn nonblank(value: Option<&str>) -> Option<&str> {
-    value.map(str::trim).filter(|v| !v.is_empty())
+    value.and_then(awsauth_core::nonblank)
 }
 
 fn syntax_category(e: &serde_json::Error) -> &'static str {
@@ -581,6 +584,18 @@ fn syntax_category(e: &serde_json::Error) -> &'static str {
         serde_json::error::Category::Syntax => "malformed JSON",
         serde_json::error::Category::Io => "read error",
         serde_json::error::Category::Data => "unexpected value",
+    }
+}
+
+/// Overwrites every string of a parsed tree with zeros before it is freed (object keys are
+/// field names, not secrets, and cannot be changed in place).
+fn wipe(value: &mut Value) {
+    use zeroize::Zeroize;
+    match value {
+        Value::String(s) => s.zeroize(),
+        Value::Array(items) => items.iter_mut().for_each(wipe),
+        Value::Object(map) => map.values_mut().for_each(wipe),
+        Value::Null | Value::Bool(_) | Value::Number(_) => {}
     }
 }
 

@@ -110,12 +110,11 @@ impl HttpClient {
     }
 
     fn system(cx: &Context) -> Self {
-        static DEFAULTS: OnceLock<Mutex<HashMap<String, HttpClient>>> = OnceLock::new();
+        static DEFAULTS: OnceLock<Mutex<HashMap<Option<[u8; 32]>, HttpClient>>> = OnceLock::new();
         let proxy = ProxyConfig::from_context(cx);
-        let key = proxy
-            .as_ref()
-            .map(|p| p.key().to_owned())
-            .unwrap_or_default();
+        // The full identity (hashed, passwords included), not the redacted description: two
+        // proxies differing only in a password must not share a client.
+        let key = proxy.as_ref().map(ProxyConfig::identity);
         let mut defaults = DEFAULTS
             .get_or_init(Default::default)
             .lock()

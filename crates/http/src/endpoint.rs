@@ -47,7 +47,6 @@
 //! ```
 
 use std::fmt;
-use std::net::IpAddr;
 
 use awsauth_core::Context;
 use http::Uri;
@@ -379,11 +378,9 @@ pub fn is_region_name(region: &str) -> bool {
         && !region.ends_with('-')
 }
 
-/// `localhost`, 127.0.0.0/8 or `::1`.
+/// `localhost`, 127.0.0.0/8 or `::1` (core's one rule).
 pub fn is_loopback(host: &str) -> bool {
-    let host = host.trim_start_matches('[').trim_end_matches(']');
-    host.eq_ignore_ascii_case("localhost")
-        || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+    awsauth_core::is_loopback_host(host)
 }
 
 /// Resolves the endpoint of `service` for `region` by the rules of this module; `generate`
@@ -512,8 +509,7 @@ fn parse_bool(value: &str) -> Option<bool> {
 fn nonblank(value: &Option<String>) -> Option<String> {
     value
         .as_deref()
-        .map(str::trim)
-        .filter(|v| !v.is_empty())
+        .and_then(awsauth_core::nonblank)
         .map(str::to_owned)
 }
 

@@ -92,6 +92,9 @@ impl fmt::Debug for HttpRequest {
 }
 
 /// A response whose body was read completely, within the size cap.
+///
+/// The body of a credentials response holds secrets: when the last handle on it is dropped,
+/// it is overwritten with zeros (where this process owns the only copy of its bytes).
 #[derive(Clone)]
 pub struct HttpResponse {
     /// The status.
@@ -111,6 +114,17 @@ impl HttpResponse {
     /// A header's value as text.
     pub fn header_str(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+impl Drop for HttpResponse {
+    fn drop(&mut self) {
+        let body = std::mem::take(&mut self.body);
+        // `Ok` only for the last handle on the bytes; a clone still holding them wipes them
+        // when it goes.
+        if let Ok(mut bytes) = body.try_into_mut() {
+            zeroize::Zeroize::zeroize(&mut bytes[..]);
+        }
     }
 }
 

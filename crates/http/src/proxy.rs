@@ -6,6 +6,7 @@ use std::net::IpAddr;
 use awsauth_core::Context;
 use http::{HeaderValue, Uri};
 use hyper_util::client::proxy::matcher::Matcher;
+use sha2::{Digest, Sha256};
 
 /// The proxy settings read from the environment.
 ///
@@ -17,6 +18,7 @@ use hyper_util::client::proxy::matcher::Matcher;
 pub struct ProxyConfig {
     matcher: std::sync::Arc<Matcher>,
     key: String,
+    identity: [u8; 32],
 }
 
 impl ProxyConfig {
@@ -50,6 +52,21 @@ impl ProxyConfig {
             redact_userinfo(http.as_deref()),
             redact_userinfo(all.as_deref()),
         );
+        // Everything that makes two configurations differ, passwords included, hashed: two
+        // settings that differ only in a password must not share a pooled client (the first
+        // one's password would be sent for both), and the key must not hold the password.
+        let mut hasher = Sha256::new();
+        for part in [&https, &http, &all, &Some(no_proxy.clone())] {
+            match part {
+                None => hasher.update([0u8]),
+                Some(text) => {
+                    hasher.update([1u8]);
+                    hasher.update((text.len() as u64).to_le_bytes());
+                    hasher.update(text.as_bytes());
+                }
+            }
+        }
+        let identity = hasher.finalize().into();
         let mut builder = Matcher::builder().no(no_proxy);
         if let Some(all) = all {
             builder = builder.all(all);
@@ -63,6 +80,7 @@ impl ProxyConfig {
         Self {
             matcher: std::sync::Arc::new(builder.build()),
             key,
+            identity,
         }
     }
 
@@ -77,9 +95,16 @@ impl ProxyConfig {
         Some((intercept.uri().clone(), intercept.basic_auth().cloned()))
     }
 
-    /// A stable description without credentials (used to share clients per configuration).
+    /// A stable description without credentials, for logs and `Debug`.
     pub fn key(&self) -> &str {
         &self.key
+    }
+
+    /// A digest of the whole configuration, credentials included: what shared clients are
+    /// keyed by (two configurations differing only in a proxy password differ here, not in
+    /// [`key`](Self::key)).
+    pub fn identity(&self) -> [u8; 32] {
+        self.identity
     }
 }
 
@@ -113,15 +138,15 @@ fn redact_userinfo(uri: Option<&str>) -> String {
 /// assert!(!is_loopback_or_link_local("sts.us-east-1.amazonaws.com"));
 /// ```
 pub fn is_loopback_or_link_local(host: &str) -> bool {
-    let host = host.trim_start_matches('[').trim_end_matches(']');
-    if host.eq_ignore_ascii_case("localhost") {
+    if awsauth_core::is_loopback_host(host) {
         return true;
     }
+    let host = host.trim_start_matches('[').trim_end_matches(']');
     match host.parse::<IpAddr>() {
-        Ok(IpAddr::V4(ip)) => ip.is_loopback() || ip.is_link_local(),
+        Ok(IpAddr::V4(ip)) => ip.is_link_local(),
         Ok(IpAddr::V6(ip)) => {
             let s = ip.segments();
-            ip.is_loopback() || (s[0] & 0xffc0) == 0xfe80 || (s[0] == 0xfd00 && s[1] == 0x0ec2)
+            (s[0] & 0xffc0) == 0xfe80 || (s[0] == 0xfd00 && s[1] == 0x0ec2)
         }
         Err(_) => false,
     }
@@ -174,6 +199,22 @@ mod tests {
                 .proxy_for(&"https://sts.example.org/".parse().unwrap())
                 .is_some()
         );
+    }
+
+    #[test]
+    fn configurations_differing_only_in_a_password_have_different_identities() {
+        let with = |password: &str| {
+            ProxyConfig::new(
+                Some(format!("http://user:{password}@proxy:3128")),
+                None,
+                None,
+                String::new(),
+            )
+        };
+        let (a, b) = (with("hunter2"), with("hunter3"));
+        assert_eq!(a.key(), b.key());
+        assert_ne!(a.identity(), b.identity());
+        assert_eq!(a.identity(), with("hunter2").identity());
     }
 
     #[test]

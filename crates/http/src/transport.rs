@@ -12,7 +12,7 @@ use awsauth_core::async_trait;
 use bytes::Bytes;
 use http::Uri;
 use http_body_util::{BodyExt, Full, Limited};
-use hyper_rustls::HttpsConnector;
+use hyper_rustls::{HttpsConnector, MaybeHttpsStream};
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::connect::proxy::Tunnel;
@@ -116,8 +116,16 @@ impl HyperTransport {
         http.enforce_http(false);
         http.set_connect_timeout(Some(connect_timeout));
         http.set_nodelay(true);
+        // The way to the proxy itself: TLS for an `https://` proxy URL (its password, in the
+        // CONNECT request, never crosses the network in clear), plain TCP for `http://`.
+        let to_proxy = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_tls_config((*self.tls).clone())
+            .https_or_http()
+            .enable_http1()
+            .wrap_connector(http.clone());
         let connector = ProxyConnector {
             http,
+            to_proxy,
             proxy: if proxied { self.proxy.clone() } else { None },
         };
         let https = hyper_rustls::HttpsConnectorBuilder::new()
@@ -231,19 +239,21 @@ fn describe_chain(error: &(dyn std::error::Error + 'static)) -> String {
     text
 }
 
-/// Connects directly, or through an HTTP CONNECT tunnel when the proxy policy says so.
+/// Connects directly, or through an HTTP CONNECT tunnel when the proxy policy says so — over
+/// TLS to the proxy when its URL is `https://`.
 #[derive(Clone)]
 struct ProxyConnector {
     http: HttpConnector,
+    to_proxy: HttpsConnector<HttpConnector>,
     proxy: Option<ProxyConfig>,
 }
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
-type ConnectFuture =
-    Pin<Box<dyn Future<Output = Result<TokioIo<tokio::net::TcpStream>, BoxError>> + Send>>;
+type Stream = MaybeHttpsStream<TokioIo<tokio::net::TcpStream>>;
+type ConnectFuture = Pin<Box<dyn Future<Output = Result<Stream, BoxError>> + Send>>;
 
 impl Service<Uri> for ProxyConnector {
-    type Response = TokioIo<tokio::net::TcpStream>;
+    type Response = Stream;
     type Error = BoxError;
     type Future = ConnectFuture;
 
@@ -254,12 +264,17 @@ impl Service<Uri> for ProxyConnector {
     fn call(&mut self, destination: Uri) -> Self::Future {
         let via = self.proxy.as_ref().and_then(|p| p.proxy_for(&destination));
         let mut http = self.http.clone();
+        let to_proxy = self.to_proxy.clone();
         Box::pin(async move {
             match via {
-                None => http.call(destination).await.map_err(Into::into),
+                None => http
+                    .call(destination)
+                    .await
+                    .map(MaybeHttpsStream::Http)
+                    .map_err(Into::into),
                 Some((proxy, auth)) => {
-                    tracing::debug!(destination = %endpoint_of(&destination), proxy = %endpoint_of(&proxy), "connecting through proxy");
-                    let mut tunnel = Tunnel::new(proxy, http);
+                    tracing::debug!(destination = %endpoint_of(&destination), proxy = %endpoint_of(&proxy), tls = proxy.scheme_str() == Some("https"), "connecting through proxy");
+                    let mut tunnel = Tunnel::new(proxy, to_proxy);
                     if let Some(auth) = auth {
                         tunnel = tunnel.with_auth(auth);
                     }

@@ -5,7 +5,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use awsauth_core::{Context, CredentialError, SecretString};
+use awsauth_core::{Context, CredentialError, SecretString, timefmt};
 use awsauth_http::{
     HeaderName, HeaderValue, HttpClient, HttpError, HttpErrorKind, HttpRequest, HttpResponse,
     HttpSettings, Method, StatusCode, Uri, default_classifier,
@@ -330,7 +330,7 @@ impl ImdsClient {
             *cached = Some(CachedToken {
                 endpoint: endpoint.url().to_owned(),
                 value: value.clone(),
-                refresh_at: requested_at + (granted - margin),
+                refresh_at: timefmt::add(requested_at, granted.saturating_sub(margin)),
             });
             tracing::debug!(endpoint = %endpoint.url(), ttl_s = granted.as_secs(), "got an IMDSv2 session token");
             return Ok(Some(value));

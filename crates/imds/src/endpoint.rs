@@ -161,7 +161,7 @@ impl fmt::Debug for EndpointConfig {
 }
 
 fn nonblank(value: Option<&String>) -> Option<&str> {
-    value.map(|v| v.trim()).filter(|v| !v.is_empty())
+    value.and_then(|v| awsauth_core::nonblank(v))
 }
 
 impl EndpointConfig {

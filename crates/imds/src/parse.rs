@@ -1,7 +1,7 @@
 //! Parsing IMDS answers: the role listing and the credentials document.
 
 use awsauth_core::{CredentialError, Credentials, SecretString, timefmt};
-use serde::{Deserialize, Deserializer};
+use serde::Deserialize;
 
 use crate::SOURCE_NAME;
 
@@ -13,17 +13,12 @@ struct Document {
     code: Option<String>,
     message: Option<String>,
     access_key_id: Option<String>,
-    #[serde(default, deserialize_with = "secret")]
+    #[serde(default)]
     secret_access_key: Option<SecretString>,
-    #[serde(default, deserialize_with = "secret")]
+    #[serde(default)]
     token: Option<SecretString>,
     expiration: Option<String>,
     account_id: Option<String>,
-}
-
-/// Moves the deserialized `String` into a zeroizing box without another copy.
-fn secret<'de, D: Deserializer<'de>>(d: D) -> Result<Option<SecretString>, D::Error> {
-    Ok(Option::<String>::deserialize(d)?.map(SecretString::from))
 }
 
 /// Turns a credentials document into [`Credentials`]. `url` names where it came from (errors

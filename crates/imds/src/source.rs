@@ -113,7 +113,7 @@ impl ImdsSource {
     /// The last good credentials with a pushed expiry, if there are any.
     fn stale(&self, cx: &Context, why: &str) -> Option<Credentials> {
         let last = self.state().last_good.clone()?;
-        let expiry = cx.now() + STABILITY_MIN + cx.jitter(STABILITY_JITTER);
+        let expiry = timefmt::add(cx.now(), STABILITY_MIN + cx.jitter(STABILITY_JITTER));
         tracing::warn!(
             access_key_id = last.access_key_id(),
             original_expiry = %last.expiry().map(timefmt::rfc3339).unwrap_or_default(),

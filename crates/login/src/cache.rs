@@ -117,11 +117,11 @@ struct Document {
     access_token: Option<AccessToken>,
     token_type: Option<String>,
     client_id: Option<String>,
-    #[serde(default, deserialize_with = "secret")]
+    #[serde(default)]
     refresh_token: Option<SecretString>,
-    #[serde(default, deserialize_with = "secret")]
+    #[serde(default)]
     id_token: Option<SecretString>,
-    #[serde(default, deserialize_with = "secret")]
+    #[serde(default)]
     dpop_key: Option<SecretString>,
     sign_in_region: Option<String>,
     #[serde(flatten)]
@@ -132,16 +132,12 @@ struct Document {
 #[serde(rename_all = "camelCase")]
 struct AccessToken {
     access_key_id: Option<String>,
-    #[serde(default, deserialize_with = "secret")]
+    #[serde(default)]
     secret_access_key: Option<SecretString>,
-    #[serde(default, deserialize_with = "secret")]
+    #[serde(default)]
     session_token: Option<SecretString>,
     account_id: Option<String>,
     expires_at: Option<String>,
-}
-
-fn secret<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<SecretString>, D::Error> {
-    Ok(Option::<String>::deserialize(d)?.map(SecretString::from))
 }
 
 fn present(value: Option<String>, field: &'static str) -> Result<String, LoginCacheError> {

@@ -273,7 +273,7 @@ impl LoginSource {
         token.secret_access_key = answer.secret_access_key;
         token.session_token = answer.session_token;
         token.refresh_token = answer.refresh_token;
-        token.expires_at = cx.now() + Duration::from_secs(answer.expires_in);
+        token.expires_at = timefmt::add(cx.now(), Duration::from_secs(answer.expires_in));
         if let Err(err) = cx.fs().write_atomic(path, &token.to_bytes(), 0o600) {
             // The credentials are good; only the next process would have to renew again.
             tracing::warn!(source = %self.name, file = %file, error = %err.kind(), "renewed console sign-in credentials could not be written back to the login token cache");
@@ -345,7 +345,7 @@ impl CredentialSource for LoginSource {
         let path = cache_file(cx, &self.login_session).map_err(|e| {
             CredentialError::invalid_configuration(&self.name, format!("{}: {e}", self.subject()))
         })?;
-        let fresh = |token: &LoginToken| token.expires_at > cx.now() + REFRESH_WINDOW;
+        let fresh = |token: &LoginToken| token.expires_at > timefmt::add(cx.now(), REFRESH_WINDOW);
         let token = self.read(cx, &path)?;
         if fresh(&token) {
             return Ok(self.credentials(&token));

@@ -39,7 +39,7 @@ impl fmt::Debug for TokenResponse {
 struct Body {
     access_token: Option<Access>,
     expires_in: Option<i64>,
-    #[serde(default, deserialize_with = "secret")]
+    #[serde(default)]
     refresh_token: Option<SecretString>,
 }
 
@@ -47,14 +47,10 @@ struct Body {
 #[serde(rename_all = "camelCase")]
 struct Access {
     access_key_id: Option<String>,
-    #[serde(default, deserialize_with = "secret")]
+    #[serde(default)]
     secret_access_key: Option<SecretString>,
-    #[serde(default, deserialize_with = "secret")]
+    #[serde(default)]
     session_token: Option<SecretString>,
-}
-
-fn secret<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<SecretString>, D::Error> {
-    Ok(Option::<String>::deserialize(d)?.map(SecretString::from))
 }
 
 /// Reads a `POST /v1/token` answer (the `tokenOutput` payload): `accessToken`

@@ -4,7 +4,7 @@
 use std::time::SystemTime;
 
 use awsauth_core::{Credentials, SecretString, timefmt};
-use serde::{Deserialize, Deserializer};
+use serde::Deserialize;
 
 /// What is wrong with a program's output. Never quotes a secret field, nor the output.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -55,19 +55,14 @@ struct Document {
     version: Option<serde_json::Value>,
     #[serde(rename = "AccessKeyId")]
     access_key_id: Option<String>,
-    #[serde(rename = "SecretAccessKey", default, deserialize_with = "secret")]
+    #[serde(rename = "SecretAccessKey", default)]
     secret_access_key: Option<SecretString>,
-    #[serde(rename = "SessionToken", default, deserialize_with = "secret")]
+    #[serde(rename = "SessionToken", default)]
     session_token: Option<SecretString>,
     #[serde(rename = "Expiration")]
     expiration: Option<String>,
     #[serde(rename = "AccountId")]
     account_id: Option<String>,
-}
-
-/// Moves the deserialized `String` into a zeroizing box without another copy.
-fn secret<'de, D: Deserializer<'de>>(d: D) -> Result<Option<SecretString>, D::Error> {
-    Ok(Option::<String>::deserialize(d)?.map(SecretString::from))
 }
 
 /// Reads a `credential_process` output as the AWS SDKs define it: a JSON object with

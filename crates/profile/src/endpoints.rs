@@ -105,10 +105,8 @@ impl ProfileSet {
 
 /// The first line of a value, at most 100 characters (continuation lines are never shown).
 fn first_line(value: &str) -> String {
-    value
-        .lines()
-        .next()
-        .unwrap_or_default()
+    awsauth_core::quoted(value)
+        .first_line()
         .chars()
         .take(100)
         .collect()

@@ -121,33 +121,45 @@ fn load_with(
 ) -> Result<LoadedProfiles, CredentialError> {
     let mut set = ProfileSet::new();
     for (meta, kind) in metas.iter().zip(KINDS) {
-        let (Some(meta), Some(path)) = (meta, locations.path(kind)) else {
+        let (Some(_), Some(path)) = (meta, locations.path(kind)) else {
             continue;
         };
-        if kind == FileKind::Credentials {
-            check_permissions(path, meta)?;
-        }
-        if meta.len > MAX_FILE_SIZE {
-            return Err(CredentialError::invalid_configuration(
-                SOURCE_NAME,
-                format!(
-                    "{kind} file {} is {} bytes, more than the {} bytes a profile file may have",
-                    path.display(),
-                    meta.len,
-                    MAX_FILE_SIZE
-                ),
-            ));
-        }
-        let mut bytes = match cx.fs().read(path) {
-            Ok(bytes) => bytes,
+        // One open handle: its own fstat decides size, type and mode (no window between a
+        // look at the path and the read), and the read stops one byte past the cap.
+        let contents = match cx.fs().read_limited(path, MAX_FILE_SIZE) {
+            Ok(contents) => contents,
             // Removed between the stat and the read: treat as absent; the next call sees it.
             Err(err) if err.kind() == io::ErrorKind::NotFound => continue,
+            Err(err) if err.kind() == io::ErrorKind::FileTooLarge => {
+                return Err(CredentialError::invalid_configuration(
+                    SOURCE_NAME,
+                    format!(
+                        "{kind} file {} is more than the {MAX_FILE_SIZE} bytes a profile file may have",
+                        path.display(),
+                    ),
+                ));
+            }
+            Err(err) if err.kind() == io::ErrorKind::InvalidInput => {
+                return Err(CredentialError::invalid_configuration(
+                    SOURCE_NAME,
+                    format!(
+                        "{kind} file {} is not a regular file (a directory, a device or a pipe)",
+                        path.display(),
+                    ),
+                ));
+            }
             Err(err) => return Err(io_error(kind, path, &err)),
         };
-        let parsed = set.add_file_bytes(kind, path, &bytes);
-        wipe(&mut bytes);
-        parsed
+        if kind == FileKind::Credentials {
+            check_permissions(kind, path, &contents.meta)?;
+        }
+        set.add_file_bytes(kind, path, &contents.bytes)
             .map_err(|err| CredentialError::invalid_configuration(SOURCE_NAME, err.to_string()))?;
+        // The config file is read first: a secret in the set now is one the config file holds,
+        // and such a file gets the credentials file's rule.
+        if kind == FileKind::Config && holds_secrets(&set) {
+            check_permissions(kind, path, &contents.meta)?;
+        }
     }
     Ok(LoadedProfiles {
         set,
@@ -155,15 +167,17 @@ fn load_with(
     })
 }
 
-/// The raw file holds secrets; clear it before the allocation is freed.
-fn wipe(bytes: &mut [u8]) {
-    bytes.fill(0);
-    std::hint::black_box(&*bytes);
+/// Whether any profile or sso-session of the set has a secret value.
+fn holds_secrets(set: &ProfileSet) -> bool {
+    set.profiles()
+        .chain(set.sso_sessions())
+        .any(|section| section.properties().any(|(_, p)| p.is_sensitive()))
 }
 
 /// Group- or world-writable credentials are refused (anyone who can write them can make this
-/// process use their identity); world-readable ones are allowed with a warning.
-fn check_permissions(path: &Path, meta: &FileMeta) -> Result<(), CredentialError> {
+/// process use their identity); world-readable ones are allowed with a warning. The config
+/// file is held to the same rule when it holds keys.
+fn check_permissions(kind: FileKind, path: &Path, meta: &FileMeta) -> Result<(), CredentialError> {
     let Some(mode) = meta.mode else {
         return Ok(());
     };
@@ -172,8 +186,13 @@ fn check_permissions(path: &Path, meta: &FileMeta) -> Result<(), CredentialError
         return Err(CredentialError::invalid_configuration(
             SOURCE_NAME,
             format!(
-                "credentials file {path} has mode {mode:04o}, writable by {who}; refusing to \
-                 use it. Fix: chmod 600 {path}",
+                "{kind} file {path} has mode {mode:04o}, writable by {who}; refusing to \
+                 use it{keys}. Fix: chmod 600 {path}",
+                keys = if kind == FileKind::Config {
+                    " (it holds keys)"
+                } else {
+                    ""
+                },
                 path = path.display(),
                 who = match (mode & 0o020 != 0, mode & 0o002 != 0) {
                     (true, true) => "group and others",
@@ -187,7 +206,8 @@ fn check_permissions(path: &Path, meta: &FileMeta) -> Result<(), CredentialError
         tracing::warn!(
             path = %path.display(),
             mode = format_args!("{mode:04o}"),
-            "credentials file is readable by every user of this machine; consider chmod 600"
+            file = %kind,
+            "a file holding keys is readable by every user of this machine; consider chmod 600"
         );
     }
     Ok(())

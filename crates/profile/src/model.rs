@@ -614,6 +614,26 @@ impl<'a> Property<'a> {
         self.sensitive
     }
 
+    /// The value as a listing may show it: [`REDACTED`] for a secret; for a block of nested
+    /// settings (`s3 =` then indented `key = value` lines) each line whose key is not a
+    /// secret; for any other value its first line only, with how many continuation lines were
+    /// left out (they may be other settings run together with it, secrets included).
+    ///
+    /// ```
+    /// use awsauth_profile::{FileKind, ProfileSet};
+    /// let text = "[default]\nrole_arn = arn:aws:iam::123456789012:role/r\n  aws_secret_access_key = wJalr\n";
+    /// let set = ProfileSet::parse(FileKind::Config, "config", text).unwrap();
+    /// let shown = set.profile("default").unwrap().property("role_arn").unwrap().shown();
+    /// assert_eq!(shown, "arn:aws:iam::123456789012:role/r (and 1 continuation line, not shown)");
+    /// ```
+    pub fn shown(&self) -> String {
+        if self.sensitive {
+            REDACTED.to_owned()
+        } else {
+            shown_value(self.value)
+        }
+    }
+
     /// The nested `key = value` pairs of a property written as
     ///
     /// ```ini
@@ -653,17 +673,27 @@ impl fmt::Debug for Property<'_> {
     }
 }
 
-/// A value for `Debug`: its first line, then each continuation line only when it is a
-/// `key = value` whose key is not a secret. An indented `aws_session_token = …` under
-/// `region` is part of region's value as the file is written, and still a secret.
+/// A value for `Debug` and listings. A block of nested settings (`s3 =` then indented
+/// `key = value` lines) shows each line whose key is not a secret. Any other value shows its
+/// first line only: the lines after it are continuation lines, which may be other settings
+/// run together with it (an indented `aws_session_token = …` under `region` is part of
+/// region's value as the file is written, and still a secret).
 fn shown_value(value: &str) -> String {
-    let mut lines = value.split('\n');
-    let mut shown = lines.next().unwrap_or("").to_owned();
-    for line in lines {
+    let quoted = awsauth_core::quoted(value);
+    let first = quoted.first_line();
+    if !first.is_empty() || quoted.more_lines() == 0 {
+        return match quoted.more_lines() {
+            0 => first.to_owned(),
+            1 => format!("{first} (and 1 continuation line, not shown)"),
+            n => format!("{first} (and {n} continuation lines, not shown)"),
+        };
+    }
+    let mut shown = String::new();
+    for line in value.split('\n').skip(1) {
         shown.push('\n');
         match line.split_once('=') {
             Some((key, _)) if !is_sensitive_key(&trim_ws(key).to_ascii_lowercase()) => {
-                shown.push_str(line);
+                shown.push_str(awsauth_core::quoted(line).first_line());
             }
             _ => shown.push_str(REDACTED),
         }

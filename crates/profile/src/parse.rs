@@ -181,11 +181,14 @@ impl ProfileSet {
             Ok(text) => self.add_file(file, path, text),
             Err(err) => {
                 let valid = bytes.get(..err.valid_up_to()).unwrap_or_default();
-                let line_start = valid.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+                let line_start = valid
+                    .iter()
+                    .rposition(|&b| b == b'\n' || b == b'\r')
+                    .map_or(0, |i| i + 1);
                 Err(ParseError {
                     file,
                     path,
-                    line: line_number(valid.iter().filter(|&&b| b == b'\n').count()),
+                    line: line_number(line_breaks(valid)),
                     problem: Problem::NotUtf8 {
                         column: err.valid_up_to() - line_start,
                     },
@@ -521,9 +524,12 @@ impl<'p> FileParser<'p> {
     }
 }
 
-/// The lines of a text, as `str::lines` splits them (at `\n`, dropping a `\r` before it),
-/// with less work per line: profile lines are short, and a plain byte scan beats a searcher
-/// that is set up again for every line.
+/// The lines of a text, split as the AWS CLI's parser (Python's universal newlines) splits
+/// them: at `\n`, `\r\n` and a lone `\r`. A lone `\r` is a line break there, so it is one here:
+/// `duration_seconds = 9\raws_secret_access_key = …` is two properties, never one value that
+/// carries the second line along. (Unicode's other separators, U+2028 and friends, are not line
+/// breaks in those files and stay inside values.) A plain byte scan: profile lines are short,
+/// and a searcher set up again for every line costs more.
 struct Lines<'t>(&'t str);
 
 impl<'t> Iterator for Lines<'t> {
@@ -534,12 +540,16 @@ impl<'t> Iterator for Lines<'t> {
             return None;
         }
         let text = self.0;
-        match text.bytes().position(|b| b == b'\n') {
+        match text.bytes().position(|b| b == b'\n' || b == b'\r') {
             Some(end) => {
+                let width = if text.as_bytes().get(end..end + 2) == Some(b"\r\n") {
+                    2
+                } else {
+                    1
+                };
                 // `\n` and `\r` are ASCII: slicing around them stays on character boundaries.
-                self.0 = text.get(end + 1..).unwrap_or("");
-                let line = text.get(..end).unwrap_or("");
-                Some(line.strip_suffix('\r').unwrap_or(line))
+                self.0 = text.get(end + width..).unwrap_or("");
+                Some(text.get(..end).unwrap_or(""))
             }
             None => {
                 self.0 = "";
@@ -547,6 +557,15 @@ impl<'t> Iterator for Lines<'t> {
             }
         }
     }
+}
+
+/// How many line breaks (`\n`, `\r\n`, a lone `\r`) `bytes` holds, as [`Lines`] counts them.
+fn line_breaks(bytes: &[u8]) -> usize {
+    bytes
+        .iter()
+        .enumerate()
+        .filter(|&(i, &b)| b == b'\n' || (b == b'\r' && bytes.get(i + 1) != Some(&b'\n')))
+        .count()
 }
 
 enum Missing {
@@ -641,23 +660,16 @@ mod tests {
 
     #[test]
     fn a_header_that_swallowed_lines_is_ignored_without_quoting_it() {
-        // Lone CR line breaks: the whole file is one line that starts with '[' and ends with ']'.
+        // Lines run together into one that starts with '[' and ends with ']'. (Lone CRs are
+        // line breaks, as in the AWS CLI: they no longer run lines together.)
         for (file, text) in [
-            (
-                FileKind::Credentials,
-                "[default]\raws_secret_access_key = wJalrSECRET\r[other]",
-            ),
-            (
-                FileKind::Config,
-                "[default]\raws_secret_access_key = wJalrSECRET\r[profile x]",
-            ),
             (
                 FileKind::Config,
                 "[profile a aws_secret_access_key = wJalrSECRET]",
             ),
             (
                 FileKind::Credentials,
-                "[sso-session s]\r\u{0}aws_session_token = wJalrSECRET\r\u{0}[p]",
+                "[sso-session s\u{0}aws_session_token = wJalrSECRET\u{0}p]",
             ),
         ] {
             let set = ProfileSet::parse(file, "/f", text).unwrap();
@@ -667,6 +679,19 @@ mod tests {
             assert!(warnings.contains("not shown"), "{warnings}");
             assert!(!warnings.contains("wJalr"), "{warnings}");
             assert!(!format!("{:?}", set.plan("default")).contains("wJalr"));
+        }
+        for text in [
+            "[default]\raws_secret_access_key = wJalrSECRET\r[other]",
+            "[default]\r\naws_secret_access_key = wJalrSECRET\r\n[other]",
+        ] {
+            let set = ProfileSet::parse(FileKind::Credentials, "/f", text).unwrap();
+            let default = set.profile("default").unwrap();
+            assert_eq!(
+                default.get("aws_secret_access_key"),
+                Some("wJalrSECRET"),
+                "{text:?}"
+            );
+            assert!(set.profile("other").is_some(), "{text:?}");
         }
         // Ordinary invalid names are still quoted, so the user sees which section it was.
         let set = ProfileSet::parse(FileKind::Config, "/f", "[profile my profile]\n").unwrap();
@@ -678,13 +703,28 @@ mod tests {
     }
 
     #[test]
-    fn lines_split_like_str_lines() {
-        for text in [
-            "", "a", "a\n", "a\r\nb", "a\r\n", "\n\n", "a\rb\n", "a\r", "\r\n\r\n", "é\r\nü",
+    fn lines_split_at_every_line_break_the_aws_cli_knows() {
+        for (text, lines) in [
+            ("", &[][..]),
+            ("a", &["a"][..]),
+            ("a\n", &["a"]),
+            ("a\r\nb", &["a", "b"]),
+            ("a\r\n", &["a"]),
+            ("\n\n", &["", ""]),
+            ("a\rb\n", &["a", "b"]),
+            ("a\r", &["a"]),
+            ("\r\n\r\n", &["", ""]),
+            ("\r\r\n\n", &["", "", ""]),
+            ("é\r\nü", &["é", "ü"]),
+            ("a\u{2028}b", &["a\u{2028}b"]),
         ] {
+            assert_eq!(Lines(text).collect::<Vec<_>>(), lines, "{text:?}");
             assert_eq!(
-                Lines(text).collect::<Vec<_>>(),
-                text.lines().collect::<Vec<_>>(),
+                line_breaks(text.as_bytes()),
+                {
+                    let ends_open = !text.is_empty() && !text.ends_with(['\n', '\r']);
+                    lines.len() - usize::from(ends_open)
+                },
                 "{text:?}"
             );
         }

@@ -174,7 +174,7 @@ impl SsoSource {
             Ok(refreshed) => {
                 let mut token = cached.clone();
                 token.access_token = refreshed.access_token;
-                token.expires_at = cx.now() + refreshed.expires_in;
+                token.expires_at = timefmt::add(cx.now(), refreshed.expires_in);
                 // aws-config keeps the old refresh token when the answer has none.
                 if let Some(rotated) = refreshed.refresh_token {
                     token.refresh_token = Some(rotated);

@@ -12,7 +12,7 @@ use awsauth_http::{
     Bytes, ClockOffset, ClockSkew, HeaderName, HeaderValue, HttpClient, HttpError, HttpRequest,
     HttpResponse, HttpSettings, Method, default_classifier,
 };
-use serde::{Deserialize, Deserializer};
+use serde::Deserialize;
 use zeroize::Zeroizing;
 
 /// The header carrying the access token to the portal (with an underscore, as the model has
@@ -100,16 +100,11 @@ struct GetRoleCredentialsOutput {
 #[serde(rename_all = "camelCase")]
 struct RoleCredentialsDocument {
     access_key_id: Option<String>,
-    #[serde(default, deserialize_with = "secret")]
+    #[serde(default)]
     secret_access_key: Option<SecretString>,
-    #[serde(default, deserialize_with = "secret")]
+    #[serde(default)]
     session_token: Option<SecretString>,
     expiration: Option<i64>,
-}
-
-/// Moves the deserialized `String` into a zeroizing box without another copy.
-fn secret<'de, D: Deserializer<'de>>(d: D) -> Result<Option<SecretString>, D::Error> {
-    Ok(Option::<String>::deserialize(d)?.map(SecretString::from))
 }
 
 /// Reads a `GetRoleCredentials` answer. Never quotes the body.
@@ -132,6 +127,8 @@ pub(crate) fn parse_role_credentials(body: &[u8]) -> Result<RoleCredentials, Str
     let expiration = u64::try_from(millis)
         .ok()
         .and_then(|ms| SystemTime::UNIX_EPOCH.checked_add(Duration::from_millis(ms)))
+        // Past year 9999 is "as late as can be", not a time that cannot be printed.
+        .map(awsauth_core::timefmt::clamp)
         .ok_or_else(|| format!("roleCredentials has an expiration out of range ({millis} ms)"))?;
     Ok(RoleCredentials {
         access_key_id,
@@ -196,10 +193,10 @@ pub(crate) struct RefreshedToken {
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct CreateTokenOutput {
-    #[serde(default, deserialize_with = "secret")]
+    #[serde(default)]
     access_token: Option<SecretString>,
     expires_in: Option<i64>,
-    #[serde(default, deserialize_with = "secret")]
+    #[serde(default)]
     refresh_token: Option<SecretString>,
 }
 

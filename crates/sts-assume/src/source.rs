@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use awsauth_core::{
     Context, CredentialError, CredentialSource, Credentials, Explanation, Plan, Status, Step,
-    async_trait,
+    async_trait, quoted,
 };
 use awsauth_http::HttpSettings;
 use awsauth_sts::{
@@ -57,7 +57,7 @@ impl fmt::Debug for AssumeRoleSource {
         f.debug_struct("AssumeRoleSource")
             .field("name", &self.name)
             .field("base", &self.base.name())
-            .field("role_arn", &self.role_arn)
+            .field("role_arn", &quoted(&self.role_arn))
             .field("external_id", &self.external_id.as_ref().map(|_| "set"))
             .field("session_name", &self.session_name)
             .field("duration", &self.duration)
@@ -181,7 +181,8 @@ impl AssumeRoleSource {
     }
 
     fn step(&self) -> String {
-        format!("assume-role:{}", self.role_arn)
+        // Only the first line: the rest of an unchecked value may be another setting.
+        format!("assume-role:{}", quoted(&self.role_arn).first_line())
     }
 }
 
@@ -191,7 +192,7 @@ impl CredentialSource for AssumeRoleSource {
         self.validate().map_err(|e| {
             CredentialError::invalid_configuration(
                 &self.name,
-                format!("assuming {:?}: {e}", self.role_arn),
+                format!("assuming {}: {e}", quoted(&self.role_arn)),
             )
         })?;
         let base = match self.base.provide(cx).await {
@@ -233,7 +234,7 @@ impl CredentialSource for AssumeRoleSource {
         self.validate().map_err(|e| {
             CredentialError::invalid_configuration(
                 &self.name,
-                format!("assuming {:?}: {e}", self.role_arn),
+                format!("assuming {}: {e}", quoted(&self.role_arn)),
             )
         })?;
         let endpoint = self.client.resolve_endpoint(cx).map_err(|e| {
@@ -274,7 +275,7 @@ impl CredentialSource for AssumeRoleSource {
             (Err(e), _) => Explanation::new(
                 &self.name,
                 Status::Invalid,
-                format!("assuming {:?}: {e}", self.role_arn),
+                format!("assuming {}: {e}", quoted(&self.role_arn)),
             ),
             (Ok(()), Err(e)) => Explanation::new(
                 &self.name,

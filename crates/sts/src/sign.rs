@@ -11,8 +11,36 @@ use awsauth_http::{HeaderName, HeaderValue, HttpRequest};
 
 /// Why a request could not be signed (never contains a secret).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("could not sign the request: {0}")]
-pub struct SignError(String);
+#[non_exhaustive]
+pub enum SignError {
+    /// The request's URI has no host to sign.
+    #[error("could not sign the request: the request URI has no host")]
+    NoHost,
+    /// A header value SigV4 cannot encode.
+    #[error("could not sign the request: header {name} has a value that is not visible ASCII")]
+    HeaderNotAscii {
+        /// The header.
+        name: String,
+    },
+    /// `aws-sigv4` refused the parameters or the request.
+    #[error("could not sign the request: {reason}")]
+    Signer {
+        /// aws-sigv4's reason (it never holds a key).
+        reason: String,
+    },
+    /// `aws-sigv4` produced a header that is not one (a bug there, reported rather than sent).
+    #[error("could not sign the request: the signer produced an invalid header {name}")]
+    InvalidOutput {
+        /// The header.
+        name: String,
+    },
+}
+
+fn signer(e: impl std::fmt::Display) -> SignError {
+    SignError::Signer {
+        reason: e.to_string(),
+    }
+}
 
 /// Signs requests with SigV4 for one region, service and instant.
 ///
@@ -75,7 +103,7 @@ impl<'a> SigV4Signer<'a> {
         credentials: &Credentials,
     ) -> Result<(), SignError> {
         if request.uri.host().is_none_or(str::is_empty) {
-            return Err(SignError("the request URI has no host".to_owned()));
+            return Err(SignError::NoHost);
         }
         let identity = aws_credential_types::Credentials::new(
             credentials.access_key_id(),
@@ -103,14 +131,12 @@ impl<'a> SigV4Signer<'a> {
             .time(self.time)
             .settings(settings)
             .build()
-            .map_err(|e| SignError(e.to_string()))?
+            .map_err(signer)?
             .into();
         let mut headers = Vec::with_capacity(request.headers.len());
         for (name, value) in &request.headers {
-            let value = value.to_str().map_err(|_| {
-                SignError(format!(
-                    "header {name} has a value that is not visible ASCII"
-                ))
+            let value = value.to_str().map_err(|_| SignError::HeaderNotAscii {
+                name: name.to_string(),
             })?;
             headers.push((name.as_str(), value));
         }
@@ -121,24 +147,25 @@ impl<'a> SigV4Signer<'a> {
             headers.into_iter(),
             SignableBody::Bytes(&request.body),
         )
-        .map_err(|e| SignError(e.to_string()))?;
+        .map_err(signer)?;
         // aws-sigv4 traces the canonical request; older releases (1.3.8, which the workspace's
         // rust-version resolves to) print the x-amz-security-token value in it. Its events are
         // silenced for this call.
         let signed = tracing::dispatcher::with_default(&tracing::Dispatch::none(), || {
             sign(signable, &params)
         });
-        let (instructions, _signature) = signed.map_err(|e| SignError(e.to_string()))?.into_parts();
+        let (instructions, _signature) = signed.map_err(signer)?.into_parts();
         let (new_headers, _query) = instructions.into_parts();
         for header in new_headers {
             let name = HeaderName::from_bytes(header.name().as_bytes()).map_err(|_| {
-                SignError(format!(
-                    "the signer produced an invalid header name {}",
-                    header.name()
-                ))
+                SignError::InvalidOutput {
+                    name: header.name().chars().take(64).collect(),
+                }
             })?;
-            let mut value = HeaderValue::from_str(header.value())
-                .map_err(|_| SignError(format!("the signer produced an invalid {name} header")))?;
+            let mut value =
+                HeaderValue::from_str(header.value()).map_err(|_| SignError::InvalidOutput {
+                    name: name.to_string(),
+                })?;
             value.set_sensitive(header.sensitive());
             request.headers.insert(name, value);
         }

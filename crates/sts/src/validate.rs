@@ -55,7 +55,8 @@ impl RoleArn {
             ValidationError::new(
                 field,
                 format!(
-                    "{arn:?} {why}; expected arn:<partition>:iam::<12-digit account id>:role/<optional path/><name>"
+                    "{} {why}; expected arn:<partition>:iam::<12-digit account id>:role/<optional path/><name>",
+                    awsauth_core::quoted(arn)
                 ),
             )
         };
@@ -223,13 +224,19 @@ pub fn validate_session_name(field: &str, value: &str) -> Result<(), ValidationE
     if !(2..=64).contains(&len) {
         return Err(ValidationError::new(
             field,
-            format!("{value:?} must be 2 to 64 characters long, but has {len}"),
+            format!(
+                "{} must be 2 to 64 characters long, but has {len}",
+                awsauth_core::quoted(value)
+            ),
         ));
     }
     if let Some(c) = value.chars().find(|c| !is_name_char(*c)) {
         return Err(ValidationError::new(
             field,
-            format!("{value:?} contains {c:?}; use only letters, digits and +=,.@_-"),
+            format!(
+                "{} contains {c:?}; use only letters, digits and +=,.@_-",
+                awsauth_core::quoted(value)
+            ),
         ));
     }
     Ok(())

@@ -22,8 +22,52 @@ const MAX_DEPTH: usize = 32;
 
 /// Why a body could not be read (describes the problem, never quotes the body).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct XmlError(String);
+#[non_exhaustive]
+pub enum XmlError {
+    /// The body is not UTF-8.
+    #[error("the body is not UTF-8 (at byte {at})")]
+    NotUtf8 {
+        /// The first byte that is not.
+        at: usize,
+    },
+    /// The body is not well-formed XML.
+    #[error("the body is not well-formed XML (near byte {near})")]
+    IllFormed {
+        /// About where.
+        near: u64,
+    },
+    /// Deeper nesting than any STS answer has.
+    #[error("the XML nests deeper than {max} elements")]
+    TooDeep {
+        /// The limit.
+        max: usize,
+    },
+    /// An entity other than XML's five predefined ones.
+    #[error("the XML uses an entity that is not one of XML's five predefined ones")]
+    UnknownEntity,
+    /// The body ends inside an element.
+    #[error("the XML ends before its elements are closed")]
+    Unclosed,
+    /// No element at all.
+    #[error("the body has no XML element")]
+    NoElement,
+    /// A required element is missing (or blank).
+    #[error("the {operation} response has no {path} (expected {operation}Result/{path})")]
+    Missing {
+        /// The call answered.
+        operation: Operation,
+        /// The element's path below the result (`Credentials/AccessKeyId`).
+        path: &'static str,
+    },
+    /// `Credentials/Expiration` is not a timestamp.
+    #[error("the {operation} response's Credentials/Expiration is {error}")]
+    BadExpiration {
+        /// The call answered.
+        operation: Operation,
+        /// What is wrong with it.
+        error: timefmt::InvalidTimestamp,
+    },
+}
 
 /// Temporary credentials from `AssumeRole` or `AssumeRoleWithWebIdentity`.
 #[derive(Debug, Clone)]
@@ -72,11 +116,8 @@ type Found = Vec<Option<Zeroizing<String>>>;
 
 /// Collects the text of the first element whose path ends with each of `wanted`.
 fn scan(body: &[u8], wanted: &[&[&str]]) -> Result<Found, XmlError> {
-    let text = std::str::from_utf8(body).map_err(|e| {
-        XmlError(format!(
-            "the body is not UTF-8 (at byte {})",
-            e.valid_up_to()
-        ))
+    let text = std::str::from_utf8(body).map_err(|e| XmlError::NotUtf8 {
+        at: e.valid_up_to(),
     })?;
     let mut reader = Reader::from_str(text);
     let mut stack: Vec<String> = Vec::new();
@@ -84,19 +125,14 @@ fn scan(body: &[u8], wanted: &[&[&str]]) -> Result<Found, XmlError> {
     // (index into `wanted`, depth of the element, text so far)
     let mut collecting: Option<(usize, usize, Zeroizing<String>)> = None;
     let mut saw_element = false;
-    let ill_formed = |reader: &Reader<&[u8]>| {
-        XmlError(format!(
-            "the body is not well-formed XML (near byte {})",
-            reader.buffer_position()
-        ))
+    let ill_formed = |reader: &Reader<&[u8]>| XmlError::IllFormed {
+        near: reader.buffer_position(),
     };
     loop {
         let event = reader.read_event().map_err(|_| ill_formed(&reader))?;
         match event {
             Event::Start(_) | Event::Empty(_) if stack.len() >= MAX_DEPTH => {
-                return Err(XmlError(format!(
-                    "the XML nests deeper than {MAX_DEPTH} elements"
-                )));
+                return Err(XmlError::TooDeep { max: MAX_DEPTH });
             }
             Event::Start(start) => {
                 saw_element = true;
@@ -104,7 +140,7 @@ fn scan(body: &[u8], wanted: &[&[&str]]) -> Result<Found, XmlError> {
                 if collecting.is_none()
                     && let Some(i) = matching(&stack, wanted, &found)
                 {
-                    collecting = Some((i, stack.len(), Zeroizing::new(String::new())));
+                    collecting = Some((i, stack.len(), buffer(text.len())));
                 }
             }
             Event::Empty(start) => {
@@ -135,14 +171,14 @@ fn scan(body: &[u8], wanted: &[&[&str]]) -> Result<Found, XmlError> {
                 if let Some((_, depth, text)) = &mut collecting
                     && *depth == stack.len()
                 {
-                    text.push_str(&t.xml10_content());
+                    push_wiped(text, t.xml10_content());
                 }
             }
             Event::CData(c) => {
                 if let Some((_, depth, text)) = &mut collecting
                     && *depth == stack.len()
                 {
-                    text.push_str(&c.xml10_content());
+                    push_wiped(text, c.xml10_content());
                 }
             }
             Event::GeneralRef(r) => {
@@ -158,12 +194,7 @@ fn scan(body: &[u8], wanted: &[&[&str]]) -> Result<Found, XmlError> {
                         Some(c) => text.push(c),
                         None => match resolve_predefined_entity(&r.xml10_content()) {
                             Some(s) => text.push_str(s),
-                            None => {
-                                return Err(XmlError(
-                                    "the XML uses an entity that is not one of XML's five predefined ones"
-                                        .to_owned(),
-                                ));
-                            }
+                            None => return Err(XmlError::UnknownEntity),
                         },
                     }
                 }
@@ -173,12 +204,10 @@ fn scan(body: &[u8], wanted: &[&[&str]]) -> Result<Found, XmlError> {
         }
     }
     if !stack.is_empty() {
-        return Err(XmlError(
-            "the XML ends before its elements are closed".to_owned(),
-        ));
+        return Err(XmlError::Unclosed);
     }
     if !saw_element {
-        return Err(XmlError("the body has no XML element".to_owned()));
+        return Err(XmlError::NoElement);
     }
     Ok(found)
 }
@@ -196,34 +225,44 @@ fn matching(stack: &[String], wanted: &[&[&str]], found: &Found) -> Option<usize
     })
 }
 
-fn take(found: &mut Found, i: usize) -> Option<Zeroizing<String>> {
-    found
-        .get_mut(i)
-        .and_then(Option::take)
-        .map(|mut s| {
-            let trimmed = s.trim();
-            if trimmed.len() != s.len() {
-                *s = trimmed.to_owned();
-            }
-            s
-        })
-        .filter(|s| !s.is_empty())
+/// A buffer for an element's text that never has to grow: the text is never longer than the
+/// body it comes from, and a buffer that grows leaves its old allocation — a secret, maybe —
+/// unwiped.
+fn buffer(body_len: usize) -> Zeroizing<String> {
+    Zeroizing::new(String::with_capacity(body_len))
 }
 
+/// Appends a piece of text; a piece quick-xml had to copy (to normalise line ends) is wiped.
+fn push_wiped(text: &mut String, piece: std::borrow::Cow<'_, str>) {
+    text.push_str(&piece);
+    if let std::borrow::Cow::Owned(copy) = piece {
+        drop(Zeroizing::new(copy));
+    }
+}
+
+/// The collected text, trimmed in place (a trimmed copy would leave the untrimmed secret in
+/// a freed allocation), or `None` when blank.
+fn take(found: &mut Found, i: usize) -> Option<Zeroizing<String>> {
+    let mut s = found.get_mut(i).and_then(Option::take)?;
+    let end = s.trim_end().len();
+    s.truncate(end);
+    let start = s.len() - s.trim_start().len();
+    s.drain(..start);
+    (!s.is_empty()).then_some(s)
+}
+
+// Both copy the text into an allocation of its own size (the collecting buffer is as large
+// as the body) and let the buffer be wiped.
 fn plain(found: &mut Found, i: usize) -> Option<String> {
-    take(found, i).map(|mut s| std::mem::take(&mut *s))
+    take(found, i).map(|s| s.as_str().to_owned())
 }
 
 fn secret(found: &mut Found, i: usize) -> Option<SecretString> {
-    take(found, i).map(|mut s| SecretString::new(std::mem::take(&mut *s)))
+    take(found, i).map(|s| SecretString::new(s.as_str().to_owned()))
 }
 
-/// The account id inside an ARN (`arn:aws:sts::123456789012:assumed-role/…`), if it is 12 digits.
-pub fn account_of_arn(arn: &str) -> Option<&str> {
-    arn.split(':')
-        .nth(4)
-        .filter(|a| a.len() == 12 && a.bytes().all(|b| b.is_ascii_digit()))
-}
+/// The account id inside an ARN, if it is 12 digits (core's one rule, re-exported here).
+pub use awsauth_core::account_of_arn;
 
 /// Reads an `AssumeRoleResponse` or `AssumeRoleWithWebIdentityResponse`.
 ///
@@ -261,11 +300,7 @@ pub fn parse_credentials(operation: Operation, body: &[u8]) -> Result<Credential
             &["AssumedRoleUser", "AssumedRoleId"],
         ],
     )?;
-    let missing = |what: &str| {
-        XmlError(format!(
-            "the {operation} response has no {what} (expected {operation}Result/{what})"
-        ))
-    };
+    let missing = |path: &'static str| XmlError::Missing { operation, path };
     let access_key_id = plain(&mut found, KEY).ok_or_else(|| missing("Credentials/AccessKeyId"))?;
     let secret_access_key =
         secret(&mut found, SECRET).ok_or_else(|| missing("Credentials/SecretAccessKey"))?;
@@ -273,11 +308,8 @@ pub fn parse_credentials(operation: Operation, body: &[u8]) -> Result<Credential
         secret(&mut found, TOKEN).ok_or_else(|| missing("Credentials/SessionToken"))?;
     let expiration_text =
         plain(&mut found, EXPIRATION).ok_or_else(|| missing("Credentials/Expiration"))?;
-    let expiration = timefmt::parse_rfc3339(&expiration_text).map_err(|e| {
-        XmlError(format!(
-            "the {operation} response's Credentials/Expiration is {e}"
-        ))
-    })?;
+    let expiration = timefmt::parse_rfc3339(&expiration_text)
+        .map_err(|error| XmlError::BadExpiration { operation, error })?;
     let assumed_role_arn = plain(&mut found, ARN);
     let account_id = assumed_role_arn
         .as_deref()
@@ -304,10 +336,9 @@ pub fn parse_caller_identity(body: &[u8]) -> Result<CallerIdentity, XmlError> {
             &["GetCallerIdentityResult", "UserId"],
         ],
     )?;
-    let missing = |what: &str| {
-        XmlError(format!(
-            "the GetCallerIdentity response has no GetCallerIdentityResult/{what}"
-        ))
+    let missing = |path: &'static str| XmlError::Missing {
+        operation: Operation::GetCallerIdentity,
+        path,
     };
     let arn = plain(&mut found, 1).ok_or_else(|| missing("Arn"))?;
     let account = match plain(&mut found, 0) {

@@ -13,7 +13,6 @@ use awsauth_sts::{
     RoleArn, StsClient, WebIdentityInput, default_session_name, validate_duration,
     validate_session_name,
 };
-use zeroize::Zeroize;
 
 /// `AWS_WEB_IDENTITY_TOKEN_FILE`: the path of the token file.
 pub const ENV_WEB_IDENTITY_TOKEN_FILE: &str = "AWS_WEB_IDENTITY_TOKEN_FILE";
@@ -260,34 +259,35 @@ impl WebIdentitySource {
             path.display(),
             plan.token_label
         );
-        let meta = cx
+        // One open handle, checked with fstat and read at most one byte past the cap: a
+        // device (`/dev/zero`), a pipe or a growing file is an error, never gigabytes.
+        let contents = cx
             .fs()
-            .metadata(path)
-            .map_err(|e| self.unreadable(&where_, &e))?;
-        if meta.len > MAX_TOKEN_FILE_BYTES {
-            return Err(CredentialError::invalid_configuration(
-                &self.name,
-                format!(
-                    "{where_} has {} bytes, more than the {MAX_TOKEN_FILE_BYTES} a token can have; is it the right file?",
-                    meta.len
+            .read_limited(path, MAX_TOKEN_FILE_BYTES)
+            .map_err(|e| match e.kind() {
+                io::ErrorKind::FileTooLarge => CredentialError::invalid_configuration(
+                    &self.name,
+                    format!(
+                        "{where_} has more than the {MAX_TOKEN_FILE_BYTES} bytes a token can have; is it the right file?"
+                    ),
                 ),
-            ));
-        }
-        let mut bytes = cx
-            .fs()
-            .read(path)
-            .map_err(|e| self.unreadable(&where_, &e))?;
+                io::ErrorKind::InvalidInput => CredentialError::invalid_configuration(
+                    &self.name,
+                    format!("{where_} is not a regular file (a directory, a device or a pipe); it must be the token file"),
+                ),
+                _ => self.unreadable(&where_, &e),
+            })?;
+        let bytes = contents.bytes;
         let text = match std::str::from_utf8(&bytes) {
             Ok(text) => SecretString::from(text.trim()),
             Err(_) => {
-                bytes.zeroize();
                 return Err(CredentialError::invalid_configuration(
                     &self.name,
                     format!("{where_} is not UTF-8 text"),
                 ));
             }
         };
-        bytes.zeroize();
+        drop(bytes);
         if text.is_blank() {
             return Err(CredentialError::invalid_configuration(
                 &self.name,

@@ -141,3 +141,41 @@ fn a_credential_process_line_keeps_only_its_program() {
         .assert_code(0)
         .assert_no(&["planted-process-token"]);
 }
+
+/// A secret indented under another key is part of that key's value as the file is written;
+/// listed, a value shows only its first line (a block of nested settings shows its lines whose
+/// keys are not secrets). Both line-break forms the AWS CLI knows, and the `-v` log.
+#[test]
+fn a_value_is_listed_up_to_its_first_line_so_a_secret_run_into_it_never_shows() {
+    let home = Home::new();
+    home.write(
+        ".aws/config",
+        "[profile dev]\nrole_arn = arn:aws:iam::123456789012:role/dev\n  aws_secret_access_key = indented-secret-value\nsource_profile = dev\n\
+         [profile cr]\nregion = eu-west-1\raws_session_token = lone-cr-token-value\n\
+         [services s]\ns3 =\n  endpoint_url = https://s3.example.com\n  aws_secret_access_key = nested-secret-value\n",
+    );
+    let env = [("HOME", home.path().to_str().unwrap())];
+    let secrets = [
+        "indented-secret-value",
+        "lone-cr-token-value",
+        "nested-secret-value",
+    ];
+    let run = awsauth(&["-v", "profiles", "--format", "json"], &env);
+    run.assert_code(0).assert_no(&secrets);
+    let json = run.json();
+    assert_eq!(
+        json["profiles"]["dev"]["role_arn"],
+        "arn:aws:iam::123456789012:role/dev (and 1 continuation line, not shown)"
+    );
+    assert_eq!(json["profiles"]["cr"]["region"], "eu-west-1");
+    assert_eq!(
+        json["profiles"]["cr"]["aws_session_token"],
+        "** redacted **"
+    );
+    let s3 = json["services"]["s"]["s3"].as_str().unwrap();
+    assert!(s3.contains("endpoint_url = https://s3.example.com"), "{s3}");
+    let text = awsauth(&["-v", "profiles"], &env);
+    text.assert_code(0).assert_no(&secrets);
+    let explain = awsauth(&["-v", "explain", "--profile", "dev"], &env);
+    explain.assert_no(&secrets);
+}

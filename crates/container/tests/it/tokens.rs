@@ -115,3 +115,22 @@ async fn tokens_that_cannot_be_a_header_are_refused_without_being_shown() {
         assert!(!err.to_string().contains("X-Injected"), "{err}");
     }
 }
+
+/// `/dev/zero` reports a size of 0 and never ends: it used to grow the process by gigabytes.
+#[cfg(unix)]
+#[tokio::test]
+async fn a_device_as_the_token_file_is_a_clear_error_and_nothing_is_sent() {
+    let server = MockServer::start().await;
+    mount_for(&server, AUTH).await;
+    let uri = format!("{}/v1/credentials", server.uri());
+    let cx = cx_with_fs(&[(FULL, &uri), (TOKEN_FILE, "/dev/zero")], MemFs::new())
+        .with_fs(awsauth_core::SystemFs);
+    let err = source().provide(&cx).await.unwrap_err();
+    let text = err.to_string();
+    assert_eq!(err.kind(), ErrorKind::InvalidConfiguration, "{text}");
+    assert!(
+        text.contains("/dev/zero") && text.contains("not a regular file"),
+        "{text}"
+    );
+    assert!(server.received_requests().await.unwrap().is_empty());
+}

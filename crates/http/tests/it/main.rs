@@ -350,3 +350,124 @@ fn a_connection_pooled_by_an_idle_runtime_is_not_handed_to_another() {
     drop(server);
     drop(idle);
 }
+
+/// A loopback "proxy" that records the first bytes of each connection and hangs up.
+async fn recording_proxy() -> (u16, tokio::sync::mpsc::UnboundedReceiver<Vec<u8>>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let tx = tx.clone();
+            tokio::spawn(async move {
+                let mut seen = Vec::new();
+                let mut buf = [0u8; 4096];
+                // Up to the end of a CONNECT request's headers, or whatever a TLS client
+                // sends first (its ClientHello, which has no such end).
+                while !seen.windows(4).any(|w| w == b"\r\n\r\n") && seen.len() < 4096 {
+                    match tokio::time::timeout(Duration::from_millis(300), socket.read(&mut buf))
+                        .await
+                    {
+                        Ok(Ok(n)) if n > 0 => seen.extend_from_slice(&buf[..n]),
+                        _ => break,
+                    }
+                }
+                let _ = tx.send(seen);
+            });
+        }
+    });
+    (port, rx)
+}
+
+fn proxied(uri: &str) -> HttpRequest {
+    get(uri).allow_proxy(true)
+}
+
+#[tokio::test]
+async fn an_https_proxy_is_spoken_to_over_tls_so_its_password_never_travels_in_clear() {
+    let (port, mut seen) = recording_proxy().await;
+    let proxy = awsauth_http::ProxyConfig::new(
+        Some(format!("https://user:hunter2@127.0.0.1:{port}")),
+        None,
+        None,
+        String::new(),
+    );
+    let client = HttpClient::new(awsauth_http::HyperTransport::new(Some(proxy)));
+    let settings = HttpSettings {
+        max_attempts: 1,
+        ..fast()
+    };
+    let _ = client
+        .send(
+            &cx(),
+            proxied("https://sts.us-east-1.amazonaws.com/"),
+            &settings,
+            default_classifier,
+        )
+        .await;
+    let first = seen.recv().await.unwrap();
+    // "user:hunter2" in Basic authentication.
+    let basic = "dXNlcjpodW50ZXIy";
+    let text = String::from_utf8_lossy(&first);
+    assert!(
+        !text.contains(basic) && !text.contains("hunter2") && !text.starts_with("CONNECT"),
+        "the proxy saw in clear: {text:?}"
+    );
+    // A TLS record of type handshake (the ClientHello).
+    assert_eq!(first.first(), Some(&0x16), "{text:?}");
+}
+
+#[tokio::test]
+async fn shared_clients_are_keyed_by_the_proxy_password_too() {
+    let (port, mut seen) = recording_proxy().await;
+    let settings = HttpSettings {
+        max_attempts: 1,
+        ..fast()
+    };
+    for password in ["first-password", "second-password"] {
+        let cx = Context::builder()
+            .clock(Arc::new(SystemClock))
+            .env(awsauth_core::MapEnv::from([(
+                "HTTPS_PROXY",
+                format!("http://user:{password}@127.0.0.1:{port}").as_str(),
+            )]))
+            .system_http()
+            .build();
+        let _ = HttpClient::send_in(
+            &cx,
+            proxied("https://sts.us-east-1.amazonaws.com/"),
+            &settings,
+            default_classifier,
+        )
+        .await;
+        let connect = String::from_utf8_lossy(&seen.recv().await.unwrap()).into_owned();
+        let expected = base64_of(&format!("user:{password}"));
+        assert!(
+            connect.contains(&expected),
+            "the CONNECT for {password} carried another proxy's credentials: {connect:?}"
+        );
+    }
+}
+
+/// `Basic` credentials as a proxy sees them (base64 of `user:password`).
+fn base64_of(user_password: &str) -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let bytes = user_password.as_bytes();
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}

@@ -586,14 +586,13 @@ fn check_role_arn<'a>(
 /// this one (an indented `aws_secret_access_key = …` under `role_arn`, say) and are never
 /// shown.
 fn shown(value: &str) -> String {
-    const MAX_CHARS: usize = 100;
-    let mut lines = value.lines();
-    let first = lines.next().unwrap_or_default();
-    let mut text: String = first.chars().take(MAX_CHARS).collect();
-    if first.chars().count() > MAX_CHARS {
+    let value = awsauth_core::quoted(value);
+    let first = value.first_line();
+    let mut text: String = first.chars().take(awsauth_core::MAX_QUOTED_CHARS).collect();
+    if first.chars().count() > awsauth_core::MAX_QUOTED_CHARS {
         text.push('…');
     }
-    match lines.count() {
+    match value.more_lines() {
         0 => text,
         1 => format!("{text} (and 1 continuation line, not shown)"),
         n => format!("{text} (and {n} continuation lines, not shown)"),
@@ -607,7 +606,7 @@ fn shown(value: &str) -> String {
 fn one_line_values(profile: Section<'_>) -> Result<(), PlanError> {
     match keys::ALL
         .iter()
-        .find(|key| get(profile, key).is_some_and(|v| v.contains('\n')))
+        .find(|key| get(profile, key).is_some_and(|v| awsauth_core::quoted(v).more_lines() > 0))
     {
         None => Ok(()),
         Some(key) => Err(PlanError::Invalid {

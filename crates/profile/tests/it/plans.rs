@@ -365,3 +365,41 @@ fn a_value_that_goes_on_over_indented_lines_is_refused_unquoted() {
         assert!(!text.contains(SECRET), "{text}");
     }
 }
+
+/// A lone CR is a line break, as in the AWS CLI's parser: `duration_seconds = 9\r
+/// aws_secret_access_key = …` is two settings. Read as one line (it was), the secret rode along
+/// in the duration's value into the plan's error, `explain` and the logs.
+#[test]
+fn a_lone_carriage_return_ends_the_value_so_the_secret_after_it_is_never_quoted() {
+    for breaks in ["\r", "\r\n", "\n"] {
+        let config = format!(
+            "[profile r]{breaks}role_arn = arn:aws:iam::123456789012:role/r{breaks}source_profile = base{breaks}\
+             duration_seconds = 9{breaks}aws_secret_access_key = {SECRET}{breaks}"
+        );
+        let set = set(&config, &keys("base"));
+        let r = set.profile("r").unwrap();
+        assert_eq!(r.get("duration_seconds"), Some("9"), "{breaks:?}");
+        assert_eq!(r.get("aws_secret_access_key"), Some(SECRET), "{breaks:?}");
+        let shown = match set.plan("r") {
+            Ok(plan) => format!("{plan} {plan:?}"),
+            Err(err) => format!("{err} {err:?}"),
+        };
+        assert!(!shown.contains(SECRET), "{breaks:?}: {shown}");
+        assert!(!format!("{set:?}").contains(SECRET), "{breaks:?}");
+    }
+}
+
+/// U+2028 is not a line break in a profile file (the AWS CLI keeps it inside the value), but a
+/// terminal or log viewer may break there: a value holding one is refused, and not quoted past it.
+#[test]
+fn a_unicode_line_separator_in_a_value_is_refused_unquoted() {
+    let config = format!(
+        "[profile r]\nrole_arn = arn:aws:iam::123456789012:role/r\u{2028}aws_secret_access_key = {SECRET}\nsource_profile = base\n"
+    );
+    let err = set(&config, &keys("base"))
+        .plan("r")
+        .unwrap_err()
+        .to_string();
+    assert!(!err.contains(SECRET), "{err}");
+    assert!(err.contains("role_arn"), "{err}");
+}

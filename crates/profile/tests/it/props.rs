@@ -68,7 +68,9 @@ proptest! {
                 }
             }
             Err(err) => {
-                let lines = bytes.split(|&b| b == b'\n').count();
+                // Line breaks as the AWS CLI counts them: \n, \r\n and a lone \r.
+                let text = String::from_utf8_lossy(&bytes).replace("\r\n", "\n").replace('\r', "\n");
+                let lines = text.split('\n').count();
                 prop_assert!(err.line >= 1 && err.line as usize <= lines);
             }
         }
@@ -100,7 +102,9 @@ proptest! {
                 let shown = err.to_string();
                 let prefix = format!("{} file /f, line {}: ", kind, err.line);
                 prop_assert!(shown.starts_with(&prefix), "{}", shown);
-                prop_assert!(err.line as usize <= text.lines().count().max(1));
+                // Line breaks as the AWS CLI counts them: \n, \r\n and a lone \r.
+                let lines = text.replace("\r\n", "\n").replace('\r', "\n");
+                prop_assert!(err.line as usize <= lines.lines().count().max(1));
                 prop_assert!(!shown.contains(MARKER));
             }
         }

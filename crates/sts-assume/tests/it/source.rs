@@ -293,3 +293,29 @@ async fn no_secret_reaches_logs_or_debug_even_at_trace_level() {
         &issued_token("LOG"),
     ]);
 }
+
+/// An ARN read from a profile may carry a continuation line — another setting run together
+/// with it, a secret maybe. The error, `explain`, `Debug` and the `-v` log quote its first
+/// line only (they quoted all of it, `{:?}`-escaped, before).
+#[tokio::test]
+async fn an_arn_with_a_continuation_line_is_quoted_up_to_its_first_line() {
+    const RUN_IN: &str = "runInSecretValueDoNotShow";
+    for arn in [
+        format!("{ROLE}\naws_secret_access_key = {RUN_IN}"),
+        format!("{ROLE}\raws_secret_access_key = {RUN_IN}"),
+        format!("{ROLE}\u{2028}aws_secret_access_key = {RUN_IN}"),
+    ] {
+        let (logs, _guard) = LogCapture::start();
+        let source = AssumeRoleSource::new(CountingKeys::default(), arn.clone());
+        let err = source.provide(&cx()).await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidConfiguration, "{err}");
+        let shown = format!(
+            "{err} {err:?} {source:?} {:?} {:?}",
+            source.explain(&cx()),
+            source.plan(&cx())
+        );
+        assert!(!shown.contains(RUN_IN), "{arn:?}: {shown}");
+        assert!(shown.contains("role/reader"), "{shown}");
+        assert!(!logs.contains(RUN_IN), "{arn:?}");
+    }
+}

@@ -270,3 +270,36 @@ async fn explain_reports_a_ready_source_without_network() {
     assert!(!lines[0].reason.contains(TOKEN));
     assert!(server.received_requests().await.unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn a_token_file_is_bounded_by_what_is_read_not_by_its_stat() {
+    let server = answering(web_identity_ok()).await;
+    let env = env_with_endpoint(&server.uri());
+    let source = WebIdentitySource::from_env();
+    let err = source
+        .provide(&cx(&as_refs(&env), LiesAboutItsSize))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidConfiguration, "{err}");
+    assert!(err.to_string().contains("more than"), "{err}");
+    assert!(server.received_requests().await.unwrap().is_empty());
+}
+
+/// `/dev/zero` reports a size of 0 and never ends: it used to grow the process by gigabytes.
+#[cfg(unix)]
+#[tokio::test]
+async fn a_device_as_the_token_file_is_a_clear_error() {
+    let server = answering(web_identity_ok()).await;
+    let mut env = env_with_endpoint(&server.uri());
+    env[0].1 = "/dev/zero".to_owned();
+    let err = WebIdentitySource::from_env()
+        .provide(&cx(&as_refs(&env), awsauth_core::SystemFs))
+        .await
+        .unwrap_err();
+    let text = err.to_string();
+    assert_eq!(err.kind(), ErrorKind::InvalidConfiguration, "{text}");
+    assert!(
+        text.contains("/dev/zero") && text.contains("not a regular file"),
+        "{text}"
+    );
+}

@@ -95,3 +95,18 @@ pub(crate) fn sts_error(status: u16, code: &str, message: &str) -> ResponseTempl
 pub(crate) fn form(body: &[u8]) -> std::collections::BTreeMap<String, String> {
     form_urlencoded::parse(body).into_owned().collect()
 }
+
+/// A file system whose token file says it is small and then reads as 1 MiB — what a file that
+/// grows between the `stat` and the read, or a `/proc`-style file, looks like.
+#[derive(Debug)]
+pub(crate) struct LiesAboutItsSize;
+
+impl Fs for LiesAboutItsSize {
+    fn read(&self, _path: &Path) -> io::Result<Vec<u8>> {
+        Ok(vec![b'x'; 1024 * 1024])
+    }
+
+    fn metadata(&self, _path: &Path) -> io::Result<FileMeta> {
+        Ok(FileMeta::file(900))
+    }
+}
