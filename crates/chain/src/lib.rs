@@ -13,6 +13,12 @@
 //!   every source's [`plan`](awsauth_core::CredentialSource::plan) describes it for printing.
 //! - [`ProfileAwareImds`]: IMDS with the profile's `ec2_metadata_service_endpoint(_mode)`.
 //! - [`StsOptions`]: region, endpoint and FIPS for the STS calls these composites make.
+//! - Cargo features: each link of the chain comes with the feature of its source — `imds`,
+//!   `container`, `sts` (a profile's `role_arn` hops), `web-identity`, `sso`, `process`,
+//!   `login`, all on by default. The environment and profile-keys links are always there and
+//!   need no network, so with the defaults off this crate builds no HTTP, TLS or AWS SDK
+//!   crate. A profile whose plan needs a source left out is `InvalidConfiguration` naming the
+//!   feature, never the next link's identity.
 //! - With the `sdk` cargo feature (off by default): `sdk_default_chain()`, aws-config's own
 //!   default chain through the `awsauth-sdk` bridge.
 //!
@@ -39,6 +45,7 @@
 
 mod default;
 mod files;
+#[cfg(feature = "imds")]
 mod imds;
 mod options;
 mod profile;
@@ -46,6 +53,7 @@ mod profile;
 mod sdk;
 
 pub use default::{DefaultChain, DefaultChainBuilder, default_chain};
+#[cfg(feature = "imds")]
 pub use imds::ProfileAwareImds;
 pub use options::StsOptions;
 pub use profile::{ProfileChain, profile_chain, profile_plan};

@@ -1,5 +1,6 @@
 //! [`StsOptions`]: where the STS calls made while resolving credentials go.
 
+#[cfg(feature = "sts")]
 use awsauth_sts::StsClient;
 
 /// Where and how the STS calls a composite source makes (web identity, assume-role hops of a
@@ -52,9 +53,10 @@ impl StsOptions {
         self
     }
 
-    /// An STS client for these options. `fallback_region` (a profile's `region`, say) is used
+    /// An STS client for these options (feature `sts`). `fallback_region` (a profile's `region`, say) is used
     /// when no region is set here; like any explicit region it beats `AWS_REGION`, so pass
     /// `None` to let the environment decide.
+    #[cfg(feature = "sts")]
     pub fn client(&self, fallback_region: Option<&str>) -> StsClient {
         let mut client = StsClient::new();
         if let Some(endpoint) = self.endpoint.as_deref().filter(|e| !e.trim().is_empty()) {
