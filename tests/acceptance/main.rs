@@ -1,6 +1,6 @@
 //! The workspace acceptance suite: one test binary, one module per concern.
 //!
-//! - `tidy`: repository rules.
+//! - `tidy`: repository rules; `diagram`: ARCHITECTURE.md's layer diagram, read and checked.
 //! - `secret_debug`: `Debug` of every secret-holding type.
 //! - `secret_leaks`, `faults`, `load`, `bad_input`, `policy`: the reliability and security
 //!   suite (issue 10), run in `support`'s harness: a TRACE log capture per scenario searched
@@ -8,6 +8,7 @@
 #![allow(clippy::unwrap_used, missing_docs, unreachable_pub)]
 
 mod bad_input;
+mod diagram;
 mod factory;
 mod faults;
 mod load;
