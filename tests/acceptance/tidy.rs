@@ -793,3 +793,36 @@ fn every_crate_uses_the_workspace_lints_and_one_integration_test_binary() {
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
+
+/// The workspace README's "Without the network" code is the code of the facade's test
+/// `without_the_network::the_readme_example` (run with exactly the README's features by the
+/// feature matrix), line for line — its `Context::system()` being the test's `cx` — so the
+/// example cannot go stale.
+#[test]
+fn the_readme_example_without_the_network_is_the_tested_one() {
+    let root = workspace_root();
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let test = std::fs::read_to_string(root.join("crates/awsauth/tests/it/main.rs")).unwrap();
+    let section = readme
+        .split("### Without the network")
+        .nth(1)
+        .expect("README has a \"Without the network\" section");
+    let code = section
+        .split("```rust")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .expect("the section has a rust block");
+    let mut lines = 0;
+    for line in code.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        let line = line.replace("Context::system()", "cx");
+        assert!(
+            test.lines().any(|l| l.trim() == line),
+            "README line not in the facade's test: {line}"
+        );
+        lines += 1;
+    }
+    assert!(lines >= 5, "{code}");
+    assert!(
+        section.contains(r#"default-features = false, features = ["chain", "static", "profile"]"#)
+    );
+}

@@ -257,36 +257,6 @@ mod without_the_network {
     }
 }
 
-/// The README's "Without the network" code is the code of `the_readme_example` above, line
-/// for line (its `Context::system()` being the test's `cx`), so the example cannot go stale.
-#[test]
-fn the_readme_example_without_the_network_is_the_tested_one() {
-    let readme = include_str!("../../../../README.md");
-    let this_file = include_str!("main.rs");
-    let section = readme
-        .split("### Without the network")
-        .nth(1)
-        .expect("README has a \"Without the network\" section");
-    let code = section
-        .split("```rust")
-        .nth(1)
-        .and_then(|rest| rest.split("```").next())
-        .expect("the section has a rust block");
-    let mut lines = 0;
-    for line in code.lines().map(str::trim).filter(|l| !l.is_empty()) {
-        let line = line.replace("Context::system()", "cx");
-        assert!(
-            this_file.lines().any(|l| l.trim() == line),
-            "README line not in the test: {line}"
-        );
-        lines += 1;
-    }
-    assert!(lines >= 5, "{code}");
-    assert!(
-        section.contains(r#"default-features = false, features = ["chain", "static", "profile"]"#)
-    );
-}
-
 #[cfg(feature = "datasource")]
 mod datasource {
     use awsauth::datasource::{AuthSettings, DatasourceSettings, SessionCache};
