@@ -1,6 +1,6 @@
 //! The workspace acceptance suite: one test binary, one module per concern.
 //!
-//! - `tidy`: repository rules.
+//! - `tidy`: repository rules; `diagram`: ARCHITECTURE.md's layer diagram, read and checked.
 //! - `secret_debug`: `Debug` of every secret-holding type.
 //! - `skew`: clock skew against STS; `observe`: what the session cache reports (issue 18).
 //! - `secret_leaks`, `faults`, `load`, `bad_input`, `policy`: the reliability and security
@@ -9,6 +9,7 @@
 #![allow(clippy::unwrap_used, missing_docs, unreachable_pub)]
 
 mod bad_input;
+mod diagram;
 mod factory;
 mod faults;
 mod load;

@@ -2,7 +2,9 @@
 //!
 //! The layering rules of ARCHITECTURE.md are read off `cargo metadata`: every normal (non-dev)
 //! dependency edge between workspace crates, and from workspace crates to HTTP and AWS SDK crates,
-//! must be allowed by the layer table below. A failure names the offending edge.
+//! must be allowed by the rules below for the layers ARCHITECTURE.md's diagram puts the crates
+//! in — and the diagram's edges must be the manifests' (`diagram.rs`). A failure names the
+//! offending edge.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -18,35 +20,64 @@ fn workspace_root() -> PathBuf {
 }
 
 /// Where each workspace crate sits. A crate may depend on crates of its own layer only where
-/// the table says so, and on lower layers as listed in `may_use`.
+/// the table says so, and on lower layers as listed in `violation`. Which crate is in which
+/// layer is written once, in ARCHITECTURE.md's diagram (`diagram.rs` reads it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Layer {
-    /// `core`: no I/O, no HTTP, no AWS crate.
+    /// No I/O, no HTTP, no AWS crate.
     Core,
-    /// Shared plumbing: `http`, `sts`.
+    /// The shared HTTP and STS clients.
     Plumbing,
     /// One credential source each; never depend on each other.
     Source,
-    /// Composition of sources: `chain`, `datasource`.
+    /// Composition of sources.
     Composition,
-    /// What users touch: `sdk`, the `awsauth` facade, the CLI.
+    /// What users touch: the facade, the SDK bridge, the CLI.
     Front,
     /// Test fakes, benches, the acceptance suite, xtask.
     Support,
 }
 
+/// The layer `package` sits in, as ARCHITECTURE.md's diagram says.
 fn layer_of(package: &str) -> Option<Layer> {
-    let folder = package.strip_prefix("awsauth-").unwrap_or(package);
-    Some(match folder {
+    static DIAGRAM: std::sync::OnceLock<crate::diagram::Diagram> = std::sync::OnceLock::new();
+    let diagram = DIAGRAM.get_or_init(|| crate::diagram::architecture(&workspace_root()));
+    let line = diagram.crates.get(crate::diagram::short(package))?;
+    Some(match line.layer.as_str() {
         "core" => Layer::Core,
-        "http" | "sts" => Layer::Plumbing,
-        "static" | "profile" | "imds" | "container" | "sts-assume" | "web-identity" | "sso"
-        | "process" | "login" => Layer::Source,
-        "chain" | "datasource" => Layer::Composition,
-        "sdk" | "awsauth" | "cli" => Layer::Front,
-        "testkit" | "tests" | "benches" | "xtask" => Layer::Support,
-        _ => return None,
+        "plumbing" => Layer::Plumbing,
+        "source" => Layer::Source,
+        "composition" => Layer::Composition,
+        "front" => Layer::Front,
+        _ => Layer::Support,
     })
+}
+
+/// ARCHITECTURE.md's diagram shows exactly the manifests' edges between workspace crates (and
+/// every crate under a layer). `AWSAUTH_BLESS=1` rewrites its edges from the manifests.
+#[test]
+fn the_architecture_diagram_is_the_manifests() {
+    let root = workspace_root();
+    let path = root.join("ARCHITECTURE.md");
+    let doc = std::fs::read_to_string(&path).unwrap();
+    let diagram = crate::diagram::parse(&doc).unwrap_or_else(|e| panic!("ARCHITECTURE.md: {e}"));
+    let manifests = crate::diagram::manifest_edges(&metadata());
+    let found = crate::diagram::disagreements(&diagram, &manifests);
+    if found.is_empty() {
+        return;
+    }
+    let rendered = crate::diagram::render(&diagram, &manifests);
+    if std::env::var_os("AWSAUTH_BLESS").is_some() {
+        let blessed = crate::diagram::replace_block(&doc, &rendered).unwrap();
+        std::fs::write(&path, blessed).unwrap();
+        eprintln!("ARCHITECTURE.md: diagram edges rewritten from the manifests");
+        return;
+    }
+    panic!(
+        "ARCHITECTURE.md's diagram and the manifests disagree:\n  {}\n\nthe manifests' edges, \
+         in the diagram's layers (AWSAUTH_BLESS=1 writes them):\n{rendered}",
+        found.join("\n  ")
+    );
 }
 
 /// An edge that breaks the layers but is allowed as an *optional* dependency: a composition
@@ -151,7 +182,7 @@ fn dependency_edges_respect_the_layers() {
     for package in packages {
         let name = package["name"].as_str().unwrap();
         let layer = layer_of(name).unwrap_or_else(|| {
-            panic!("workspace crate {name} has no layer: add it to layer_of() in tests/acceptance/tidy.rs and to ARCHITECTURE.md")
+            panic!("workspace crate {name} has no layer: add it under its layer in ARCHITECTURE.md's diagram")
         });
         workspace.insert(name.to_owned(), layer);
     }
@@ -761,4 +792,37 @@ fn every_crate_uses_the_workspace_lints_and_one_integration_test_binary() {
         }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// The workspace README's "Without the network" code is the code of the facade's test
+/// `without_the_network::the_readme_example` (run with exactly the README's features by the
+/// feature matrix), line for line — its `Context::system()` being the test's `cx` — so the
+/// example cannot go stale.
+#[test]
+fn the_readme_example_without_the_network_is_the_tested_one() {
+    let root = workspace_root();
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let test = std::fs::read_to_string(root.join("crates/awsauth/tests/it/main.rs")).unwrap();
+    let section = readme
+        .split("### Without the network")
+        .nth(1)
+        .expect("README has a \"Without the network\" section");
+    let code = section
+        .split("```rust")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .expect("the section has a rust block");
+    let mut lines = 0;
+    for line in code.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        let line = line.replace("Context::system()", "cx");
+        assert!(
+            test.lines().any(|l| l.trim() == line),
+            "README line not in the facade's test: {line}"
+        );
+        lines += 1;
+    }
+    assert!(lines >= 5, "{code}");
+    assert!(
+        section.contains(r#"default-features = false, features = ["chain", "static", "profile"]"#)
+    );
 }

@@ -1,21 +1,22 @@
-//! `cargo xtask footprint`: what depending on awsauth costs a user, next to aws-config.
+//! `cargo xtask footprint`: what depending on awsauth costs a real service, next to aws-config.
 //!
-//! Two scratch consumers are written under `target/footprint/`: one depends on the `awsauth`
-//! facade (a path dependency, default features), the other on `aws-config` with its default
-//! features (the requirement our workspace uses). Each is built from clean — its own
-//! `CARGO_TARGET_DIR` inside its scratch directory, emptied first — one after the other so they
-//! do not share the two cores. Downloads happen before the clock starts (`cargo fetch`).
+//! A service that signs AWS calls already builds a stack of its own. The **service floor** is
+//! such a consumer: tokio (rt + net), hyper client and server, hyper-util, hyper-rustls and
+//! rustls on ring, serde, serde_json, tracing, http, bytes — at the requirements of our
+//! workspace. Two more consumers are the floor plus `awsauth` (the facade, default features)
+//! and the floor plus `aws-config` + `aws-sdk-sts` (default features, the peer). Each is built
+//! from clean under `target/footprint/` — its own `CARGO_TARGET_DIR`, emptied first — one
+//! after the other so they do not share the two cores; downloads happen before the clock
+//! starts (`cargo fetch`).
 //!
-//! Printed for both: the wall-clock build time and the number of crates compiled (every
-//! package of `cargo tree -e normal,build` for the host, the consumer itself excluded), and the
-//! ratios awsauth / aws-config. The goal is ≤ 40% on both.
-//!
-//! A third consumer shows how much of awsauth's cost is its own: the **floor** depends on exactly
-//! the third-party crates our crates depend on directly (same versions, same features, read from
-//! `cargo metadata` of the awsauth consumer) and on none of ours. What awsauth costs above the
-//! floor is our code; the floor itself only moves by changing which crates we build on. The rows are also printed as
-//! `AWSAUTH-BENCH` lines (see `bench.rs`), so a saved log can be summarised with
-//! `cargo xtask bench --parse`.
+//! Printed: each consumer's clean build time and crate count (every package of `cargo tree -e
+//! normal,build`, the consumer excluded), then what awsauth and the peer each **add** to the
+//! floor, and the ratios. Goals: awsauth adds at most [`TIME_GOAL`] of the peer's added build
+//! time and [`CRATES_GOAL`] of its added crates. A fourth consumer, `awsauth` with
+//! `default-features = false, features = ["chain", "static", "profile"]`, is only counted
+//! (`cargo tree`, no build): its crates, and none of the network stack
+//! (`matrix::NETWORK_STACK`). The rows are also printed as `AWSAUTH-BENCH` lines (see
+//! `bench.rs`), so a saved log can be summarised with `cargo xtask bench --parse`.
 //!
 //! `--release` measures release builds; `--keep` leaves the scratch directories' build output
 //! in place (by default it is removed afterwards: a clean aws-config build is large).
@@ -30,14 +31,41 @@ use crate::cmd::{self, Args};
 
 const USAGE: &str = "cargo xtask footprint [--release] [--keep]";
 
-/// The goal: awsauth costs at most this fraction of aws-config, in build time and in crates.
-const GOAL: f64 = 0.40;
+/// The goal for build time: what awsauth adds to the service floor is at most this fraction of
+/// what aws-config + aws-sdk-sts add.
+const TIME_GOAL: f64 = 0.15;
+
+/// The goal for crates added to the service floor, as [`TIME_GOAL`].
+const CRATES_GOAL: f64 = 0.35;
+
+/// The service floor's crates: `(name, features, default features on)`; versions are the
+/// workspace's requirements.
+const SERVICE_FLOOR: &[(&str, &[&str], bool)] = &[
+    ("tokio", &["rt-multi-thread", "net", "macros"], false),
+    ("hyper", &["client", "server", "http1"], false),
+    (
+        "hyper-util",
+        &["client-legacy", "server", "tokio", "http1"],
+        false,
+    ),
+    (
+        "hyper-rustls",
+        &["ring", "http1", "tls12", "webpki-roots"],
+        false,
+    ),
+    ("rustls", &["ring", "std", "tls12"], false),
+    ("serde", &["derive"], true),
+    ("serde_json", &[], true),
+    ("tracing", &[], true),
+    ("http", &[], true),
+    ("bytes", &[], true),
+];
 
 /// One scratch consumer.
 struct Consumer {
     /// Directory name under `target/footprint/`, also the package name.
     name: &'static str,
-    /// The `[dependencies]` line.
+    /// The `[dependencies]` lines.
     dependency: String,
     /// `src/main.rs`: touches the dependency so it is really linked.
     main: &'static str,
@@ -59,29 +87,41 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
 
     let root = cmd::workspace_root();
     let scratch = root.join("target").join("footprint");
-    let facade = root.join("crates").join("awsauth");
+    let facade = toml_string(&root.join("crates").join("awsauth"));
+    let floor_lines = service_floor(&root)?;
+    let aws_config_req = workspace_requirement(&root, "aws-config")?;
+    let aws_sts_req = workspace_requirement(&root, "aws-sdk-sts")?;
+    let floor = Consumer {
+        name: "footprint-floor",
+        dependency: floor_lines.clone(),
+        main: "fn main() {\n    let _ = bytes::Bytes::new();\n}\n",
+    };
     let ours = Consumer {
         name: "footprint-awsauth",
-        dependency: format!("awsauth = {{ path = {} }}", toml_string(&facade)),
+        dependency: format!("{floor_lines}\nawsauth = {{ path = {facade} }}"),
         main: "fn main() {\n    let _ = awsauth::Context::system();\n}\n",
     };
-    let aws_config_req = workspace_requirement(&root, "aws-config")?;
     let peer = Consumer {
-        name: "footprint-aws-config",
-        dependency: format!("aws-config = {}", toml_string(Path::new(&aws_config_req))),
-        main: "fn main() {\n    let _ = aws_config::BehaviorVersion::latest();\n}\n",
+        name: "footprint-aws-sdk",
+        dependency: format!(
+            "{floor_lines}\naws-config = {}\naws-sdk-sts = {}",
+            toml_string(Path::new(&aws_config_req)),
+            toml_string(Path::new(&aws_sts_req))
+        ),
+        main: "fn main() {\n    let _ = aws_config::BehaviorVersion::latest();\n    \
+               let _ = std::any::type_name::<aws_sdk_sts::Client>();\n}\n",
+    };
+    let trimmed = Consumer {
+        name: "footprint-awsauth-chain-static-profile",
+        dependency: format!(
+            "awsauth = {{ path = {facade}, default-features = false, features = [\"chain\", \"static\", \"profile\"] }}"
+        ),
+        main: "fn main() {\n    let _ = awsauth::default_chain;\n}\n",
     };
 
     let lock = root.join("Cargo.lock");
-    let ours_dir = scratch.join(ours.name);
-    write_consumer(&ours_dir, &ours, &lock)?;
-    let floor = Consumer {
-        name: "footprint-floor",
-        dependency: floor_dependencies(&ours_dir)?,
-        main: "fn main() {}\n",
-    };
     let mut costs = Vec::new();
-    for consumer in [&ours, &floor, &peer] {
+    for consumer in [&floor, &ours, &peer] {
         let dir = scratch.join(consumer.name);
         write_consumer(&dir, consumer, &lock)?;
         let cost = measure(&dir, consumer.name, release)?;
@@ -97,33 +137,76 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
         }
         costs.push(cost);
     }
-    let [awsauth, floor, aws_config] = [costs[0], costs[1], costs[2]];
+    let [floor_cost, awsauth, aws_sdk] = [costs[0], costs[1], costs[2]];
+    let dir = scratch.join(trimmed.name);
+    write_consumer(&dir, &trimmed, &lock)?;
+    let listing = tree(&dir, trimmed.name)?;
+    let trimmed_crates = count_crates(&listing, trimmed.name);
+    let network = crate::matrix::network_stack_in(&crate::matrix::tree_crates(&listing));
+
     let profile = if release { "release" } else { "debug" };
-    let results = results(awsauth, aws_config, profile, &aws_config_req);
+    let peer_label = format!("aws-config {aws_config_req} + aws-sdk-sts {aws_sts_req}");
+    let mut results = added_rows(floor_cost, awsauth, aws_sdk, profile, &peer_label);
+    results.push(BenchResult {
+        measure: "footprint: crates of awsauth with chain + static + profile alone".to_owned(),
+        awsauth: trimmed_crates as f64,
+        peer: None,
+        unit: "crates".to_owned(),
+        peer_name: None,
+        goal: Some("no HTTP, TLS or aws-* crate".to_owned()),
+        holds: Some(network.is_empty()),
+    });
     for r in &results {
         println!("{}", protocol_line(r));
     }
     println!();
     println!("{}", bench::render_table(&results));
     println!(
-        "floor (our direct third-party dependencies, none of our crates): {:.1} s, {} crates = \
-         {:.2}× / {:.2}× of aws-config; awsauth adds {:.1} s and {} crates above it",
-        floor.build.as_secs_f64(),
-        floor.crates,
-        floor.build.as_secs_f64() / aws_config.build.as_secs_f64(),
-        floor.crates as f64 / aws_config.crates as f64,
-        awsauth.build.as_secs_f64() - floor.build.as_secs_f64(),
-        awsauth.crates.saturating_sub(floor.crates),
+        "service floor: {:.1} s, {} crates; floor + awsauth: {:.1} s, {} crates; floor + {peer_label}: \
+         {:.1} s, {} crates",
+        floor_cost.build.as_secs_f64(),
+        floor_cost.crates,
+        awsauth.build.as_secs_f64(),
+        awsauth.crates,
+        aws_sdk.build.as_secs_f64(),
+        aws_sdk.crates,
+    );
+    println!(
+        "awsauth with chain + static + profile: {trimmed_crates} crates{}",
+        if network.is_empty() {
+            ", none of the network stack".to_owned()
+        } else {
+            format!(", among them {}", network.join(", "))
+        }
     );
     if results.iter().all(|r| r.holds == Some(true)) {
-        println!("xtask footprint: both goals hold (≤ {:.0}%)", GOAL * 100.0);
+        println!(
+            "xtask footprint: every goal holds (added time ≤ {TIME_GOAL}×, added crates ≤ {CRATES_GOAL}× of the peer's)"
+        );
     } else {
         println!(
-            "xtask footprint: a goal does not hold (≤ {:.0}% of aws-config)",
-            GOAL * 100.0
+            "xtask footprint: a goal does not hold (added time ≤ {TIME_GOAL}×, added crates ≤ {CRATES_GOAL}× of the peer's)"
         );
     }
     Ok(())
+}
+
+/// The service floor's `[dependencies]` lines, at the workspace's requirements.
+fn service_floor(root: &Path) -> Result<String, String> {
+    let mut lines = Vec::new();
+    for (name, features, defaults) in SERVICE_FLOOR {
+        let req = workspace_requirement(root, name)?;
+        let features = features
+            .iter()
+            .map(|f| format!("\"{f}\""))
+            .collect::<Vec<_>>()
+            .join(", ");
+        lines.push(format!(
+            "{name} = {{ version = {}, default-features = {defaults}, features = [{features}] }}",
+            toml_string(Path::new(&req))
+        ));
+    }
+    Ok(lines.join("\n"))
 }
 
 /// The requirement the workspace gives `name` in `[workspace.dependencies]` (`"1.13"`).
@@ -137,104 +220,6 @@ fn workspace_requirement(root: &Path, name: &str) -> Result<String, String> {
             path.display()
         )
     })
-}
-
-/// The `[dependencies]` lines of the floor consumer: every third-party package that one of our
-/// packages depends on directly (normal or build edge) in the resolved graph of the consumer in
-/// `dir`, pinned to its resolved version with exactly its resolved features.
-fn floor_dependencies(dir: &Path) -> Result<String, String> {
-    let output = Command::new(cmd::cargo_program())
-        .args(["metadata", "--format-version", "1"])
-        .current_dir(dir)
-        .output()
-        .map_err(|e| format!("could not run cargo metadata: {e}"))?;
-    if !output.status.success() {
-        return Err(format!(
-            "cargo metadata failed in {}:\n{}",
-            dir.display(),
-            String::from_utf8_lossy(&output.stderr)
-        ));
-    }
-    let metadata: serde_json::Value = serde_json::from_slice(&output.stdout)
-        .map_err(|e| format!("cargo metadata printed something else than JSON: {e}"))?;
-    floor_from_metadata(&metadata)
-}
-
-/// See [`floor_dependencies`]; split out so it can be tested on a small document.
-fn floor_from_metadata(metadata: &serde_json::Value) -> Result<String, String> {
-    let missing = |what: &str| format!("cargo metadata output has no {what}");
-    let packages = metadata["packages"]
-        .as_array()
-        .ok_or_else(|| missing("packages"))?;
-    let nodes = metadata["resolve"]["nodes"]
-        .as_array()
-        .ok_or_else(|| missing("resolve.nodes"))?;
-    let name_version = |id: &str| -> Option<(String, String)> {
-        let package = packages.iter().find(|p| p["id"] == id)?;
-        Some((
-            package["name"].as_str()?.to_owned(),
-            package["version"].as_str()?.to_owned(),
-        ))
-    };
-    let features_of = |id: &str| -> Vec<String> {
-        nodes
-            .iter()
-            .find(|n| n["id"] == id)
-            .and_then(|n| n["features"].as_array())
-            .map(|f| {
-                f.iter()
-                    .filter_map(|x| x.as_str().map(str::to_owned))
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
-    let ours = |name: &str| name == "awsauth" || name.starts_with("awsauth-");
-    let mut direct: BTreeSet<(String, String, String)> = BTreeSet::new();
-    for node in nodes {
-        let id = node["id"].as_str().ok_or_else(|| missing("node id"))?;
-        let Some((name, _)) = name_version(id) else {
-            continue;
-        };
-        if !ours(&name) {
-            continue;
-        }
-        for dep in node["deps"].as_array().into_iter().flatten() {
-            let runtime_edge = dep["dep_kinds"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .any(|k| k["kind"].is_null() || k["kind"] == "build");
-            let Some(dep_id) = dep["pkg"].as_str() else {
-                continue;
-            };
-            if let Some((dep_name, version)) = name_version(dep_id)
-                && runtime_edge
-                && !ours(&dep_name)
-            {
-                direct.insert((dep_name, version, dep_id.to_owned()));
-            }
-        }
-    }
-    let lines: Vec<String> = direct
-        .iter()
-        .map(|(name, version, id)| {
-            let features = features_of(id)
-                .iter()
-                .map(|f| format!("\"{f}\""))
-                .collect::<Vec<_>>()
-                .join(", ");
-            // Keyed by name and version, so two versions of one crate can both be listed.
-            let key = format!("{name}-{}", version.replace('.', "_"));
-            format!(
-                "{key} = {{ package = \"{name}\", version = \"={version}\", \
-                 default-features = false, features = [{features}] }}"
-            )
-        })
-        .collect();
-    if lines.is_empty() {
-        return Err("no third-party dependency of ours found in cargo metadata".to_owned());
-    }
-    Ok(lines.join("\n"))
 }
 
 /// `name = "1.2"` or `name = { version = "1.2", … }` in a manifest's text.
@@ -315,15 +300,7 @@ fn measure(dir: &Path, name: &str, release: bool) -> Result<Cost, String> {
         }
     };
     run(&["fetch"])?;
-    let tree = run(&[
-        "tree",
-        "--edges",
-        "normal,build",
-        "--prefix",
-        "none",
-        "--no-dedupe",
-    ])?;
-    let crates = count_crates(&String::from_utf8_lossy(&tree.stdout), name);
+    let crates = count_crates(&tree(dir, name)?, name);
     if target.exists() {
         std::fs::remove_dir_all(&target)
             .map_err(|e| format!("cannot empty {}: {e}", target.display()))?;
@@ -350,6 +327,33 @@ fn measure(dir: &Path, name: &str, release: bool) -> Result<Cost, String> {
     })
 }
 
+/// `cargo tree` of the consumer in `dir`: every package of its normal and build edges, one a
+/// line, for the host.
+fn tree(dir: &Path, name: &str) -> Result<String, String> {
+    eprintln!("xtask footprint: {name}: cargo tree");
+    let output = Command::new(cmd::cargo_program())
+        .args([
+            "tree",
+            "--edges",
+            "normal,build",
+            "--prefix",
+            "none",
+            "--no-dedupe",
+        ])
+        .current_dir(dir)
+        .env("CARGO_TARGET_DIR", dir.join("target"))
+        .output()
+        .map_err(|e| format!("could not run cargo: {e}"))?;
+    if !output.status.success() {
+        return Err(format!(
+            "{name}: cargo tree failed ({}):\n{}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr)
+        ));
+    }
+    Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
 /// Distinct packages in `cargo tree --prefix none` output (`name vX.Y.Z (…)` per line, `(*)`
 /// marks for repeats), without the consumer itself.
 fn count_crates(tree: &str, consumer: &str) -> usize {
@@ -364,31 +368,46 @@ fn count_crates(tree: &str, consumer: &str) -> usize {
     packages.len()
 }
 
-/// The two rows: build time and crate count, with the ratio and the goal.
-fn results(ours: Cost, peer: Cost, profile: &str, peer_req: &str) -> Vec<BenchResult> {
-    let peer_name = Some(format!("aws-config {peer_req}, default features"));
-    let goal = Some(format!("≤ {:.0}% of aws-config", GOAL * 100.0));
-    let row = |measure: String, ours: f64, peer: f64, unit: &str| BenchResult {
+/// What awsauth and the peer each add to the floor, build time and crates, with the ratios
+/// and the goals.
+fn added_rows(
+    floor: Cost,
+    ours: Cost,
+    peer: Cost,
+    profile: &str,
+    peer_label: &str,
+) -> Vec<BenchResult> {
+    let added = |with: Cost| {
+        (
+            (with.build.as_secs_f64() - floor.build.as_secs_f64()).max(0.0),
+            with.crates.saturating_sub(floor.crates) as f64,
+        )
+    };
+    let (our_time, our_crates) = added(ours);
+    let (peer_time, peer_crates) = added(peer);
+    let row = |measure: String, ours: f64, peer: f64, unit: &str, goal: f64| BenchResult {
         measure,
         awsauth: ours,
         peer: Some(peer),
         unit: unit.to_owned(),
-        peer_name: peer_name.clone(),
-        goal: goal.clone(),
-        holds: Some(peer > 0.0 && ours <= GOAL * peer),
+        peer_name: Some(format!("{peer_label}, default features")),
+        goal: Some(format!("≤ {goal}× of the peer's")),
+        holds: Some(peer > 0.0 && ours <= goal * peer),
     };
     vec![
         row(
-            format!("footprint: clean {profile} build"),
-            round_tenths(ours.build.as_secs_f64()),
-            round_tenths(peer.build.as_secs_f64()),
+            format!("footprint: clean {profile} build time added to a service floor"),
+            round_tenths(our_time),
+            round_tenths(peer_time),
             "s",
+            TIME_GOAL,
         ),
         row(
-            "footprint: crates compiled".to_owned(),
-            ours.crates as f64,
-            peer.crates as f64,
+            "footprint: crates added to a service floor".to_owned(),
+            our_crates,
+            peer_crates,
             "crates",
+            CRATES_GOAL,
         ),
     ]
 }
@@ -430,46 +449,6 @@ mod tests {
     }
 
     #[test]
-    fn the_floor_lists_our_direct_third_party_dependencies_with_their_features() {
-        let metadata = serde_json::json!({
-            "packages": [
-                {"id": "a", "name": "awsauth", "version": "0.1.0"},
-                {"id": "c", "name": "awsauth-core", "version": "0.1.0"},
-                {"id": "t", "name": "tokio", "version": "1.54.1"},
-                {"id": "m", "name": "mio", "version": "1.2.5"},
-                {"id": "d", "name": "proptest", "version": "1.0.0"},
-                {"id": "s1", "name": "sha2", "version": "0.10.9"},
-                {"id": "s2", "name": "sha2", "version": "0.11.1"},
-            ],
-            "resolve": {"nodes": [
-                {"id": "a", "features": ["default"], "deps": [
-                    {"pkg": "c", "dep_kinds": [{"kind": null}]},
-                    {"pkg": "s1", "dep_kinds": [{"kind": null}]}]},
-                {"id": "c", "features": [], "deps": [
-                    {"pkg": "t", "dep_kinds": [{"kind": null}]},
-                    {"pkg": "s2", "dep_kinds": [{"kind": "build"}]},
-                    {"pkg": "d", "dep_kinds": [{"kind": "dev"}]}]},
-                {"id": "t", "features": ["rt", "time"], "deps": [
-                    {"pkg": "m", "dep_kinds": [{"kind": null}]}]},
-                {"id": "m", "features": [], "deps": []},
-                {"id": "s1", "features": [], "deps": []},
-                {"id": "s2", "features": ["std"], "deps": []},
-            ]},
-        });
-        let floor = floor_from_metadata(&metadata).unwrap();
-        let lines: Vec<&str> = floor.lines().collect();
-        assert_eq!(
-            lines,
-            [
-                "sha2-0_10_9 = { package = \"sha2\", version = \"=0.10.9\", default-features = false, features = [] }",
-                "sha2-0_11_1 = { package = \"sha2\", version = \"=0.11.1\", default-features = false, features = [\"std\"] }",
-                "tokio-1_54_1 = { package = \"tokio\", version = \"=1.54.1\", default-features = false, features = [\"rt\", \"time\"] }",
-            ],
-            "transitive (mio) and dev (proptest) dependencies are left out"
-        );
-    }
-
-    #[test]
     fn the_workspace_requirement_is_read_in_both_spellings() {
         let manifest = "[workspace.dependencies]\n\
                         aws-config = { version = \"1.13\", default-features = false }\n\
@@ -487,30 +466,70 @@ mod tests {
     }
 
     #[test]
-    fn rows_report_ratio_and_goal_and_round_trip_through_the_protocol() {
-        let ours = Cost {
-            build: Duration::from_millis(30_040),
+    fn rows_report_what_each_adds_to_the_floor_with_ratio_and_goal() {
+        let cost = |secs: u64, crates: usize| Cost {
+            build: Duration::from_secs(secs),
+            crates,
+        };
+        // The issue's hand measurement: floor 29.6 s; awsauth adds 22 s / 55, the SDK 104.8 s / 146.
+        let floor = Cost {
+            build: Duration::from_millis(29_600),
             crates: 80,
+        };
+        let ours = Cost {
+            build: Duration::from_millis(51_600),
+            crates: 135,
         };
         let peer = Cost {
-            build: Duration::from_secs(91),
-            crates: 224,
+            build: Duration::from_millis(134_400),
+            crates: 226,
         };
-        let rows = results(ours, peer, "debug", "1.13");
-        assert_eq!(rows[0].awsauth, 30.0);
-        assert_eq!(rows[0].holds, Some(true));
-        assert_eq!(rows[1].holds, Some(true));
-        let slow = Cost {
-            build: Duration::from_secs(50),
-            crates: 80,
-        };
-        assert_eq!(results(slow, peer, "debug", "1.13")[0].holds, Some(false));
+        let rows = added_rows(
+            floor,
+            ours,
+            peer,
+            "debug",
+            "aws-config 1.13 + aws-sdk-sts 1.80",
+        );
+        assert_eq!(rows[0].awsauth, 22.0);
+        assert_eq!(rows[0].peer, Some(104.8));
+        assert_eq!(rows[0].holds, Some(false), "0.21× > 0.15×");
+        assert_eq!(rows[1].awsauth, 55.0);
+        assert_eq!(rows[1].peer, Some(146.0));
+        assert_eq!(rows[1].holds, Some(false), "0.38× > 0.35×");
+        let lean = added_rows(floor, cost(40, 120), peer, "debug", "x");
+        assert_eq!(lean[0].holds, Some(true), "10.4 s ≤ 0.15 × 104.8 s");
+        assert_eq!(lean[1].holds, Some(true), "40 ≤ 0.35 × 146");
+        // A consumer faster than the floor (noise) adds nothing rather than a negative time.
+        assert_eq!(
+            added_rows(floor, cost(20, 80), peer, "debug", "x")[0].awsauth,
+            0.0
+        );
         for row in &rows {
             let parsed = bench::parse_line(&protocol_line(row)).unwrap().unwrap();
             assert_eq!(&parsed, row);
         }
         let table = bench::render_table(&rows);
-        assert!(table.contains("footprint: crates compiled"), "{table}");
-        assert!(table.contains("0.36×"), "{table}");
+        assert!(
+            table.contains("footprint: crates added to a service floor"),
+            "{table}"
+        );
+        assert!(table.contains("0.38×"), "{table}");
+    }
+
+    #[test]
+    fn the_service_floor_is_written_at_the_workspaces_requirements() {
+        let root = cmd::workspace_root();
+        let floor = service_floor(&root).unwrap();
+        assert_eq!(floor.lines().count(), SERVICE_FLOOR.len());
+        let tls = workspace_requirement(&root, "hyper-rustls").unwrap();
+        let expected = format!(
+            "hyper-rustls = {{ version = \"{tls}\", default-features = false, features = [\"ring\", \"http1\", \"tls12\", \"webpki-roots\"] }}"
+        );
+        assert!(floor.lines().any(|l| l == expected), "{floor}");
+        assert!(
+            floor.contains("default-features = true, features = [\"derive\"]"),
+            "{floor}"
+        );
     }
 }

@@ -4,8 +4,10 @@
 //! | run | why |
 //! |---|---|
 //! | the facade with no feature, with each feature alone | its docs promise every feature builds alone |
-//! | the facade with each combination its README or crate docs show (`default-features = false, features = [...]`) | a documented setup must build and work |
+//! | the facade with each combination its README, its crate docs or the workspace README show (`default-features = false, features = [...]`) | a documented setup must build and work |
 //! | the facade with every feature, together with every other crate that has features gating its own code, all of them on | `default` plus the opt-in ones (`sdk`), doctests included; `awsauth-chain`'s and `awsauth-datasource`'s `sdk` (a feature that only forwards to a third-party crate's, like `awsauth-sdk`'s `sso`, gates none of ours and is left out). One build, so the aws-config stack is compiled once for it |
+//!
+//! | `cargo tree -e normal` of the facade with each of those combinations made only of [`WITHOUT_NETWORK`] features | such a consumer builds no crate of the [`NETWORK_STACK`] (HTTP, TLS, the AWS SDK's): the promise of `awsauth-chain`'s per-link features and of the README's `default-features = false` example. Seconds, no build |
 //!
 //! The facade's runs other than "every feature" skip its doctests (they are written for the
 //! default features); its integration tests (`crates/awsauth/tests/it`) test each feature's
@@ -19,13 +21,34 @@ use crate::metadata::{Package, Workspace};
 /// The facade crate.
 pub(crate) const FACADE: &str = "awsauth";
 
-/// One `cargo test` of the matrix.
+/// The facade features that reach no network: a consumer with only these (and the defaults
+/// off) builds none of the [`NETWORK_STACK`] — the environment and profile-keys links of
+/// `chain` need none, its other links come with the features of their sources.
+pub(crate) const WITHOUT_NETWORK: &[&str] = &["chain", "process", "profile", "static"];
+
+/// What "the network stack" is, by crate-name prefix: hyper and its helpers, rustls, and every
+/// `aws-*` crate (aws-sigv4, aws-smithy-*, aws-credential-types, aws-config).
+pub(crate) const NETWORK_STACK: &[&str] = &["hyper", "rustls", "aws-", "h2", "reqwest"];
+
+/// One step of the matrix.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Run {
     /// What it builds, for the log and the summary.
     pub(crate) label: String,
     /// The arguments after `cargo`.
     pub(crate) args: Vec<String>,
+    /// What makes it pass.
+    pub(crate) check: Check,
+}
+
+/// How a run of the matrix is judged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Check {
+    /// Cargo succeeds (`cargo test`).
+    Succeeds,
+    /// Cargo succeeds and the crates its output lists (`cargo tree --prefix none --format {p}`)
+    /// include none of the [`NETWORK_STACK`].
+    NoNetworkStack,
 }
 
 /// Every run, in order: the facade's, then the other crates'. `facade_docs` is the text of the
@@ -44,6 +67,7 @@ pub(crate) fn runs(ws: &Workspace, facade_docs: &str) -> Vec<Run> {
                 combinations.push(documented);
             }
         }
+        let mut trees = Vec::new();
         for features in combinations {
             let mut args = strings(&["test", "-p", FACADE, "--no-default-features", "--tests"]);
             let label = if features.is_empty() {
@@ -52,8 +76,31 @@ pub(crate) fn runs(ws: &Workspace, facade_docs: &str) -> Vec<Run> {
                 args.extend(["--features".to_owned(), features.join(",")]);
                 format!("{FACADE} with {}", features.join(" + "))
             };
-            runs.push(Run { label, args });
+            if features
+                .iter()
+                .all(|f| WITHOUT_NETWORK.contains(&f.as_str()))
+            {
+                let mut tree = strings(&["tree", "-p", FACADE, "--no-default-features"]);
+                if !features.is_empty() {
+                    tree.extend(["--features".to_owned(), features.join(",")]);
+                }
+                tree.extend(strings(&[
+                    "-e", "normal", "--prefix", "none", "--format", "{p}",
+                ]));
+                trees.push(Run {
+                    label: format!("{label}: no network stack"),
+                    args: tree,
+                    check: Check::NoNetworkStack,
+                });
+            }
+            runs.push(Run {
+                label,
+                args,
+                check: Check::Succeeds,
+            });
         }
+        // First: they take seconds and say the most about the shape.
+        runs.splice(0..0, trees);
     }
     let mut all = strings(&["test"]);
     let mut names = Vec::new();
@@ -72,9 +119,30 @@ pub(crate) fn runs(ws: &Workspace, facade_docs: &str) -> Vec<Run> {
         runs.push(Run {
             label: format!("{} with every feature", names.join(", ")),
             args: all,
+            check: Check::Succeeds,
         });
     }
     runs
+}
+
+/// The crates of a `cargo tree --prefix none --format {p}` listing (`name vX.Y.Z (path)`, a
+/// repeated crate marked `(*)`), each once, sorted.
+pub(crate) fn tree_crates(listing: &str) -> Vec<String> {
+    let names: BTreeSet<String> = listing
+        .lines()
+        .filter_map(|line| line.split_whitespace().next())
+        .map(str::to_owned)
+        .collect();
+    names.into_iter().collect()
+}
+
+/// The crates of `crates` that belong to the [`NETWORK_STACK`].
+pub(crate) fn network_stack_in(crates: &[String]) -> Vec<String> {
+    crates
+        .iter()
+        .filter(|name| NETWORK_STACK.iter().any(|prefix| name.starts_with(prefix)))
+        .cloned()
+        .collect()
 }
 
 fn strings(items: &[&str]) -> Vec<String> {
@@ -169,6 +237,10 @@ awsauth = { version = "0.1", features = ["sdk"] }
         assert_eq!(
             labels(&runs),
             [
+                "awsauth without features: no network stack",
+                "awsauth with profile: no network stack",
+                "awsauth with static: no network stack",
+                "awsauth with profile + static: no network stack",
                 "awsauth without features",
                 "awsauth with profile",
                 "awsauth with sdk",
@@ -179,7 +251,26 @@ awsauth = { version = "0.1", features = ["sdk"] }
             ]
         );
         assert_eq!(
-            runs[5].args,
+            runs[3].args,
+            [
+                "tree",
+                "-p",
+                "awsauth",
+                "--no-default-features",
+                "--features",
+                "profile,static",
+                "-e",
+                "normal",
+                "--prefix",
+                "none",
+                "--format",
+                "{p}"
+            ]
+        );
+        assert_eq!(runs[3].check, Check::NoNetworkStack);
+        assert!(runs[4..].iter().all(|r| r.check == Check::Succeeds));
+        assert_eq!(
+            runs[9].args,
             [
                 "test",
                 "-p",
@@ -191,7 +282,7 @@ awsauth = { version = "0.1", features = ["sdk"] }
             ]
         );
         assert_eq!(
-            runs[6].args,
+            runs[10].args,
             [
                 "test",
                 "-p",
@@ -201,6 +292,21 @@ awsauth = { version = "0.1", features = ["sdk"] }
                 "--all-features"
             ]
         );
+    }
+
+    #[test]
+    fn the_network_stack_is_found_in_a_tree_listing_by_crate_name() {
+        let listing = "awsauth v0.1.0 (/w/crates/awsauth)\nawsauth-core v0.1.0 (/w/crates/core)\n\
+                       tokio v1.54.1\nawsauth-core v0.1.0 (/w/crates/core) (*)\n\
+                       hyper-util v0.1.21\naws-smithy-types v1.3.0\nrustls v0.23.31\n";
+        let crates = tree_crates(listing);
+        assert_eq!(crates.len(), 6, "{crates:?}");
+        assert_eq!(
+            network_stack_in(&crates),
+            ["aws-smithy-types", "hyper-util", "rustls"]
+        );
+        // Our own `awsauth-*` crates are not the AWS SDK's.
+        assert!(network_stack_in(&tree_crates("awsauth-http v0.1.0\n")).is_empty());
     }
 
     #[test]

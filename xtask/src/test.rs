@@ -13,7 +13,8 @@ use crate::{matrix, moto, seed};
 /// skipping (read by `awsauth_testkit::interop_var`).
 const INTEROP_REQUIRED_ENV: &str = "AWSAUTH_INTEROP_REQUIRED";
 
-const TEST_USAGE: &str = "cargo xtask test [--no-interop] [--no-matrix] [-- <cargo test args>]";
+const TEST_USAGE: &str =
+    "cargo xtask test [--no-interop] [--no-matrix | --matrix-only] [-- <cargo test args>]";
 const INTEROP_USAGE: &str = "cargo xtask interop [-- <cargo test args>]";
 
 /// Entry point of `cargo xtask test`.
@@ -21,8 +22,20 @@ pub(crate) fn test(args: &[String]) -> Result<(), String> {
     let mut args = Args::new(args);
     let no_interop = args.flag("--no-interop");
     let no_matrix = args.flag("--no-matrix");
+    let matrix_only = args.flag("--matrix-only");
     let passthrough = args.passthrough().to_vec();
     args.finish(TEST_USAGE)?;
+    if matrix_only {
+        if no_matrix || !passthrough.is_empty() {
+            return Err(format!(
+                "--matrix-only takes no other option; usage: {TEST_USAGE}"
+            ));
+        }
+        // The feature matrix alone (no interop test runs in it): after a change to features.
+        let seeds = seed::for_this_run();
+        eprintln!("{}", seeds.announce());
+        return feature_matrix(&seeds.env());
+    }
     run_tests_with(no_interop, !no_matrix, &passthrough)
 }
 
@@ -71,15 +84,20 @@ fn run_tests_with(
 /// Every run of the feature matrix (all of them, even after a failure), then which failed.
 fn feature_matrix(env: &[(&str, &str)]) -> Result<(), String> {
     let ws = crate::metadata::Workspace::load()?;
+    // The facade's README and crate docs, and the workspace README (where users look first).
     let docs = ws
         .package(matrix::FACADE)
         .map(|facade| {
             let dir = facade.dir();
-            ["README.md", "src/lib.rs"]
-                .iter()
-                .filter_map(|f| std::fs::read_to_string(dir.join(f)).ok())
-                .collect::<Vec<_>>()
-                .join("\n")
+            [
+                dir.join("README.md"),
+                dir.join("src/lib.rs"),
+                ws.root.join("README.md"),
+            ]
+            .iter()
+            .filter_map(|f| std::fs::read_to_string(f).ok())
+            .collect::<Vec<_>>()
+            .join("\n")
         })
         .unwrap_or_default();
     let runs = matrix::runs(&ws, &docs);
@@ -92,7 +110,11 @@ fn feature_matrix(env: &[(&str, &str)]) -> Result<(), String> {
             runs.len(),
             run.label
         );
-        if let Err(e) = cmd::cargo(&run.args, env) {
+        let outcome = match run.check {
+            matrix::Check::Succeeds => cmd::cargo(&run.args, env),
+            matrix::Check::NoNetworkStack => no_network_stack(&run.args),
+        };
+        if let Err(e) = outcome {
             eprintln!("xtask: {e}");
             failed.push(run.label.clone());
         }
@@ -109,6 +131,38 @@ fn feature_matrix(env: &[(&str, &str)]) -> Result<(), String> {
         Err(format!(
             "the feature matrix failed for: {}",
             failed.join("; ")
+        ))
+    }
+}
+
+/// Runs `cargo tree` with `args` and fails when the crates it lists include the network stack;
+/// prints how many crates such a consumer builds.
+fn no_network_stack(args: &[String]) -> Result<(), String> {
+    let shown = cmd::join(args);
+    eprintln!("xtask: cargo {shown}");
+    let output = cmd::cargo_command(args)
+        .output()
+        .map_err(|e| format!("could not run cargo: {e}"))?;
+    if !output.status.success() {
+        return Err(format!(
+            "cargo {shown} failed ({}): {}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr).trim()
+        ));
+    }
+    let crates = matrix::tree_crates(&String::from_utf8_lossy(&output.stdout));
+    let network = matrix::network_stack_in(&crates);
+    if network.is_empty() {
+        eprintln!(
+            "xtask: {} crates (ours included), none of the network stack",
+            crates.len()
+        );
+        Ok(())
+    } else {
+        Err(format!(
+            "these features promise no network stack (matrix.rs WITHOUT_NETWORK), but the build \
+             has {}: `cargo tree -i <crate>` with the same features shows the edge that brings it",
+            network.join(", ")
         ))
     }
 }

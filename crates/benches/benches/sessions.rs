@@ -1,5 +1,5 @@
-//! The per-data-source session cache: memory for 100,000 distinct data sources (goal: at most
-//! 64 MiB), and the cost of a lookup in a cache of 100 entries next to one of 100,000 entries
+//! The per-data-source session cache: memory for 100,000 distinct data sources (goals: plain
+//! `keys` sessions at most 52 MiB, `keys` + assume role sessions at most 64 MiB), and the cost of a lookup in a cache of 100 entries next to one of 100,000 entries
 //! (same run, ratio printed: about 1 means O(1)).
 //!
 //! A second measurement takes 100,000 `keys` + assume role data sources built by the
@@ -24,7 +24,10 @@ use awsauth_datasource::{
 use criterion::Criterion;
 
 const SESSIONS: usize = 100_000;
-const GOAL_MIB: f64 = 64.0;
+/// 100,000 plain `keys` sessions.
+const KEYS_GOAL_MIB: f64 = 52.0;
+/// 100,000 `keys` + assume role sessions, each behind the credentials cache.
+const ROLE_GOAL_MIB: f64 = 64.0;
 
 /// Builds real `keys` sources (the default method); the other auth types are not used here.
 #[derive(Debug)]
@@ -101,7 +104,7 @@ fn rss_bytes() -> Option<u64> {
     Some(kib * 1024)
 }
 
-fn memory(label: &str, build: impl FnOnce() -> SessionCache) {
+fn memory(label: &str, goal_mib: f64, build: impl FnOnce() -> SessionCache) {
     let before = rss_bytes();
     let start = Instant::now();
     let cache = build();
@@ -113,17 +116,17 @@ fn memory(label: &str, build: impl FnOnce() -> SessionCache) {
             let grown = after.saturating_sub(before) as f64;
             let mib = grown / (1024.0 * 1024.0);
             println!(
-                "sessions/memory ({label}): {SESSIONS} distinct data sources: RSS grew {mib:.1} MiB ({:.0} bytes per session), goal <= {GOAL_MIB} MiB: {}; inserted in {elapsed:.2?} ({:.2} us each)",
+                "sessions/memory ({label}): {SESSIONS} distinct data sources: RSS grew {mib:.1} MiB ({:.0} bytes per session), goal <= {goal_mib} MiB: {}; inserted in {elapsed:.2?} ({:.2} us each)",
                 grown / SESSIONS as f64,
-                if mib <= GOAL_MIB { "met" } else { "MISSED" },
+                if mib <= goal_mib { "met" } else { "MISSED" },
                 elapsed.as_secs_f64() * 1e6 / SESSIONS as f64,
             );
             awsauth_benches::report_quantity(
                 &format!("sessions: memory of {SESSIONS} data sources ({label})"),
                 grown,
                 "bytes",
-                &format!("≤ {GOAL_MIB} MiB"),
-                mib <= GOAL_MIB,
+                &format!("≤ {goal_mib} MiB"),
+                mib <= goal_mib,
             );
         }
         _ => println!("sessions/memory: /proc/self/status is not readable here; skipped"),
@@ -200,9 +203,9 @@ fn memory_in_child(case: &str) {
 
 fn main() {
     match std::env::var(MEMORY_CASE_VAR).as_deref() {
-        Ok("keys") => return memory("keys", || cache(SESSIONS)),
+        Ok("keys") => return memory("keys", KEYS_GOAL_MIB, || cache(SESSIONS)),
         Ok("role") => {
-            return memory("keys + assume role, cached", || {
+            return memory("keys + assume role, cached", ROLE_GOAL_MIB, || {
                 fill(
                     SessionCache::standard(AuthSettings::new()),
                     SESSIONS,

@@ -3,15 +3,19 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+#[cfg(feature = "container")]
 use awsauth_container::ContainerSource;
 use awsauth_core::{
     Chain, Context, CredentialError, CredentialSource, Credentials, Explanation, Plan, async_trait,
 };
 use awsauth_profile::ProfileCache;
 use awsauth_static::EnvSource;
+#[cfg(feature = "web-identity")]
 use awsauth_web_identity::WebIdentitySource;
 
-use crate::{ProfileAwareImds, ProfileChain, StsOptions};
+#[cfg(feature = "imds")]
+use crate::ProfileAwareImds;
+use crate::{ProfileChain, StsOptions};
 
 /// The SDK default chain with [`StsOptions`] for its STS calls (web identity, the roles of a
 /// profile), every link at its default. Same as `DefaultChain::builder().sts(sts).build()`.
@@ -43,6 +47,10 @@ pub fn default_chain(sts: StsOptions) -> DefaultChain {
 ///
 /// Build it with [`default_chain`], or with [`DefaultChain::builder`] to replace or turn off
 /// links: the builder has one slot per link (set it or turn it off), reqsign style.
+///
+/// Each default link is there when the cargo feature of its source is on (`web-identity`,
+/// `container`, `imds`; the environment and profile links always): a build without them has
+/// no default for those slots, and a source set in a slot is used whatever the features.
 #[derive(Debug, Clone)]
 pub struct DefaultChain {
     chain: Chain,
@@ -100,12 +108,14 @@ enum Slot {
 }
 
 impl Slot {
+    /// The link: `default()` (`None` when this build has no default source for it), the set
+    /// source, or none.
     fn resolve(
         self,
-        default: impl FnOnce() -> Arc<dyn CredentialSource>,
+        default: impl FnOnce() -> Option<Arc<dyn CredentialSource>>,
     ) -> Option<Arc<dyn CredentialSource>> {
         match self {
-            Self::Default => Some(default()),
+            Self::Default => default(),
             Self::Set(source) => Some(source),
             Self::Off => None,
         }
@@ -170,8 +180,8 @@ impl DefaultChainBuilder {
         self
     }
 
-    /// Replaces the web identity link (default: [`WebIdentitySource::from_env`] with the
-    /// chain's [`StsOptions`]).
+    /// Replaces the web identity link (default, with the `web-identity` feature:
+    /// `WebIdentitySource::from_env` with the chain's [`StsOptions`]).
     pub fn web_identity(mut self, source: impl CredentialSource + 'static) -> Self {
         self.web_identity = Slot::Set(Arc::new(source));
         self
@@ -183,7 +193,8 @@ impl DefaultChainBuilder {
         self
     }
 
-    /// Replaces the container link (default: [`ContainerSource::new`]).
+    /// Replaces the container link (default, with the `container` feature:
+    /// `ContainerSource::new`).
     pub fn container(mut self, source: impl CredentialSource + 'static) -> Self {
         self.container = Slot::Set(Arc::new(source));
         self
@@ -195,7 +206,7 @@ impl DefaultChainBuilder {
         self
     }
 
-    /// Replaces the IMDS link (default: [`ProfileAwareImds::new`]).
+    /// Replaces the IMDS link (default, with the `imds` feature: `ProfileAwareImds::new`).
     pub fn imds(mut self, source: impl CredentialSource + 'static) -> Self {
         self.imds = Slot::Set(Arc::new(source));
         self
@@ -212,19 +223,17 @@ impl DefaultChainBuilder {
         let files = ProfileCache::new();
         let sts = self.sts;
         let links = [
-            self.env.resolve(|| Arc::new(EnvSource::new())),
+            self.env.resolve(|| Some(Arc::new(EnvSource::new()))),
             self.profile.resolve(|| {
-                Arc::new(
+                Some(Arc::new(
                     ProfileChain::new()
                         .sts(sts.clone())
                         .with_cache(files.clone()),
-                )
+                ))
             }),
-            self.web_identity
-                .resolve(|| Arc::new(WebIdentitySource::from_env().sts_client(sts.client(None)))),
-            self.container.resolve(|| Arc::new(ContainerSource::new())),
-            self.imds
-                .resolve(|| Arc::new(ProfileAwareImds::new().with_cache(files.clone()))),
+            self.web_identity.resolve(|| default_web_identity(&sts)),
+            self.container.resolve(default_container),
+            self.imds.resolve(|| default_imds(&files)),
         ];
         let chain = links
             .into_iter()
@@ -232,4 +241,38 @@ impl DefaultChainBuilder {
             .fold(Chain::new("default"), Chain::or_else_shared);
         DefaultChain { chain }
     }
+}
+
+// The default links of the network sources, each there only with its source's feature.
+
+#[cfg(feature = "web-identity")]
+fn default_web_identity(sts: &StsOptions) -> Option<Arc<dyn CredentialSource>> {
+    Some(Arc::new(
+        WebIdentitySource::from_env().sts_client(sts.client(None)),
+    ))
+}
+
+#[cfg(not(feature = "web-identity"))]
+fn default_web_identity(_: &StsOptions) -> Option<Arc<dyn CredentialSource>> {
+    None
+}
+
+#[cfg(feature = "container")]
+fn default_container() -> Option<Arc<dyn CredentialSource>> {
+    Some(Arc::new(ContainerSource::new()))
+}
+
+#[cfg(not(feature = "container"))]
+fn default_container() -> Option<Arc<dyn CredentialSource>> {
+    None
+}
+
+#[cfg(feature = "imds")]
+fn default_imds(files: &ProfileCache) -> Option<Arc<dyn CredentialSource>> {
+    Some(Arc::new(ProfileAwareImds::new().with_cache(files.clone())))
+}
+
+#[cfg(not(feature = "imds"))]
+fn default_imds(_: &ProfileCache) -> Option<Arc<dyn CredentialSource>> {
+    None
 }

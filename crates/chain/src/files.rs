@@ -4,13 +4,15 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use awsauth_core::{Context, CredentialError};
+#[cfg(feature = "imds")]
 use awsauth_imds::{
     ImdsClient, ImdsClientBuilder, PROFILE_ENDPOINT_KEY, PROFILE_ENDPOINT_MODE_KEY,
     PROFILE_NUM_ATTEMPTS_KEY, PROFILE_TIMEOUT_KEY,
 };
+#[cfg(any(feature = "sso", feature = "login"))]
+use awsauth_profile::ServiceEndpointConfig;
 use awsauth_profile::{
-    FileLocations, LoadedProfiles, ProfileCache, ProfileSelection, ServiceEndpointConfig,
-    selected_profile,
+    FileLocations, LoadedProfiles, ProfileCache, ProfileSelection, selected_profile,
 };
 
 /// The profile key giving a profile's region.
@@ -27,23 +29,31 @@ pub(crate) struct ProfileFiles {
     pub(crate) cache: ProfileCache,
 }
 
-/// The profile-level settings other sources need.
+/// The profile-level settings other sources need (each source's only with its feature).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub(crate) struct ProfileSettings {
     pub(crate) profile: String,
     pub(crate) region: Option<String>,
+    #[cfg(feature = "imds")]
     pub(crate) imds_endpoint: Option<String>,
+    #[cfg(feature = "imds")]
     pub(crate) imds_endpoint_mode: Option<String>,
+    #[cfg(feature = "imds")]
     pub(crate) imds_timeout: Option<String>,
+    #[cfg(feature = "imds")]
     pub(crate) imds_num_attempts: Option<String>,
     /// What the profile says about the IAM Identity Center portal's endpoint (`sso`).
+    #[cfg(feature = "sso")]
     pub(crate) sso_endpoint: ServiceEndpointConfig,
     /// What the profile says about the SSO OIDC endpoint (`sso_oidc`).
+    #[cfg(feature = "sso")]
     pub(crate) sso_oidc_endpoint: ServiceEndpointConfig,
     /// What the profile says about the sign-in service's endpoint (`signin`).
+    #[cfg(feature = "login")]
     pub(crate) signin_endpoint: ServiceEndpointConfig,
 }
 
+#[cfg(feature = "imds")]
 impl ProfileSettings {
     /// `builder` with this profile's IMDS endpoint and retry settings added (they rank below
     /// the environment variables and below what `builder` set in code).
@@ -99,16 +109,23 @@ impl ProfileFiles {
         let get = |key: &str| section.and_then(|s| s.get(key)).map(str::to_owned);
         ProfileSettings {
             region: get(REGION_KEY),
+            #[cfg(feature = "imds")]
             imds_endpoint: get(PROFILE_ENDPOINT_KEY),
+            #[cfg(feature = "imds")]
             imds_endpoint_mode: get(PROFILE_ENDPOINT_MODE_KEY),
+            #[cfg(feature = "imds")]
             imds_timeout: get(PROFILE_TIMEOUT_KEY),
+            #[cfg(feature = "imds")]
             imds_num_attempts: get(PROFILE_NUM_ATTEMPTS_KEY),
+            #[cfg(feature = "sso")]
             sso_endpoint: loaded
                 .set()
                 .service_endpoint(&profile, awsauth_sso::PORTAL.profile_key()),
+            #[cfg(feature = "sso")]
             sso_oidc_endpoint: loaded
                 .set()
                 .service_endpoint(&profile, awsauth_sso::OIDC.profile_key()),
+            #[cfg(feature = "login")]
             signin_endpoint: loaded
                 .set()
                 .service_endpoint(&profile, awsauth_login::SIGNIN.profile_key()),
@@ -118,6 +135,7 @@ impl ProfileFiles {
 
     /// Like [`settings_in`](Self::settings_in), loading the files; a file that cannot be read
     /// gives no settings (the profile link of a chain reports the file itself).
+    #[cfg(feature = "imds")]
     pub(crate) fn settings(&self, cx: &Context) -> ProfileSettings {
         match self.load(cx) {
             Ok(loaded) => self.settings_in(cx, &loaded),

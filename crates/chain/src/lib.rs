@@ -15,6 +15,12 @@
 //! - [`Ec2IamRole`]: the container credentials endpoint when its variables are set, else IMDS
 //!   (Grafana's `ec2_iam_role`), with no fallback between the two.
 //! - [`StsOptions`]: region, endpoint and FIPS for the STS calls these composites make.
+//! - Cargo features: each link of the chain comes with the feature of its source — `imds`,
+//!   `container`, `sts` (a profile's `role_arn` hops), `web-identity`, `sso`, `process`,
+//!   `login`, all on by default. The environment and profile-keys links are always there and
+//!   need no network, so with the defaults off this crate builds no HTTP, TLS or AWS SDK
+//!   crate. A profile whose plan needs a source left out is `InvalidConfiguration` naming the
+//!   feature, never the next link's identity.
 //! - With the `sdk` cargo feature (off by default): `sdk_default_chain()`, aws-config's own
 //!   default chain through the `awsauth-sdk` bridge.
 //!
@@ -41,25 +47,31 @@
 
 mod default;
 mod files;
+#[cfg(feature = "imds")]
 mod imds;
 mod profile;
+#[cfg(all(feature = "imds", feature = "container"))]
 mod remote;
 #[cfg(feature = "sdk")]
 mod sdk;
 
 pub use awsauth_sts::StsOptions;
 pub use default::{DefaultChain, DefaultChainBuilder, default_chain};
+#[cfg(feature = "imds")]
 pub use imds::ProfileAwareImds;
 pub use profile::{ProfileChain, profile_chain, profile_plan};
+#[cfg(all(feature = "imds", feature = "container"))]
 pub use remote::Ec2IamRole;
 #[cfg(feature = "sdk")]
 pub use sdk::{SdkDefaultChain, sdk_default_chain};
 
 /// The rule for AWS's own STS host names (the Grafana layer checks a data source's endpoint
 /// with it before the server's credentials may be sent there).
+#[cfg(feature = "sts")]
 pub use awsauth_sts::is_aws_sts_host;
 
 /// `localhost`, 127.0.0.0/8 or `::1` — the one loopback rule, for the layers above.
+#[cfg(any(feature = "sts", feature = "sso", feature = "login"))]
 pub use awsauth_http::endpoint::is_loopback;
 
 /// The profile crate's plan types, so users of [`profile_plan`] need no second dependency.

@@ -6,23 +6,45 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+#[cfg(feature = "container")]
 use awsauth_container::ContainerSource;
 use awsauth_core::{
     Context, CredentialError, CredentialSource, Credentials, Explanation, Plan, Provenance, Status,
     async_trait,
 };
+#[cfg(feature = "login")]
 use awsauth_http::endpoint::EndpointSettings;
+#[cfg(any(feature = "sso", feature = "login"))]
+use awsauth_http::endpoint::ProfileEndpoint;
+#[cfg(feature = "imds")]
 use awsauth_imds::{ImdsClient, ImdsSource};
+#[cfg(feature = "login")]
 use awsauth_login::LoginSource;
+#[cfg(feature = "process")]
 use awsauth_process::ProcessSource;
+#[cfg(feature = "sts")]
+use awsauth_profile::AssumeRoleStep;
+#[cfg(feature = "login")]
+use awsauth_profile::LoginStep;
+#[cfg(feature = "process")]
+use awsauth_profile::ProcessStep;
+#[cfg(any(feature = "sso", feature = "login"))]
+use awsauth_profile::ServiceEndpointConfig;
+#[cfg(feature = "sso")]
+use awsauth_profile::SsoStep;
+#[cfg(feature = "web-identity")]
+use awsauth_profile::WebIdentityStep;
 use awsauth_profile::{
-    AssumeRoleStep, FileLocations, LoginStep, NamedSource, ProcessStep, ProfileCache, ProfilePlan,
-    ProfileStep, ServiceEndpointConfig, SsoStep, StaticKeys, WebIdentityStep,
+    FileLocations, NamedSource, ProfileCache, ProfilePlan, ProfileStep, StaticKeys,
 };
-use awsauth_sso::{ProfileEndpoint, SsoSource};
+#[cfg(feature = "sso")]
+use awsauth_sso::SsoSource;
 use awsauth_static::EnvSource;
+#[cfg(feature = "sts")]
 use awsauth_sts::{ENV_DEFAULT_REGION, ENV_REGION};
+#[cfg(feature = "sts")]
 use awsauth_sts_assume::AssumeRoleSource;
+#[cfg(feature = "web-identity")]
 use awsauth_web_identity::WebIdentitySource;
 
 use crate::StsOptions;
@@ -99,6 +121,7 @@ pub struct ProfileChain {
     files: ProfileFiles,
     sts: StsOptions,
     recheck: Option<Duration>,
+    #[cfg(feature = "process")]
     process_timeout: Duration,
     built: Mutex<Option<Built>>,
 }
@@ -158,6 +181,7 @@ impl ProfileChain {
             files: ProfileFiles::default(),
             sts: StsOptions::default(),
             recheck: None,
+            #[cfg(feature = "process")]
             process_timeout: awsauth_process::DEFAULT_TIMEOUT,
             built: Mutex::new(None),
         }
@@ -206,7 +230,8 @@ impl ProfileChain {
 
     /// How long a `credential_process` program may run before it and its process group are
     /// killed (default [`awsauth_process::DEFAULT_TIMEOUT`], 60 seconds; AWS defines no profile
-    /// key for it).
+    /// key for it). Feature `process`.
+    #[cfg(feature = "process")]
     pub fn process_timeout(mut self, timeout: Duration) -> Self {
         self.process_timeout = timeout;
         self
@@ -245,6 +270,9 @@ impl ProfileChain {
         let plan = loaded
             .plan(&settings.profile)
             .map_err(|e| e.into_credential_error(&self.name, &selection))?;
+        if let Some(err) = left_out(&plan, &self.name) {
+            return Err(err);
+        }
         Ok((plan, settings))
     }
 
@@ -270,8 +298,7 @@ impl ProfileChain {
         let key = BuildKey {
             plan,
             settings,
-            env_region: cx.env_nonblank(ENV_REGION).is_some()
-                || cx.env_nonblank(ENV_DEFAULT_REGION).is_some(),
+            env_region: env_region(cx),
         };
         let mut built = self.built.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(current) = built.as_ref()
@@ -279,7 +306,7 @@ impl ProfileChain {
         {
             return Ok((key.plan, Arc::clone(&current.source)));
         }
-        let source = execute(&key, &self.sts, self.process_timeout);
+        let source = execute(&key, &self.sts, self.process_time_limit());
         let plan = key.plan.clone();
         *built = Some(Built {
             key,
@@ -289,7 +316,72 @@ impl ProfileChain {
     }
 }
 
-/// Nests the sources of a plan: the base step, then one AssumeRole hop per step.
+impl ProfileChain {
+    #[cfg(feature = "process")]
+    fn process_time_limit(&self) -> Duration {
+        self.process_timeout
+    }
+
+    #[cfg(not(feature = "process"))]
+    fn process_time_limit(&self) -> Duration {
+        Duration::ZERO
+    }
+}
+
+/// Whether `AWS_REGION` / `AWS_DEFAULT_REGION` is set: it beats a profile's `region` for STS.
+#[cfg(feature = "sts")]
+fn env_region(cx: &Context) -> bool {
+    cx.env_nonblank(ENV_REGION).is_some() || cx.env_nonblank(ENV_DEFAULT_REGION).is_some()
+}
+
+/// Without STS no step takes a region from the environment.
+#[cfg(not(feature = "sts"))]
+fn env_region(_: &Context) -> bool {
+    false
+}
+
+/// The cargo feature of this crate that executes `step`, when this build leaves it out.
+fn feature_left_out(step: &ProfileStep) -> Option<&'static str> {
+    match step {
+        ProfileStep::Static(_) => None,
+        ProfileStep::NamedSource(step) => match step.name {
+            NamedSource::Environment => None,
+            NamedSource::Ec2InstanceMetadata => (!cfg!(feature = "imds")).then_some("imds"),
+            NamedSource::EcsContainer => (!cfg!(feature = "container")).then_some("container"),
+        },
+        ProfileStep::WebIdentity(_) => (!cfg!(feature = "web-identity")).then_some("web-identity"),
+        ProfileStep::Sso(_) => (!cfg!(feature = "sso")).then_some("sso"),
+        ProfileStep::CredentialProcess(_) => (!cfg!(feature = "process")).then_some("process"),
+        ProfileStep::Login(_) => (!cfg!(feature = "login")).then_some("login"),
+        ProfileStep::AssumeRole(_) => (!cfg!(feature = "sts")).then_some("sts"),
+        // A step this crate does not know yet is executed as an empty plan ("not configured").
+        _ => None,
+    }
+}
+
+/// A plan this build cannot execute: `InvalidConfiguration` naming the step and the feature
+/// (as aws-config's `FeatureNotEnabled`). The profile was chosen, so it never falls through.
+fn left_out(plan: &ProfilePlan, source: &str) -> Option<CredentialError> {
+    plan.steps().iter().find_map(|step| {
+        feature_left_out(step).map(|feature| {
+            CredentialError::invalid_configuration(
+                source,
+                format!(
+                    "profile \"{}\" needs {step}, which this build leaves out: enable the \
+                     `{feature}` cargo feature of awsauth (or awsauth-chain)",
+                    plan.profile(),
+                ),
+            )
+        })
+    })
+}
+
+/// Nests the sources of a plan: the base step, then one AssumeRole hop per step. Every step's
+/// feature is on (`left_out` turned the plan away otherwise).
+#[cfg_attr(
+    not(all(feature = "sts", feature = "web-identity", feature = "process")),
+    allow(unused_variables, unused_mut)
+)]
 fn execute(
     key: &BuildKey,
     sts: &StsOptions,
@@ -311,14 +403,19 @@ fn execute(
         Some(ProfileStep::NamedSource(step)) => {
             let inner: Arc<dyn CredentialSource> = match step.name {
                 NamedSource::Environment => Arc::new(EnvSource::new()),
+                #[cfg(feature = "imds")]
                 NamedSource::Ec2InstanceMetadata => {
                     let client = settings.imds_client(ImdsClient::builder());
                     Arc::new(ImdsSource::builder().client(client).build())
                 }
+                #[cfg(feature = "container")]
                 NamedSource::EcsContainer => Arc::new(ContainerSource::new()),
+                #[cfg(not(all(feature = "imds", feature = "container")))]
+                _ => Arc::new(EmptyPlan),
             };
             Arc::new(InProfile::new(&step.profile, inner))
         }
+        #[cfg(feature = "web-identity")]
         Some(ProfileStep::WebIdentity(step)) => {
             let region = profile_region(step.region.as_deref());
             Arc::new(InProfile::new(
@@ -326,13 +423,16 @@ fn execute(
                 Arc::new(web_identity(step, sts, region.as_deref())),
             ))
         }
+        #[cfg(feature = "sso")]
         Some(ProfileStep::Sso(step)) => {
             Arc::new(InProfile::new(&step.profile, Arc::new(sso(step, settings))))
         }
+        #[cfg(feature = "process")]
         Some(ProfileStep::CredentialProcess(step)) => Arc::new(InProfile::new(
             &step.profile,
             Arc::new(process(step, process_timeout)),
         )),
+        #[cfg(feature = "login")]
         Some(ProfileStep::Login(step)) => Arc::new(InProfile::new(
             &step.profile,
             Arc::new(login(step, settings)),
@@ -341,6 +441,7 @@ fn execute(
         // rather than panic should that ever change.
         _ => Arc::new(EmptyPlan),
     };
+    #[cfg(feature = "sts")]
     for step in steps {
         if let ProfileStep::AssumeRole(hop) = step {
             let region = profile_region(hop.region.as_deref());
@@ -350,6 +451,7 @@ fn execute(
     source
 }
 
+#[cfg(feature = "process")]
 fn process(step: &ProcessStep, timeout: Duration) -> ProcessSource {
     ProcessSource::new(step.command_line().clone())
         .profile(step.profile.clone())
@@ -359,6 +461,7 @@ fn process(step: &ProcessStep, timeout: Duration) -> ProcessSource {
 
 /// The login step's source; like the SDKs' sign-in client, its endpoint and region follow the
 /// selected profile (then the profile with `login_session`, for the region).
+#[cfg(feature = "login")]
 fn login(step: &LoginStep, settings: &ProfileSettings) -> LoginSource {
     let mut endpoint = EndpointSettings::default();
     endpoint.profile = Some(profile_endpoint(&settings.signin_endpoint));
@@ -368,6 +471,7 @@ fn login(step: &LoginStep, settings: &ProfileSettings) -> LoginSource {
         .endpoint_settings(endpoint)
 }
 
+#[cfg(feature = "web-identity")]
 fn web_identity(
     step: &WebIdentityStep,
     sts: &StsOptions,
@@ -384,6 +488,7 @@ fn web_identity(
 
 /// The SSO step's source; its endpoints follow the selected profile's settings (as the SDKs'
 /// clients do), its errors name the profile with the `sso_*` keys.
+#[cfg(feature = "sso")]
 fn sso(step: &SsoStep, settings: &ProfileSettings) -> SsoSource {
     let source = match &step.session {
         Some(session) => SsoSource::with_session(
@@ -414,6 +519,7 @@ fn sso(step: &SsoStep, settings: &ProfileSettings) -> SsoSource {
 }
 
 /// The profile crate's reading of a profile's endpoint keys, for the HTTP crate's rules.
+#[cfg(any(feature = "sso", feature = "login"))]
 fn profile_endpoint(config: &ServiceEndpointConfig) -> ProfileEndpoint {
     let mut endpoint = ProfileEndpoint::new(config.profile.clone());
     endpoint.services_section = config.services_section.clone();
@@ -426,6 +532,7 @@ fn profile_endpoint(config: &ServiceEndpointConfig) -> ProfileEndpoint {
     endpoint
 }
 
+#[cfg(feature = "sts")]
 fn assume_role(
     base: Arc<dyn CredentialSource>,
     hop: &AssumeRoleStep,
@@ -464,6 +571,7 @@ impl CredentialSource for ProfileChain {
     /// `credential_process` in a context that cannot run programs). Runs nothing.
     fn plan(&self, cx: &Context) -> Result<Plan, CredentialError> {
         let plan = self.profile_plan(cx)?;
+        #[cfg(feature = "process")]
         if let Some(ProfileStep::CredentialProcess(step)) = plan.steps().first() {
             process(step, self.process_timeout).plan(cx)?;
         }

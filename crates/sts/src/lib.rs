@@ -25,31 +25,45 @@
 //! - [`xml`]: the quick-xml readers for STS answers.
 #![forbid(unsafe_code)]
 
+#[cfg(feature = "client")]
 mod client;
+#[cfg(feature = "client")]
 mod endpoint;
+#[cfg(feature = "client")]
 mod error;
+#[cfg(feature = "client")]
 mod hosts;
 mod options;
+#[cfg(feature = "client")]
 mod sign;
+#[cfg(feature = "client")]
 mod validate;
+#[cfg(feature = "client")]
 pub mod xml;
 
+#[cfg(feature = "client")]
 pub use client::{
     API_VERSION, AssumeRoleInput, AssumedRole, FORM_CONTENT_TYPE, SIGNING_SERVICE, StsClient,
     WebIdentityInput, classify, default_session_name, is_clock_skew_code,
 };
+#[cfg(feature = "client")]
 pub use endpoint::{
     ENV_DEFAULT_REGION, ENV_ENDPOINT_URL, ENV_ENDPOINT_URL_STS,
     ENV_IGNORE_CONFIGURED_ENDPOINT_URLS, ENV_REGION, ENV_STS_REGIONAL_ENDPOINTS,
     ENV_USE_FIPS_ENDPOINT, EndpointConfig, EndpointError, EndpointOrigin, GLOBAL_ENDPOINT,
     ResolvedEndpoint, resolve_endpoint, resolve_region,
 };
+#[cfg(feature = "client")]
 pub use error::{Operation, StsError, StsErrorCode, StsErrorKind};
+#[cfg(feature = "client")]
 pub use hosts::is_aws_sts_host;
 pub use options::StsOptions;
+#[cfg(feature = "client")]
 pub use sign::{SigV4Signer, SignError};
+#[cfg(feature = "client")]
 pub use validate::{
     MAX_DURATION, MIN_DURATION, RoleArn, ValidationError, validate_duration, validate_external_id,
     validate_session_name,
 };
+#[cfg(feature = "client")]
 pub use xml::CallerIdentity;

@@ -1,6 +1,7 @@
 //! [`StsOptions`]: where the STS calls made while resolving credentials go — the one shape of
 //! these settings, re-exported by `awsauth-chain` and `awsauth-datasource`.
 
+#[cfg(feature = "client")]
 use crate::StsClient;
 
 /// Where and how the STS calls a composite source makes (web identity, assume-role hops of a
@@ -58,9 +59,10 @@ impl StsOptions {
         self
     }
 
-    /// An STS client for these options. `fallback_region` (a profile's `region`, say) is used
+    /// An STS client for these options (feature `sts`). `fallback_region` (a profile's `region`, say) is used
     /// when no region is set here; like any explicit region it beats `AWS_REGION`, so pass
     /// `None` to let the environment decide.
+    #[cfg(feature = "client")]
     pub fn client(&self, fallback_region: Option<&str>) -> StsClient {
         let mut client = StsClient::new();
         if let Some(endpoint) = self.endpoint.as_deref().filter(|e| !e.trim().is_empty()) {

@@ -160,6 +160,103 @@ mod chain {
     }
 }
 
+/// Each link of the chain comes with its source's feature (`datasource` needs, and so turns on,
+/// every link): a build without one leaves the link out, and a profile that needs it is an
+/// error naming the feature — never the next link's identity.
+#[cfg(feature = "chain")]
+mod chain_features {
+    use awsauth::chain::{DefaultChain, StsOptions};
+    use awsauth::{Context, CredentialSource, ErrorKind, MapEnv, MemFs, profile_chain};
+
+    const EVERY_LINK: bool = cfg!(feature = "datasource");
+
+    #[test]
+    fn the_default_chain_has_the_links_of_the_features_that_are_on() {
+        let chain = DefaultChain::builder().build();
+        let names: Vec<&str> = chain.links().iter().map(|l| l.name()).collect();
+        let mut expected = vec!["env", "profile"];
+        for (on, link) in [
+            (cfg!(feature = "web-identity"), "web-identity"),
+            (cfg!(feature = "container"), "container"),
+            (cfg!(feature = "imds"), "imds"),
+        ] {
+            if on || EVERY_LINK {
+                expected.push(link);
+            }
+        }
+        assert_eq!(names, expected);
+    }
+
+    #[tokio::test]
+    async fn a_role_profile_is_executed_with_sts_and_refused_naming_the_feature_without() {
+        let fs = MemFs::new();
+        fs.insert(
+            "/home/u/.aws/config",
+            "[profile base]\naws_access_key_id = AKIDBASE\naws_secret_access_key = base/secret\n\
+             [profile reader]\nrole_arn = arn:aws:iam::123456789012:role/reader\nsource_profile = base\n",
+        );
+        let cx = Context::builder()
+            .env(MapEnv::from([("HOME", "/home/u")]))
+            .fs(fs)
+            .build();
+        let reader = profile_chain(Some("reader"), StsOptions::new().region("eu-west-1"));
+        if cfg!(feature = "sts") || EVERY_LINK {
+            let plan = reader.plan(&cx).unwrap();
+            assert!(format!("{plan:?}").contains("role/reader"), "{plan:?}");
+        } else {
+            // No network either way: the plan is turned away before any source is built.
+            let err = reader.provide(&cx).await.unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::InvalidConfiguration, "{err}");
+            let message = err.to_string();
+            assert!(message.contains("`sts` cargo feature"), "{message}");
+            assert!(message.contains("role/reader"), "{message}");
+            assert_eq!(reader.plan(&cx).unwrap_err().to_string(), message);
+        }
+        // The base profile's keys need no feature beyond `chain`.
+        let base = profile_chain(Some("base"), StsOptions::new());
+        let creds = base.provide(&cx).await.unwrap();
+        assert_eq!(creds.provenance().to_string(), "profile:base");
+    }
+}
+
+/// The README's "Without the network" example, with exactly its features (`chain`, `static`,
+/// `profile`: the matrix runs this combination because the README shows it). Its
+/// `Context::system()` is this test's `cx`, so the test reads no real environment.
+#[cfg(all(
+    feature = "chain",
+    feature = "static",
+    feature = "profile",
+    not(feature = "web-identity"),
+    not(feature = "container"),
+    not(feature = "imds"),
+    not(feature = "datasource")
+))]
+mod without_the_network {
+    use awsauth::chain::{DefaultChain, StsOptions};
+    use awsauth::{Context, CredentialSource, CredentialSourceExt, cache};
+    use awsauth::{CredentialError, MapEnv, MemFs};
+
+    #[tokio::test]
+    async fn the_readme_example() -> Result<(), CredentialError> {
+        let fs = MemFs::new();
+        fs.insert(
+            "/home/u/.aws/credentials",
+            "[default]\naws_access_key_id = AKIDREADME\naws_secret_access_key = readme/secret\n",
+        );
+        let cx = Context::builder()
+            .env(MapEnv::from([("HOME", "/home/u")]))
+            .fs(fs)
+            .build();
+        // Environment, then the selected profile: the only links of this build.
+        let chain = DefaultChain::builder().sts(StsOptions::new()).build();
+        let links: Vec<&str> = chain.links().iter().map(|link| link.name()).collect();
+        assert_eq!(links, ["env", "profile"]);
+        let creds = cache(chain).resolve(&cx).await?;
+        assert_eq!(creds.provenance().to_string(), "profile:default");
+        Ok(())
+    }
+}
+
 #[cfg(feature = "datasource")]
 mod datasource {
     use awsauth::datasource::{AuthSettings, DatasourceSettings, SessionCache};
