@@ -41,8 +41,6 @@ use awsauth_profile::{
 use awsauth_sso::SsoSource;
 use awsauth_static::EnvSource;
 #[cfg(feature = "sts")]
-use awsauth_sts::{ENV_DEFAULT_REGION, ENV_REGION};
-#[cfg(feature = "sts")]
 use awsauth_sts_assume::AssumeRoleSource;
 #[cfg(feature = "web-identity")]
 use awsauth_web_identity::WebIdentitySource;
@@ -137,7 +135,6 @@ struct Built {
 struct BuildKey {
     plan: ProfilePlan,
     settings: ProfileSettings,
-    env_region: bool,
 }
 
 /// The profile `name` (else `AWS_PROFILE`, else `default`) of the default files, executed
@@ -295,11 +292,7 @@ impl ProfileChain {
         cx: &Context,
     ) -> Result<(ProfilePlan, Arc<dyn CredentialSource>), CredentialError> {
         let (plan, settings) = self.plan_and_settings(cx)?;
-        let key = BuildKey {
-            plan,
-            settings,
-            env_region: env_region(cx),
-        };
+        let key = BuildKey { plan, settings };
         let mut built = self.built.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(current) = built.as_ref()
             && current.key == key
@@ -326,18 +319,6 @@ impl ProfileChain {
     fn process_time_limit(&self) -> Duration {
         Duration::ZERO
     }
-}
-
-/// Whether `AWS_REGION` / `AWS_DEFAULT_REGION` is set: it beats a profile's `region` for STS.
-#[cfg(feature = "sts")]
-fn env_region(cx: &Context) -> bool {
-    cx.env_nonblank(ENV_REGION).is_some() || cx.env_nonblank(ENV_DEFAULT_REGION).is_some()
-}
-
-/// Without STS no step takes a region from the environment.
-#[cfg(not(feature = "sts"))]
-fn env_region(_: &Context) -> bool {
-    false
 }
 
 /// The cargo feature of this crate that executes `step`, when this build leaves it out.
@@ -388,14 +369,10 @@ fn execute(
     process_timeout: Duration,
 ) -> Arc<dyn CredentialSource> {
     let settings = &key.settings;
-    // The environment's region beats a profile's `region` (as in the SDKs); an explicit one
-    // beats both (StsOptions::client handles that).
+    // The profile's region for an STS step: the step's own profile's, else the selected one's.
+    // The STS client puts it below an explicit region and the environment (`choose_region`).
     let profile_region = |own: Option<&str>| -> Option<String> {
-        if key.env_region {
-            None
-        } else {
-            own.or(settings.region.as_deref()).map(str::to_owned)
-        }
+        own.or(settings.region.as_deref()).map(str::to_owned)
     };
     let mut steps = key.plan.steps().iter();
     let mut source: Arc<dyn CredentialSource> = match steps.next() {

@@ -5,6 +5,7 @@ use std::io::IsTerminal;
 
 use awsauth::datasource::{AuthType, DatasourceSettings, Session, sts_region_for};
 use awsauth::profile;
+use awsauth::sts::choose_region;
 use awsauth::{Context, CredentialSource, Credentials};
 use serde_json::json;
 
@@ -28,21 +29,21 @@ pub(crate) async fn credentials(
     Ok((session, creds))
 }
 
-/// The session's region, the one place the CLI decides it: the data source's, else
-/// `AWS_REGION` / `AWS_DEFAULT_REGION`, else the selected profile's `region` (the data
-/// source's `profile` for the `credentials` auth type, else `AWS_PROFILE`, else `default`) —
-/// aws-config's order below the data source.
+/// The session's region as the CLI shows it: the data source's, else `AWS_REGION` /
+/// `AWS_DEFAULT_REGION`, else the selected profile's `region` (the data source's `profile` for
+/// the `credentials` auth type, else `AWS_PROFILE`, else `default`) — `choose_region` decides,
+/// as for every STS call. A value that is not a region name shows as none (the session's STS
+/// calls report it).
 pub(crate) fn region(
     session: &Session,
     settings: &DatasourceSettings,
     cx: &Context,
 ) -> Option<String> {
-    session
-        .region()
-        .map(str::to_owned)
-        .or_else(|| cx.env_nonblank("AWS_REGION"))
-        .or_else(|| cx.env_nonblank("AWS_DEFAULT_REGION"))
-        .or_else(|| profile_region(settings, cx))
+    let profile = profile_region(settings, cx);
+    choose_region(cx, session.region(), profile.as_deref())
+        .ok()
+        .flatten()
+        .map(|(region, _)| region)
 }
 
 /// The `region` of the profile the session reads; `None` when the files or the profile are
@@ -83,11 +84,13 @@ pub(crate) async fn whoami(args: &WhoamiArgs, cx: &Context) -> Result<String, Cl
     let input = Input::gather(&args.source, cx)?;
     let (session, creds) = credentials(&input, cx).await?;
     // The session's STS options (an opt-in region's data source calls STS in us-east-1), else
-    // the session's region as `resolve` shows it (the variables, then the profile's).
-    let fallback = region(&session, &input.settings, cx).map(|r| sts_region_for(&r).to_owned());
-    let identity = session
-        .sts()
-        .client(fallback.as_deref())
+    // the session's region as `resolve` shows it, mapped the same way.
+    let sts = match (&session.sts().region, region(&session, &input.settings, cx)) {
+        (None, Some(shown)) => session.sts().clone().region(sts_region_for(&shown)),
+        _ => session.sts().clone(),
+    };
+    let identity = sts
+        .client(None)
         .get_caller_identity(cx, &creds)
         .await
         .map_err(|e| CliError::from(e.into_credential_error("whoami")))?;

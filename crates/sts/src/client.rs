@@ -226,6 +226,13 @@ impl StsClient {
         self
     }
 
+    /// A profile's `region`: below an explicit region and `AWS_REGION` / `AWS_DEFAULT_REGION`
+    /// ([`choose_region`](crate::choose_region)); blank means unset.
+    pub fn profile_region(mut self, region: impl Into<String>) -> Self {
+        self.endpoint.profile_region = Some(region.into());
+        self
+    }
+
     /// Use (or refuse) FIPS endpoints regardless of `AWS_USE_FIPS_ENDPOINT`.
     pub fn use_fips(mut self, on: bool) -> Self {
         self.endpoint.use_fips = Some(on);

@@ -58,6 +58,9 @@ pub struct EndpointConfig {
     pub endpoint_url: Option<String>,
     /// An explicit region; wins over `AWS_REGION` and `AWS_DEFAULT_REGION`.
     pub region: Option<String>,
+    /// A profile's `region`: used only when neither the explicit region nor the environment
+    /// names one ([`choose_region`]).
+    pub profile_region: Option<String>,
     /// Use FIPS endpoints; `None` reads `AWS_USE_FIPS_ENDPOINT`. Applies to generated endpoints
     /// only: an explicit or environment endpoint URL is used as given.
     pub use_fips: Option<bool>,
@@ -139,8 +142,86 @@ impl fmt::Display for ResolvedEndpoint {
 #[error("{0}")]
 pub struct EndpointError(pub String);
 
-/// The region: the explicit one, else `AWS_REGION`, else `AWS_DEFAULT_REGION`; blank counts as
-/// unset. A value that is not a region name is an error naming where it came from.
+/// Where the region of an STS call (or of the CLI's output) was found; the variants are in
+/// precedence order, highest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum RegionOrigin {
+    /// The caller's region setting (a data source's region, [`StsOptions::region`], code).
+    ///
+    /// [`StsOptions::region`]: crate::StsOptions::region
+    Explicit,
+    /// `AWS_REGION`.
+    EnvRegion,
+    /// `AWS_DEFAULT_REGION`.
+    EnvDefaultRegion,
+    /// A profile's `region` key.
+    Profile,
+}
+
+impl fmt::Display for RegionOrigin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Explicit => "the region setting",
+            Self::EnvRegion => ENV_REGION,
+            Self::EnvDefaultRegion => ENV_DEFAULT_REGION,
+            Self::Profile => "the profile's region",
+        })
+    }
+}
+
+/// The region precedence, decided here and nowhere else: the explicit setting, else
+/// `AWS_REGION`, else `AWS_DEFAULT_REGION`, else the profile's `region` (aws-config's and
+/// botocore's order). Blank counts as unset. A value that is not a region name is an error
+/// naming where it came from; the search does not go on past it.
+///
+/// ```
+/// use awsauth_core::{Context, MapEnv};
+/// use awsauth_sts::{choose_region, RegionOrigin};
+/// let cx = Context::builder().env(MapEnv::from([("AWS_DEFAULT_REGION", "eu-west-1")])).build();
+/// // The environment beats a profile's region…
+/// assert_eq!(
+///     choose_region(&cx, None, Some("us-west-2")).unwrap(),
+///     Some(("eu-west-1".to_owned(), RegionOrigin::EnvDefaultRegion))
+/// );
+/// // …and an explicit region beats both.
+/// assert_eq!(
+///     choose_region(&cx, Some("us-east-2"), Some("us-west-2")).unwrap(),
+///     Some(("us-east-2".to_owned(), RegionOrigin::Explicit))
+/// );
+/// ```
+pub fn choose_region(
+    cx: &Context,
+    explicit: Option<&str>,
+    profile: Option<&str>,
+) -> Result<Option<(String, RegionOrigin)>, EndpointError> {
+    let given = |value: Option<&str>| {
+        value
+            .map(str::trim)
+            .filter(|r| !r.is_empty())
+            .map(str::to_owned)
+    };
+    let found = given(explicit)
+        .map(|r| (r, RegionOrigin::Explicit))
+        .or_else(|| {
+            cx.env_nonblank(ENV_REGION)
+                .map(|r| (r, RegionOrigin::EnvRegion))
+        })
+        .or_else(|| {
+            cx.env_nonblank(ENV_DEFAULT_REGION)
+                .map(|r| (r, RegionOrigin::EnvDefaultRegion))
+        })
+        .or_else(|| given(profile).map(|r| (r, RegionOrigin::Profile)));
+    match found {
+        None => Ok(None),
+        Some((region, origin)) if is_region_name(&region) => Ok(Some((region, origin))),
+        Some((region, origin)) => Err(EndpointError(format!(
+            "{origin} holds {region:?}, which is not a region name (like us-east-1)"
+        ))),
+    }
+}
+
+/// The region of an STS call without a profile: [`choose_region`] with no profile region.
 ///
 /// ```
 /// use awsauth_core::{Context, MapEnv};
@@ -153,23 +234,7 @@ pub fn resolve_region(
     cx: &Context,
     explicit: Option<&str>,
 ) -> Result<Option<String>, EndpointError> {
-    let explicit = explicit
-        .map(str::trim)
-        .filter(|r| !r.is_empty())
-        .map(|r| (r.to_owned(), "the region setting"));
-    let found = explicit
-        .or_else(|| cx.env_nonblank(ENV_REGION).map(|r| (r, ENV_REGION)))
-        .or_else(|| {
-            cx.env_nonblank(ENV_DEFAULT_REGION)
-                .map(|r| (r, ENV_DEFAULT_REGION))
-        });
-    match found {
-        None => Ok(None),
-        Some((region, _)) if is_region_name(&region) => Ok(Some(region)),
-        Some((region, origin)) => Err(EndpointError(format!(
-            "{origin} holds {region:?}, which is not a region name (like us-east-1)"
-        ))),
-    }
+    Ok(choose_region(cx, explicit, None)?.map(|(region, _)| region))
 }
 
 /// The partition's DNS suffix for a region.
@@ -216,7 +281,12 @@ pub fn resolve_endpoint(
     cx: &Context,
     config: &EndpointConfig,
 ) -> Result<ResolvedEndpoint, EndpointError> {
-    let region = resolve_region(cx, config.region.as_deref())?;
+    let region = choose_region(
+        cx,
+        config.region.as_deref(),
+        config.profile_region.as_deref(),
+    )?
+    .map(|(region, _)| region);
     if let Some((url, origin)) = custom_endpoint(cx, config)? {
         return custom(&url, origin, region, config.allow_insecure_http);
     }
@@ -422,6 +492,65 @@ fn region_in_host(host: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The one precedence: explicit, `AWS_REGION`, `AWS_DEFAULT_REGION`, profile; blank is
+    /// unset at every level; a bad value stops the search and names its origin.
+    #[test]
+    fn choose_region_takes_the_first_level_that_names_a_region() {
+        use awsauth_core::MapEnv;
+        let env = |vars: &[(&str, &str)]| {
+            Context::builder()
+                .env(MapEnv::from_iter(
+                    vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+                ))
+                .build()
+        };
+        let both = env(&[
+            ("AWS_REGION", "eu-west-1"),
+            ("AWS_DEFAULT_REGION", "eu-west-2"),
+        ]);
+        let default_only = env(&[("AWS_REGION", "  "), ("AWS_DEFAULT_REGION", "eu-west-2")]);
+        let none = env(&[]);
+        let chosen =
+            |cx: &Context, explicit, profile| choose_region(cx, explicit, profile).unwrap();
+        assert_eq!(
+            chosen(&both, Some("us-east-2"), Some("ap-south-1")),
+            Some(("us-east-2".into(), RegionOrigin::Explicit))
+        );
+        assert_eq!(
+            chosen(&both, Some(" "), Some("ap-south-1")),
+            Some(("eu-west-1".into(), RegionOrigin::EnvRegion))
+        );
+        assert_eq!(
+            chosen(&default_only, None, Some("ap-south-1")),
+            Some(("eu-west-2".into(), RegionOrigin::EnvDefaultRegion))
+        );
+        assert_eq!(
+            chosen(&none, None, Some(" ap-south-1 ")),
+            Some(("ap-south-1".into(), RegionOrigin::Profile))
+        );
+        assert_eq!(chosen(&none, None, Some("")), None);
+        let bad = choose_region(
+            &env(&[("AWS_REGION", "eu west 1")]),
+            None,
+            Some("ap-south-1"),
+        )
+        .unwrap_err();
+        assert!(bad.to_string().starts_with("AWS_REGION holds"), "{bad}");
+        // A profile's region is below the environment: resolving an endpoint uses it only then.
+        let config = EndpointConfig {
+            profile_region: Some("ap-south-1".into()),
+            ..EndpointConfig::default()
+        };
+        assert_eq!(
+            resolve_endpoint(&both, &config).unwrap().signing_region(),
+            "eu-west-1"
+        );
+        assert_eq!(
+            resolve_endpoint(&none, &config).unwrap().signing_region(),
+            "ap-south-1"
+        );
+    }
     use awsauth_core::MapEnv;
 
     fn resolve(

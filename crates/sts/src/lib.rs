@@ -51,7 +51,7 @@ pub use endpoint::{
     ENV_DEFAULT_REGION, ENV_ENDPOINT_URL, ENV_ENDPOINT_URL_STS,
     ENV_IGNORE_CONFIGURED_ENDPOINT_URLS, ENV_REGION, ENV_STS_REGIONAL_ENDPOINTS,
     ENV_USE_FIPS_ENDPOINT, EndpointConfig, EndpointError, EndpointOrigin, GLOBAL_ENDPOINT,
-    ResolvedEndpoint, resolve_endpoint, resolve_region,
+    RegionOrigin, ResolvedEndpoint, choose_region, resolve_endpoint, resolve_region,
 };
 #[cfg(feature = "client")]
 pub use error::{Operation, StsError, StsErrorCode, StsErrorKind};

@@ -59,22 +59,20 @@ impl StsOptions {
         self
     }
 
-    /// An STS client for these options (feature `sts`). `fallback_region` (a profile's `region`, say) is used
-    /// when no region is set here; like any explicit region it beats `AWS_REGION`, so pass
-    /// `None` to let the environment decide.
+    /// An STS client for these options (feature `client`). `profile_region` (the `region` of the
+    /// profile a step came from) is used only when neither these options nor `AWS_REGION` /
+    /// `AWS_DEFAULT_REGION` name a region: [`choose_region`](crate::choose_region) decides.
     #[cfg(feature = "client")]
-    pub fn client(&self, fallback_region: Option<&str>) -> StsClient {
+    pub fn client(&self, profile_region: Option<&str>) -> StsClient {
         let mut client = StsClient::new();
         if let Some(endpoint) = self.endpoint.as_deref().filter(|e| !e.trim().is_empty()) {
             client = client.endpoint_url(endpoint);
         }
-        let region = self
-            .region
-            .as_deref()
-            .filter(|r| !r.trim().is_empty())
-            .or(fallback_region);
-        if let Some(region) = region {
+        if let Some(region) = self.region.as_deref() {
             client = client.region(region);
+        }
+        if let Some(region) = profile_region {
+            client = client.profile_region(region);
         }
         if let Some(fips) = self.use_fips {
             client = client.use_fips(fips);

@@ -110,6 +110,51 @@ async fn the_region_is_explicit_then_environment_then_profile() {
     );
 }
 
+/// A profile's `region` that is not a region name is refused naming the profile's region as
+/// its origin (it once read "the region setting", as if the caller had passed it), and only
+/// when nothing above it (an explicit region, the environment) names a region.
+#[tokio::test]
+async fn a_bad_profile_region_is_named_as_the_profiles_and_the_environment_beats_it() {
+    let sts = sts().await;
+    let fs = files();
+    fs.insert(
+        CONFIG,
+        format!(
+            "{}[profile reader]\nrole_arn = {READER}\nsource_profile = base\nregion = not a region\n",
+            base_profile()
+        ),
+    );
+    let endpoint = sts.endpoint();
+    let bare = cx(&[("AWS_ENDPOINT_URL_STS", &endpoint)], &fs);
+    let error = profile_chain(Some("reader"), StsOptions::new())
+        .provide(&bare)
+        .await
+        .unwrap_err();
+    let message = error.to_string();
+    assert!(
+        message.contains("the profile's region holds \"not a region\""),
+        "{message}"
+    );
+    assert_eq!(sts.successful("AssumeRole"), 0);
+
+    let with_env = cx(
+        &[
+            ("AWS_ENDPOINT_URL_STS", &endpoint),
+            ("AWS_DEFAULT_REGION", "eu-north-1"),
+        ],
+        &fs,
+    );
+    profile_chain(Some("reader"), StsOptions::new())
+        .provide(&with_env)
+        .await
+        .unwrap();
+    let regions: Vec<_> = assume_role_calls(&sts)
+        .into_iter()
+        .filter_map(|c| c.signing_region)
+        .collect();
+    assert_eq!(regions, ["eu-north-1"]);
+}
+
 #[tokio::test]
 async fn an_explicit_sts_endpoint_wins_over_the_environment() {
     let sts = sts().await;
