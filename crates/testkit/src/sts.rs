@@ -67,6 +67,7 @@ struct State {
     calls: Vec<RecordedCall>,
     issued: u64,
     clock_offset: Duration,
+    issued_lifetime: Option<Duration>,
 }
 
 #[derive(Debug)]
@@ -192,6 +193,15 @@ impl FakeSts {
     /// What the `Date` header of every answer says (this fake's clock by default).
     pub fn set_date_header(&self, date: DateHeader) -> &Self {
         self.faults.set_date_header(date);
+        self
+    }
+
+    /// Issues every credential valid for `lifetime`, whatever `DurationSeconds` asked (which is
+    /// still validated): seconds-long sessions let a test or a benchmark watch a client refresh
+    /// several times. The `Expiration` is written in whole seconds, so the lifetime a client
+    /// sees is up to a second shorter.
+    pub fn set_issued_lifetime(&self, lifetime: Duration) -> &Self {
+        self.state().issued_lifetime = Some(lifetime);
         self
     }
 
@@ -475,6 +485,7 @@ impl Shared {
                 arn: assumed_arn.clone(),
             },
         );
+        let duration = state.issued_lifetime.unwrap_or(duration);
         let expiration = OffsetDateTime::from(server::fake_now(state.clock_offset) + duration);
         let expiration = expiration
             .replace_nanosecond(0)

@@ -598,6 +598,39 @@ async fn sts_refuses_requests_signed_too_far_from_its_clock() {
     assert!(httpdate::parse_http_date(response.headers["date"].to_str().unwrap()).is_err());
 }
 
+/// `set_issued_lifetime` shortens what STS issues below the 900 s `DurationSeconds` allows
+/// (the serve benchmark watches refreshes with it); `DurationSeconds` itself is still checked.
+#[tokio::test]
+async fn issued_lifetime_overrides_the_duration_asked() {
+    let sts = FakeSts::start().await.unwrap();
+    sts.add_key("AKIDEXAMPLE", "secret")
+        .set_issued_lifetime(Duration::from_secs(3));
+    let form = "Action=AssumeRole&Version=2011-06-15&RoleArn=arn%3Aaws%3Aiam%3A%3A123456789012%3Arole%2Fr&RoleSessionName=s&DurationSeconds=900";
+    let asked = SystemTime::now();
+    let body = send(signed_sts(
+        &sts.endpoint(),
+        form,
+        "AKIDEXAMPLE",
+        "secret",
+        None,
+    ))
+    .await;
+    let expiry = expiration_in(text(&body));
+    assert!(expiry <= SystemTime::now() + Duration::from_secs(3));
+    assert!(expiry >= asked + Duration::from_secs(2));
+
+    let too_short = form.replace("DurationSeconds=900", "DurationSeconds=3");
+    let body = send(signed_sts(
+        &sts.endpoint(),
+        &too_short,
+        "AKIDEXAMPLE",
+        "secret",
+        None,
+    ))
+    .await;
+    assert!(text(&body).contains("ValidationError"), "{}", text(&body));
+}
+
 /// The fake sign-in service checks DPoP proofs for real: a proof for another URL, a tampered
 /// signature, a replayed `jti` or a spent refresh token are refused, a good one is answered.
 #[tokio::test]
