@@ -1,22 +1,9 @@
 //! Parsing the credentials document and error bodies served by the ECS and EKS agents.
 
-use awsauth_core::{CredentialError, Credentials, SecretString, account_of_arn, timefmt};
+use awsauth_core::{CredentialError, Credentials, CredentialsDocument};
 use serde::Deserialize;
 
 use crate::SOURCE_NAME;
-
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct Document {
-    access_key_id: Option<String>,
-    #[serde(default)]
-    secret_access_key: Option<SecretString>,
-    #[serde(default)]
-    token: Option<SecretString>,
-    expiration: Option<String>,
-    account_id: Option<String>,
-    role_arn: Option<String>,
-}
 
 /// `{"Code": …, "Message": …}` (either case).
 #[derive(Deserialize)]
@@ -76,40 +63,15 @@ pub(crate) fn credentials(
 ) -> Result<Credentials, CredentialError> {
     let failed =
         |what: String| CredentialError::provider_failed(SOURCE_NAME, format!("GET {url}: {what}"));
-    let doc: Document = serde_json::from_slice(body)
+    let doc: CredentialsDocument = serde_json::from_slice(body)
         .map_err(|e| failed(format!("the credentials document is not valid JSON ({e})")))?;
-    let missing = |field: &str| failed(format!("the credentials document has no {field}"));
-    let key_id = doc
-        .access_key_id
-        .map(|k| k.trim().to_owned())
-        .filter(|k| !k.is_empty())
-        .ok_or_else(|| missing("AccessKeyId"))?;
-    let secret = doc
-        .secret_access_key
-        .filter(|s| !s.is_blank())
-        .ok_or_else(|| missing("SecretAccessKey"))?;
-    let expiry = match doc
-        .expiration
-        .as_deref()
-        .map(str::trim)
-        .filter(|e| !e.is_empty())
-    {
-        Some(text) => Some(
-            timefmt::parse_rfc3339(text)
-                .map_err(|e| failed(format!("its Expiration is unreadable: {e}")))?,
-        ),
-        None => None,
-    };
-    let account = doc
-        .account_id
-        .map(|a| a.trim().to_owned())
-        .filter(|a| !a.is_empty())
-        .or_else(|| {
-            doc.role_arn
-                .as_deref()
-                .and_then(account_of_arn)
-                .map(str::to_owned)
-        });
+    let (key_id, secret) = doc
+        .keys()
+        .map_err(|field| failed(format!("the credentials document has no {field}")))?;
+    let expiry = doc
+        .expiry()
+        .map_err(|e| failed(format!("its Expiration is unreadable: {e}")))?;
+    let account = doc.account();
     Ok(Credentials::builder(key_id, secret)
         .maybe_session_token(doc.token)
         .maybe_expiry(expiry)
@@ -136,6 +98,7 @@ pub(crate) fn error_body(body: &[u8]) -> (Option<String>, Option<String>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use awsauth_core::timefmt;
     use proptest::prelude::*;
     use proptest::test_runner::TestCaseError;
 

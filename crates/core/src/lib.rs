@@ -24,6 +24,7 @@ pub mod cache;
 mod chain;
 mod context;
 mod credentials;
+mod document;
 mod error;
 mod only;
 mod plan;
@@ -41,6 +42,7 @@ pub use context::{
     MapEnv, MemFs, Random, SeededRandom, Service, Sleep, check_limited,
 };
 pub use credentials::{Credentials, CredentialsBuilder, Provenance};
+pub use document::{CredentialsDocument, DocumentVersion, MissingField};
 pub use error::{Attempt, CredentialError, ErrorKind};
 pub use only::{NoFallback, only};
 pub use plan::{Plan, Step, program_name};

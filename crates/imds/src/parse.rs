@@ -1,25 +1,8 @@
 //! Parsing IMDS answers: the role listing and the credentials document.
 
-use awsauth_core::{CredentialError, Credentials, SecretString, timefmt};
-use serde::Deserialize;
+use awsauth_core::{CredentialError, Credentials, CredentialsDocument};
 
 use crate::SOURCE_NAME;
-
-/// The credentials document of `/latest/meta-data/iam/security-credentials[-extended]/<role>`.
-/// Unknown fields (`LastUpdated`, `Type`…) are ignored.
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct Document {
-    code: Option<String>,
-    message: Option<String>,
-    access_key_id: Option<String>,
-    #[serde(default)]
-    secret_access_key: Option<SecretString>,
-    #[serde(default)]
-    token: Option<SecretString>,
-    expiration: Option<String>,
-    account_id: Option<String>,
-}
 
 /// Turns a credentials document into [`Credentials`]. `url` names where it came from (errors
 /// name it; they never quote the body, which holds secrets).
@@ -30,7 +13,8 @@ pub(crate) fn credentials(
 ) -> Result<Credentials, CredentialError> {
     let failed =
         |what: String| CredentialError::provider_failed(SOURCE_NAME, format!("GET {url}: {what}"));
-    let doc: Document = serde_json::from_slice(body).map_err(|e| {
+    // The document of `/latest/meta-data/iam/security-credentials[-extended]/<role>`.
+    let doc: CredentialsDocument = serde_json::from_slice(body).map_err(|e| {
         // serde_json's messages give a line and column, never the input itself.
         failed(format!("the credentials document is not valid JSON ({e})"))
     })?;
@@ -49,18 +33,13 @@ pub(crate) fn credentials(
         .with_code(code));
     }
     let missing = |field: &str| failed(format!("the credentials document has no {field}"));
-    let key_id = doc
-        .access_key_id
-        .filter(|k| !k.trim().is_empty())
-        .ok_or_else(|| missing("AccessKeyId"))?;
-    let secret = doc
-        .secret_access_key
-        .filter(|s| !s.is_blank())
-        .ok_or_else(|| missing("SecretAccessKey"))?;
-    let expiration = doc.expiration.ok_or_else(|| missing("Expiration"))?;
-    let expiry = timefmt::parse_rfc3339(&expiration)
-        .map_err(|e| failed(format!("its Expiration is unreadable: {e}")))?;
-    Ok(Credentials::builder(key_id.trim(), secret)
+    let (key_id, secret) = doc.keys().map_err(|field| missing(field.0))?;
+    // IMDS credentials always expire: an absent Expiration is a broken document.
+    let expiry = doc
+        .expiry()
+        .map_err(|e| failed(format!("its Expiration is unreadable: {e}")))?
+        .ok_or_else(|| missing("Expiration"))?;
+    Ok(Credentials::builder(key_id, secret)
         .maybe_session_token(doc.token)
         .expiry(expiry)
         .maybe_account_id(doc.account_id.map(|a| a.trim().to_owned()))
@@ -124,6 +103,7 @@ pub(crate) fn is_role_name(name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use awsauth_core::timefmt;
     use proptest::prelude::*;
 
     const GOOD: &str = r#"{"Code":"Success","LastUpdated":"2024-01-01T00:00:00Z","Type":"AWS-HMAC",

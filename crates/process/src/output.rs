@@ -3,8 +3,7 @@
 
 use std::time::SystemTime;
 
-use awsauth_core::{Credentials, SecretString, timefmt};
-use serde::Deserialize;
+use awsauth_core::{Credentials, CredentialsDocument, DocumentVersion, MissingField, timefmt};
 
 /// What is wrong with a program's output. Never quotes a secret field, nor the output.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -49,22 +48,6 @@ pub enum ProcessOutputError {
     },
 }
 
-#[derive(Deserialize)]
-struct Document {
-    #[serde(rename = "Version")]
-    version: Option<serde_json::Value>,
-    #[serde(rename = "AccessKeyId")]
-    access_key_id: Option<String>,
-    #[serde(rename = "SecretAccessKey", default)]
-    secret_access_key: Option<SecretString>,
-    #[serde(rename = "SessionToken", default)]
-    session_token: Option<SecretString>,
-    #[serde(rename = "Expiration")]
-    expiration: Option<String>,
-    #[serde(rename = "AccountId")]
-    account_id: Option<String>,
-}
-
 /// Reads a `credential_process` output as the AWS SDKs define it: a JSON object with
 /// `Version` (the number 1), `AccessKeyId`, `SecretAccessKey`, and optionally `SessionToken`,
 /// `Expiration` (RFC 3339; absent means the keys do not expire) and `AccountId` (else
@@ -89,14 +72,15 @@ pub fn parse_output(
     provenance: &str,
 ) -> Result<Credentials, ProcessOutputError> {
     let text = std::str::from_utf8(stdout).map_err(|_| ProcessOutputError::NotUtf8)?;
-    let doc: Document = serde_json::from_str(text).map_err(|e| ProcessOutputError::NotJson {
-        reason: json_reason(&e),
-    })?;
-    match &doc.version {
-        None | Some(serde_json::Value::Null) => return Err(ProcessOutputError::MissingVersion),
+    let doc: CredentialsDocument =
+        serde_json::from_str(text).map_err(|e| ProcessOutputError::NotJson {
+            reason: json_reason(&e),
+        })?;
+    match doc.version {
+        None => return Err(ProcessOutputError::MissingVersion),
         // 1 and 1.0 alike, as both SDKs accept.
-        Some(serde_json::Value::Number(n)) if n.as_f64() == Some(1.0) => {}
-        Some(serde_json::Value::Number(n)) => {
+        Some(DocumentVersion::Number(1.0)) => {}
+        Some(DocumentVersion::Number(n)) => {
             return Err(ProcessOutputError::UnsupportedVersion {
                 found: n.to_string().chars().take(20).collect(),
             });
@@ -104,30 +88,20 @@ pub fn parse_output(
         Some(other) => {
             return Err(ProcessOutputError::UnsupportedVersion {
                 found: match other {
-                    serde_json::Value::String(_) => "as a string (it must be the number 1)",
-                    serde_json::Value::Bool(_) => "as a boolean",
+                    DocumentVersion::String => "as a string (it must be the number 1)",
+                    DocumentVersion::Bool => "as a boolean",
                     _ => "as a list or object",
                 }
                 .to_owned(),
             });
         }
     }
-    let access_key_id = doc.access_key_id.filter(|k| !k.trim().is_empty()).ok_or(
-        ProcessOutputError::MissingField {
-            field: "AccessKeyId",
-        },
-    )?;
-    let secret_access_key = doc.secret_access_key.filter(|s| !s.is_blank()).ok_or(
-        ProcessOutputError::MissingField {
-            field: "SecretAccessKey",
-        },
-    )?;
-    let expires = match doc.expiration.as_deref().filter(|e| !e.trim().is_empty()) {
-        None => None,
-        Some(text) => {
-            Some(timefmt::parse_rfc3339(text).map_err(|_| ProcessOutputError::BadExpiration)?)
-        }
-    };
+    let (access_key_id, secret_access_key) = doc
+        .keys()
+        .map_err(|MissingField(field)| ProcessOutputError::MissingField { field })?;
+    let expires = doc
+        .expiry()
+        .map_err(|_| ProcessOutputError::BadExpiration)?;
     if let Some(expires) = expires
         && expires <= now
     {
