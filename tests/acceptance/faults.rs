@@ -11,6 +11,7 @@
 //!
 //! Every row runs as a `support::scenario`: TRACE capture, secret scan, no panic anywhere.
 
+use awsauth_sts_assume::StsClient;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -695,18 +696,22 @@ async fn rig(row: &Row) -> Rig {
             )
         }
         Kind::AssumeRole => Arc::new(
-            AssumeRoleSource::new(StaticSource::new(KEY_ID, BASE_SECRET), ROLE)
-                .endpoint_url(endpoint)
-                .region("us-east-1")
-                .http_settings(fast_http()),
+            AssumeRoleSource::new(StaticSource::new(KEY_ID, BASE_SECRET), ROLE).sts_client(
+                StsClient::new()
+                    .endpoint_url(endpoint)
+                    .region("us-east-1")
+                    .http_settings(fast_http()),
+            ),
         ),
         Kind::WebIdentity => {
             fs.insert(TOKEN_FILE, WEB_IDENTITY_TOKEN);
             Arc::new(
-                WebIdentitySource::new(TOKEN_FILE, ROLE)
-                    .endpoint_url(endpoint)
-                    .region("us-east-1")
-                    .http_settings(fast_http()),
+                WebIdentitySource::new(TOKEN_FILE, ROLE).sts_client(
+                    StsClient::new()
+                        .endpoint_url(endpoint)
+                        .region("us-east-1")
+                        .http_settings(fast_http()),
+                ),
             )
         }
     };

@@ -9,6 +9,7 @@
 //! - A credentials file writable by its group or by others is refused, through the
 //!   `credentials` auth type of `awsauth-datasource` (the CLI's part comes with the CLI).
 
+use awsauth_sts_assume::StsClient;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -72,26 +73,22 @@ fn token_fs() -> MemFs {
 
 /// The STS sources for `endpoint`, given in code or through the environment.
 fn sts_sources(endpoint: &str, opt_in: bool) -> Vec<(String, Box<dyn CredentialSource>, MapEnv)> {
+    let client = |explicit: bool| {
+        let client = StsClient::new()
+            .region("us-east-1")
+            .allow_insecure_http(opt_in)
+            .http_settings(fast_http());
+        if explicit {
+            client.endpoint_url(endpoint)
+        } else {
+            client
+        }
+    };
     let assume = |explicit: bool| {
-        let mut source = AssumeRoleSource::new(StaticSource::new(KEY_ID, SECRET), ROLE)
-            .region("us-east-1")
-            .allow_insecure_http(opt_in)
-            .http_settings(fast_http());
-        if explicit {
-            source = source.endpoint_url(endpoint);
-        }
-        source
+        AssumeRoleSource::new(StaticSource::new(KEY_ID, SECRET), ROLE).sts_client(client(explicit))
     };
-    let web = |explicit: bool| {
-        let mut source = WebIdentitySource::new(TOKEN_FILE, ROLE)
-            .region("us-east-1")
-            .allow_insecure_http(opt_in)
-            .http_settings(fast_http());
-        if explicit {
-            source = source.endpoint_url(endpoint);
-        }
-        source
-    };
+    let web =
+        |explicit: bool| WebIdentitySource::new(TOKEN_FILE, ROLE).sts_client(client(explicit));
     let env_sts = MapEnv::from([("AWS_ENDPOINT_URL_STS", endpoint)]);
     let env_all = MapEnv::from([("AWS_ENDPOINT_URL", endpoint)]);
     vec![

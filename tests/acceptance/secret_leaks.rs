@@ -6,6 +6,7 @@
 //!
 //! Zeroization is tested through `SecretString`'s own API.
 
+use awsauth_sts_assume::StsClient;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -353,10 +354,12 @@ fn container_leaks_neither_credentials_nor_its_authorization_token() {
 }
 
 fn assume_role(sts: &FakeSts, base: impl CredentialSource + 'static) -> AssumeRoleSource {
-    AssumeRoleSource::new(base, ROLE)
-        .endpoint_url(sts.endpoint())
-        .region("us-east-1")
-        .http_settings(fast_http())
+    AssumeRoleSource::new(base, ROLE).sts_client(
+        StsClient::new()
+            .endpoint_url(sts.endpoint())
+            .region("us-east-1")
+            .http_settings(fast_http()),
+    )
 }
 
 #[test]
@@ -415,10 +418,12 @@ fn sts_sources_and_the_cache_leak_nothing() {
             fs.insert(TOKEN_FILE, WEB_IDENTITY_TOKEN);
             let (cx, _) = base_cx(MapEnv::new(), fs.clone());
             let source = || {
-                WebIdentitySource::new(TOKEN_FILE, ROLE)
-                    .endpoint_url(sts.endpoint())
-                    .region("us-east-1")
-                    .http_settings(fast_http())
+                WebIdentitySource::new(TOKEN_FILE, ROLE).sts_client(
+                    StsClient::new()
+                        .endpoint_url(sts.endpoint())
+                        .region("us-east-1")
+                        .http_settings(fast_http()),
+                )
             };
             probe(&cap, "web identity ok", &source(), &cx)
                 .await
@@ -431,7 +436,8 @@ fn sts_sources_and_the_cache_leak_nothing() {
                 ("AWS_REGION", "eu-west-1"),
             ]);
             let (env_cx, _) = base_cx(env, fs.clone());
-            let from_env = WebIdentitySource::from_env().http_settings(fast_http());
+            let from_env = WebIdentitySource::from_env()
+                .sts_client(StsClient::new().http_settings(fast_http()));
             probe(&cap, "web identity env", &from_env, &env_cx)
                 .await
                 .unwrap();

@@ -3,6 +3,7 @@
 //! offset from the answer's `Date` header, re-signs once, keeps the offset for the endpoint,
 //! and judges (and hands on) expiry by the corrected time.
 
+use awsauth_sts_assume::StsClient;
 use std::time::{Duration, SystemTime};
 
 use awsauth_core::{Clock, Context, CredentialSource, Credentials, MapEnv, MemFs};
@@ -25,10 +26,12 @@ const ROLE_LIFETIME: Duration = Duration::from_secs(15 * 60);
 const SECRETS: &[&str] = &[BASE_SECRET, WEB_IDENTITY_TOKEN];
 
 fn assume_role(sts: &FakeSts) -> AssumeRoleSource {
-    AssumeRoleSource::new(StaticSource::new(KEY_ID, BASE_SECRET), ROLE)
-        .endpoint_url(sts.endpoint())
-        .region("us-east-1")
-        .http_settings(fast_http())
+    AssumeRoleSource::new(StaticSource::new(KEY_ID, BASE_SECRET), ROLE).sts_client(
+        StsClient::new()
+            .endpoint_url(sts.endpoint())
+            .region("us-east-1")
+            .http_settings(fast_http()),
+    )
 }
 
 async fn sts() -> FakeSts {
@@ -218,10 +221,12 @@ fn web_identity_judges_expiry_by_the_corrected_time() {
         let fs = MemFs::new();
         fs.insert(TOKEN_FILE, WEB_IDENTITY_TOKEN);
         let cx = context(MapEnv::new(), fs, &clock, &http);
-        let source = WebIdentitySource::new(TOKEN_FILE, ROLE)
-            .endpoint_url(sts.endpoint())
-            .region("us-east-1")
-            .http_settings(fast_http());
+        let source = WebIdentitySource::new(TOKEN_FILE, ROLE).sts_client(
+            StsClient::new()
+                .endpoint_url(sts.endpoint())
+                .region("us-east-1")
+                .http_settings(fast_http()),
+        );
         let credentials = provide(&cap, "web identity", &source, &cx).await;
         assert_eq!(answers(&sts), ["ok"]);
         assert_eq!(http.attempts(), 1);

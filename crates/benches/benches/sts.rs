@@ -5,6 +5,7 @@
 //! Besides criterion's own report, the run ends with interleaved medians of both and their
 //! ratio (goal: awsauth ≤ 0.8× aws-config).
 
+use awsauth_sts_assume::StsClient;
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -94,8 +95,7 @@ fn peers() -> Peers {
             ),
             ROLE,
         )
-        .endpoint_url(&endpoint)
-        .region("us-east-1")
+        .sts_client(StsClient::new().endpoint_url(&endpoint).region("us-east-1"))
         .session_name("bench")
         .duration(Duration::from_secs(900));
         // The same TLS stack as awsauth (rustls + ring), so neither side pays for aws-lc.

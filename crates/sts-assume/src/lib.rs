@@ -23,4 +23,7 @@
 
 mod source;
 
+/// The STS client a source's calls go through (its `sts_client` setter), re-exported so a
+/// caller needs no second import.
+pub use awsauth_sts::StsClient;
 pub use source::{AssumeRoleSource, DEFAULT_DURATION};

@@ -8,7 +8,6 @@ use awsauth_core::{
     Context, CredentialError, CredentialSource, Credentials, Explanation, Plan, Status, Step,
     async_trait, quoted,
 };
-use awsauth_http::HttpSettings;
 use awsauth_sts::{
     AssumeRoleInput, RoleArn, StsClient, ValidationError, default_session_name, validate_duration,
     validate_external_id, validate_session_name,
@@ -105,37 +104,9 @@ impl AssumeRoleSource {
         self
     }
 
-    /// The region of the STS call (wins over `AWS_REGION` / `AWS_DEFAULT_REGION`).
-    pub fn region(mut self, region: impl Into<String>) -> Self {
-        self.client = self.client.region(region);
-        self
-    }
-
-    /// An explicit STS endpoint (Grafana's **Endpoint** field).
-    pub fn endpoint_url(mut self, url: impl Into<String>) -> Self {
-        self.client = self.client.endpoint_url(url);
-        self
-    }
-
-    /// Use (or refuse) FIPS endpoints regardless of `AWS_USE_FIPS_ENDPOINT`.
-    pub fn use_fips(mut self, on: bool) -> Self {
-        self.client = self.client.use_fips(on);
-        self
-    }
-
-    /// Allow plain `http://` to a host that is not loopback (test rigs only).
-    pub fn allow_insecure_http(mut self, on: bool) -> Self {
-        self.client = self.client.allow_insecure_http(on);
-        self
-    }
-
-    /// Time-outs, attempts and the body cap of the STS call.
-    pub fn http_settings(mut self, settings: HttpSettings) -> Self {
-        self.client = self.client.http_settings(settings);
-        self
-    }
-
-    /// Replaces the STS client (endpoint, region, FIPS, HTTP settings) as a whole.
+    /// The STS client the call goes through: its endpoint, region, FIPS and HTTP settings
+    /// (`StsClient::new()`, everything from the environment, by default). The one place these
+    /// are set, so the source does not repeat the client's builder.
     pub fn sts_client(mut self, client: StsClient) -> Self {
         self.client = client;
         self

@@ -32,6 +32,9 @@
 
 mod source;
 
+/// The STS client a source's calls go through (its `sts_client` setter), re-exported so a
+/// caller needs no second import.
+pub use awsauth_sts::StsClient;
 pub use source::{
     ENV_ROLE_ARN, ENV_ROLE_SESSION_NAME, ENV_WEB_IDENTITY_TOKEN_FILE, MAX_TOKEN_FILE_BYTES,
     WebIdentitySource,

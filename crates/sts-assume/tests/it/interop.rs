@@ -5,6 +5,7 @@
 //! moto's IAM auth mode on (the `awsauth-sts` interop suite does, and restores it).
 
 use awsauth_http::HttpClient;
+use awsauth_sts_assume::StsClient;
 use std::sync::Arc;
 use std::time::SystemTime;
 
@@ -25,10 +26,10 @@ async fn a_two_hop_role_chain_against_moto() {
         .http(HttpClient::hyper())
         .build();
     let first = AssumeRoleSource::new(CountingKeys::default(), ROLE)
-        .endpoint_url(&endpoint)
+        .sts_client(StsClient::new().endpoint_url(&endpoint))
         .external_id("interop-ext");
     let second = AssumeRoleSource::new(first, ROLE2)
-        .endpoint_url(&endpoint)
+        .sts_client(StsClient::new().endpoint_url(&endpoint))
         .session_name("second-hop");
     let creds = second.provide(&cx).await.unwrap();
     assert!(creds.access_key_id().starts_with("ASIA"));

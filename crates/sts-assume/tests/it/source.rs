@@ -1,6 +1,7 @@
 //! The source's contract: fields sent, provenance, base per call, role chains, fallback,
 //! errors, `explain` without network.
 
+use awsauth_sts_assume::StsClient;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
@@ -27,9 +28,11 @@ async fn answering(response: ResponseTemplate) -> MockServer {
 #[tokio::test]
 async fn assumes_the_role_with_defaults_and_records_provenance() {
     let server = answering(assumed("ONE", "123456789012")).await;
-    let source = AssumeRoleSource::new(CountingKeys::default(), ROLE)
-        .endpoint_url(server.uri())
-        .region("eu-west-1");
+    let source = AssumeRoleSource::new(CountingKeys::default(), ROLE).sts_client(
+        StsClient::new()
+            .endpoint_url(server.uri())
+            .region("eu-west-1"),
+    );
     let creds = source.provide(&cx()).await.unwrap();
     assert_eq!(creds.access_key_id(), "ASIAONE");
     assert_eq!(creds.account_id(), Some("123456789012"));
@@ -60,7 +63,7 @@ async fn assumes_the_role_with_defaults_and_records_provenance() {
 async fn external_id_session_name_and_duration_are_sent() {
     let server = answering(assumed("ONE", "123456789012")).await;
     let source = AssumeRoleSource::new(CountingKeys::default(), ROLE)
-        .endpoint_url(server.uri())
+        .sts_client(StsClient::new().endpoint_url(server.uri()))
         .external_id(" grafana-tenant-7 ")
         .session_name("grafana@org-1")
         .duration(Duration::from_secs(3600));
@@ -79,7 +82,8 @@ async fn external_id_session_name_and_duration_are_sent() {
 async fn the_base_is_asked_on_every_call() {
     let server = answering(assumed("ONE", "123456789012")).await;
     let base = Arc::new(CountingKeys::default());
-    let source = AssumeRoleSource::from_shared(base.clone(), ROLE).endpoint_url(server.uri());
+    let source = AssumeRoleSource::from_shared(base.clone(), ROLE)
+        .sts_client(StsClient::new().endpoint_url(server.uri()));
     source.provide(&cx()).await.unwrap();
     source.provide(&cx()).await.unwrap();
     assert_eq!(base.calls.load(Ordering::SeqCst), 2);
@@ -101,8 +105,10 @@ async fn a_role_chain_signs_each_hop_with_the_previous_hops_credentials() {
         .respond_with(assumed("HOP2", "210987654321"))
         .mount(&server)
         .await;
-    let first = AssumeRoleSource::new(CountingKeys::default(), ROLE).endpoint_url(server.uri());
-    let second = AssumeRoleSource::new(first, ROLE2).endpoint_url(server.uri());
+    let first = AssumeRoleSource::new(CountingKeys::default(), ROLE)
+        .sts_client(StsClient::new().endpoint_url(server.uri()));
+    let second =
+        AssumeRoleSource::new(first, ROLE2).sts_client(StsClient::new().endpoint_url(server.uri()));
     let creds = second.provide(&cx()).await.unwrap();
     assert_eq!(creds.access_key_id(), "ASIAHOP2");
     assert_eq!(creds.account_id(), Some("210987654321"));
@@ -128,7 +134,8 @@ async fn a_role_chain_signs_each_hop_with_the_previous_hops_credentials() {
 #[tokio::test]
 async fn an_unconfigured_base_falls_through_a_chain_and_only_makes_it_an_error() {
     let server = answering(assumed("ONE", "123456789012")).await;
-    let source = AssumeRoleSource::new(Broken::NotConfigured, ROLE).endpoint_url(server.uri());
+    let source = AssumeRoleSource::new(Broken::NotConfigured, ROLE)
+        .sts_client(StsClient::new().endpoint_url(server.uri()));
     let err = source.provide(&cx()).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::NotConfigured);
     assert!(
@@ -151,7 +158,8 @@ async fn an_unconfigured_base_falls_through_a_chain_and_only_makes_it_an_error()
 #[tokio::test]
 async fn a_failing_base_stops_here_unchanged() {
     let server = answering(assumed("ONE", "123456789012")).await;
-    let source = AssumeRoleSource::new(Broken::Failing, ROLE).endpoint_url(server.uri());
+    let source = AssumeRoleSource::new(Broken::Failing, ROLE)
+        .sts_client(StsClient::new().endpoint_url(server.uri()));
     let err = source.provide(&cx()).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::ProviderFailed);
     assert_eq!(err.source_name(), "imds");
@@ -162,7 +170,10 @@ async fn a_failing_base_stops_here_unchanged() {
 async fn invalid_settings_are_named_before_the_base_or_sts_is_asked() {
     let server = answering(assumed("ONE", "123456789012")).await;
     let base = Arc::new(CountingKeys::default());
-    let make = || AssumeRoleSource::from_shared(base.clone(), ROLE).endpoint_url(server.uri());
+    let make = || {
+        AssumeRoleSource::from_shared(base.clone(), ROLE)
+            .sts_client(StsClient::new().endpoint_url(server.uri()))
+    };
     let cases = [
         (
             AssumeRoleSource::from_shared(base.clone(), "arn:aws:iam::123456789012:user/bob"),
@@ -206,7 +217,7 @@ async fn sts_errors_name_endpoint_and_role_and_keep_the_code() {
     ))
     .await;
     let source = AssumeRoleSource::new(CountingKeys::default(), ROLE)
-        .endpoint_url(server.uri())
+        .sts_client(StsClient::new().endpoint_url(server.uri()))
         .external_id("wrong-id");
     let err = source.provide(&cx()).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::ProviderFailed);
@@ -237,7 +248,7 @@ async fn sts_errors_name_endpoint_and_role_and_keep_the_code() {
 async fn explain_tells_without_network() {
     let server = answering(assumed("ONE", "123456789012")).await;
     let source = AssumeRoleSource::new(CountingKeys::default(), ROLE)
-        .endpoint_url(server.uri())
+        .sts_client(StsClient::new().endpoint_url(server.uri()))
         .external_id("ext-id-1");
     let lines = source.explain(&cx());
     assert_eq!(lines.len(), 2);
@@ -259,7 +270,7 @@ async fn explain_tells_without_network() {
     assert_eq!(missing.last().unwrap().status, Status::NotConfigured);
 
     let insecure = AssumeRoleSource::new(CountingKeys::default(), ROLE)
-        .endpoint_url("http://sts.example.com")
+        .sts_client(StsClient::new().endpoint_url("http://sts.example.com"))
         .explain(&cx());
     assert_eq!(insecure.last().unwrap().status, Status::Invalid);
     assert!(insecure.last().unwrap().reason.contains("plain http"));
@@ -270,7 +281,8 @@ async fn explain_tells_without_network() {
 async fn no_secret_reaches_logs_or_debug_even_at_trace_level() {
     let (logs, _guard) = LogCapture::start();
     let server = answering(assumed("LOG", "123456789012")).await;
-    let source = AssumeRoleSource::new(SessionBase, ROLE).endpoint_url(server.uri());
+    let source = AssumeRoleSource::new(SessionBase, ROLE)
+        .sts_client(StsClient::new().endpoint_url(server.uri()));
     let creds = source.provide(&cx()).await.unwrap();
     let request = &server.received_requests().await.unwrap()[0];
     assert_eq!(

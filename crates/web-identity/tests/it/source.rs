@@ -1,6 +1,7 @@
 //! The source's contract: configuration from env or a profile plan, the token re-read per
 //! call, unreadable files explained, the token kept out of logs, errors and Debug.
 
+use awsauth_web_identity::StsClient;
 use std::time::Duration;
 
 use awsauth_core::{CredentialSource, ErrorKind, MemFs, Status};
@@ -93,7 +94,7 @@ async fn a_profile_plan_gives_file_role_and_session_name() {
     let source = WebIdentitySource::new("/etc/grafana/token", ROLE)
         .session_name("from-profile")
         .duration(Duration::from_secs(1800))
-        .endpoint_url(server.uri());
+        .sts_client(StsClient::new().endpoint_url(server.uri()));
     let fs = MemFs::new();
     fs.insert("/etc/grafana/token", TOKEN);
     // Variables are ignored when the plan is explicit.
@@ -211,11 +212,13 @@ async fn sts_errors_keep_their_code_and_never_show_the_token() {
         // A service that echoes the token back must not make us print it.
         let server = answering(sts_error(status, code, &format!("bad token {TOKEN}"))).await;
         let env = env_with_endpoint(&server.uri());
-        let source = WebIdentitySource::from_env().http_settings(awsauth_http::HttpSettings {
-            initial_backoff: Duration::ZERO,
-            max_backoff: Duration::ZERO,
-            ..awsauth_http::HttpSettings::sts()
-        });
+        let source = WebIdentitySource::from_env().sts_client(StsClient::new().http_settings(
+            awsauth_http::HttpSettings {
+                initial_backoff: Duration::ZERO,
+                max_backoff: Duration::ZERO,
+                ..awsauth_http::HttpSettings::sts()
+            },
+        ));
         let err = source
             .provide(&cx(&as_refs(&env), token_fs(TOKEN)))
             .await
