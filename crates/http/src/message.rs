@@ -8,13 +8,16 @@ use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri};
 
 /// Headers whose values are secrets and are never printed: request signatures, session tokens,
 /// the IMDS session token, container authorization tokens, the IAM Identity Center bearer
-/// token.
+/// token, the console sign-in service's DPoP proof (a signed token, replayable for its URL
+/// until it expires) and cookies either way.
 pub const SENSITIVE_HEADERS: &[&str] = &[
     "authorization",
     "x-amz-security-token",
     "x-aws-ec2-metadata-token",
     "x-amz-sso_bearer_token",
+    "dpop",
     "cookie",
+    "set-cookie",
     "proxy-authorization",
 ];
 
@@ -178,6 +181,10 @@ mod tests {
             HeaderValue::from_static("SSOACCESSTOKEN"),
         )
         .header(
+            HeaderName::from_static("dpop"),
+            HeaderValue::from_static("eyJ0eXAiOiJkcG9wK2p3dCJ9.PROOF.SIG"),
+        )
+        .header(
             HeaderName::from_static("x-custom"),
             HeaderValue::from_static("visible"),
         )
@@ -187,6 +194,7 @@ mod tests {
             "deadbeef",
             "SESSIONTOKEN",
             "SSOACCESSTOKEN",
+            "PROOF.SIG",
             "eyJhbGciOi",
             "X-Amz-Signature",
             "pw@",
