@@ -76,7 +76,7 @@ fn rewriter_child() {
     let started = Instant::now();
     let mut rewrites: u64 = 0;
     while !stop.exists() && started.elapsed() < Duration::from_secs(30) {
-        let text = if rewrites % 2 == 0 {
+        let text = if rewrites.is_multiple_of(2) {
             contents(KEY_B, SECRET_B)
         } else {
             contents(KEY_A, SECRET_A)
@@ -88,7 +88,7 @@ fn rewriter_child() {
         }
         rewrites += 1;
     }
-    if rewrites % 2 == 1 {
+    if !rewrites.is_multiple_of(2) {
         let text = contents(KEY_A, SECRET_A);
         if in_place {
             write_in_place(&path, &text);
