@@ -237,7 +237,8 @@ fn profiles_lists_sso_profiles_and_sessions_and_never_a_token() {
 /// parses the file as fast as it can. Every process gets the portal's credentials; every read
 /// of the file is a whole token (the write-back is temp + rename, never in place); the fake
 /// OIDC sees at least one `CreateToken` and at most one per process (there is no lock across
-/// processes: each may refresh once, a later one finds the refreshed token and does not); the
+/// processes: each may refresh once, a later one finds the refreshed token and does not;
+/// attempts per process are counted from its `-v` log, and must add up to the fake's count); the
 /// file ends holding a refreshed token, mode 0600. Returns (CreateToken calls, reads checked).
 fn processes_refresh_one_cache(n: usize) -> (usize, u64) {
     use std::sync::Arc;
@@ -276,7 +277,7 @@ fn processes_refresh_one_cache(n: usize) -> (usize, u64) {
     let children: Vec<_> = (0..n)
         .map(|_| {
             std::process::Command::new(env!("CARGO_BIN_EXE_awsauth"))
-                .args(["resolve", "--profile", "dev", "--format", "json"])
+                .args(["-v", "resolve", "--profile", "dev", "--format", "json"])
                 .env_clear()
                 .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
                 .stdout(std::process::Stdio::piped())
@@ -286,6 +287,7 @@ fn processes_refresh_one_cache(n: usize) -> (usize, u64) {
         })
         .collect();
     let expected = SsoRoleCredentials::derived("123456789012", "ReadOnly");
+    let mut attempts = Vec::new();
     for child in children {
         let output = child.wait_with_output().unwrap();
         let run = crate::Run {
@@ -300,6 +302,16 @@ fn processes_refresh_one_cache(n: usize) -> (usize, u64) {
             expected.access_key_id,
             "{}",
             run.stdout
+        );
+        // Each refresh attempt ends in one of these debug / warning events (-v).
+        attempts.push(
+            run.stderr
+                .lines()
+                .filter(|l| {
+                    l.contains("refreshed the SSO token")
+                        || l.contains("refreshing the SSO token through SSO OIDC CreateToken")
+                })
+                .count(),
         );
     }
     done.store(true, Ordering::Relaxed);
@@ -320,6 +332,17 @@ fn processes_refresh_one_cache(n: usize) -> (usize, u64) {
     assert!(
         (1..=n).contains(&refreshes),
         "{n} processes made {refreshes} CreateToken calls"
+    );
+    // Per process: at most one attempt, and the processes' own accounts add up to what the
+    // fake OIDC received.
+    assert!(
+        attempts.iter().all(|a| *a <= 1),
+        "refresh attempts per process: {attempts:?}"
+    );
+    assert_eq!(
+        attempts.iter().sum::<usize>(),
+        refreshes,
+        "refresh attempts per process {attempts:?} vs CreateToken calls at the fake"
     );
     assert_eq!(rig.sso.successful("GetRoleCredentials"), n);
     let written: serde_json::Value =
