@@ -13,9 +13,14 @@
 //!   sees a file that held still while it was read and has no profile in it; no reader can tell
 //!   that from a file someone emptied on purpose, so it is answered as such ("profile not
 //!   found"), and forgotten on the file's next change. Every other answer is exactly A or B:
-//!   never keys of both, a key cut short, a missing secret or a parse error. (A writer that
-//!   writes its content in several pieces exposes each prefix as a real state of the file; the
-//!   same holds for them: what a reader returns is a state the file held still in.)
+//!   never keys of both, a key cut short, a missing secret or a parse error.
+//! - **Not guaranteed: an in-place writer that writes in several pieces.** Each prefix is a real
+//!   state of the file, and one that holds still across a reader's stat-read-stat is returned
+//!   as read: a secret cut short, or a profile without its secret. No reader can tell such a
+//!   prefix from a file saved that way (files without a final newline are common). Tried here
+//!   with a writer that yields between two writes: most reads during the storm answered a cut
+//!   secret. Such an answer is forgotten at the file's next change; writers that want readers
+//!   never to see a partial file must write by rename (or in one `write`).
 //!
 //! In both modes, once the writer stops, every reader's next answer is the file's last
 //! content: nothing read during the storm stays cached.
