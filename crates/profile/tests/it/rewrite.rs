@@ -150,7 +150,7 @@ struct Run {
 }
 
 fn run(mode: &str) -> Run {
-    let dir = std::env::temp_dir().join(format!(
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!(
         "awsauth-rewrite-{mode}-{}-{:?}",
         std::process::id(),
         std::thread::current().id()
