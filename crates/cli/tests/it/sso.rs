@@ -231,3 +231,147 @@ fn profiles_lists_sso_profiles_and_sessions_and_never_a_token() {
         text.stdout
     );
 }
+
+/// Issue 18, many processes on one cache: `n` `awsauth resolve` processes started at once on
+/// one token cache file whose token is inside the refresh window, while a watcher re-reads and
+/// parses the file as fast as it can. Every process gets the portal's credentials; every read
+/// of the file is a whole token (the write-back is temp + rename, never in place); the fake
+/// OIDC sees at least one `CreateToken` and at most one per process (there is no lock across
+/// processes: each may refresh once, a later one finds the refreshed token and does not;
+/// attempts per process are counted from its `-v` log, and must add up to the fake's count); the
+/// file ends holding a refreshed token, mode 0600. Returns (CreateToken calls, reads checked).
+fn processes_refresh_one_cache(n: usize) -> (usize, u64) {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    let rig = Rig::new();
+    rig.login(60);
+    let file = rig
+        .home
+        .path()
+        .join(".aws/sso/cache")
+        .join(cache_file_name("corp"));
+
+    let done = Arc::new(AtomicBool::new(false));
+    let watcher = {
+        let done = done.clone();
+        let file = file.clone();
+        std::thread::spawn(move || {
+            let (mut reads, mut broken) = (0u64, Vec::new());
+            while !done.load(Ordering::Relaxed) {
+                let bytes = std::fs::read(&file).unwrap();
+                reads += 1;
+                match serde_json::from_slice::<serde_json::Value>(&bytes) {
+                    Ok(json)
+                        if json["accessToken"].is_string() && json["expiresAt"].is_string() => {}
+                    Ok(_) => broken.push(format!("{} bytes, a token field missing", bytes.len())),
+                    Err(err) => broken.push(format!("{} bytes: {err}", bytes.len())),
+                }
+            }
+            (reads, broken)
+        })
+    };
+
+    let mut env = rig.env();
+    env.push(("AWS_EC2_METADATA_DISABLED", "true".to_owned()));
+    let children: Vec<_> = (0..n)
+        .map(|_| {
+            std::process::Command::new(env!("CARGO_BIN_EXE_awsauth"))
+                .args(["-v", "resolve", "--profile", "dev", "--format", "json"])
+                .env_clear()
+                .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let expected = SsoRoleCredentials::derived("123456789012", "ReadOnly");
+    let mut attempts = Vec::new();
+    for child in children {
+        let output = child.wait_with_output().unwrap();
+        let run = crate::Run {
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8(output.stdout).unwrap(),
+            stderr: String::from_utf8(output.stderr).unwrap(),
+        };
+        run.assert_code(0)
+            .assert_no(&[ACCESS_TOKEN, REFRESH_TOKEN, CLIENT_SECRET]);
+        assert_eq!(
+            run.json()["access_key_id"],
+            expected.access_key_id,
+            "{}",
+            run.stdout
+        );
+        // Each refresh attempt ends in one of these debug / warning events (-v).
+        attempts.push(
+            run.stderr
+                .lines()
+                .filter(|l| {
+                    l.contains("refreshed the SSO token")
+                        || l.contains("refreshing the SSO token through SSO OIDC CreateToken")
+                })
+                .count(),
+        );
+    }
+    done.store(true, Ordering::Relaxed);
+    let (reads, broken) = watcher.join().unwrap();
+    assert!(
+        broken.is_empty(),
+        "{n} processes: {} of {reads} reads of the cache file were not a whole token, first: {:?}",
+        broken.len(),
+        broken.first()
+    );
+
+    let refreshes = rig
+        .sso
+        .calls()
+        .iter()
+        .filter(|call| call.operation == "CreateToken")
+        .count();
+    assert!(
+        (1..=n).contains(&refreshes),
+        "{n} processes made {refreshes} CreateToken calls"
+    );
+    // Per process: at most one attempt, and the processes' own accounts add up to what the
+    // fake OIDC received.
+    assert!(
+        attempts.iter().all(|a| *a <= 1),
+        "refresh attempts per process: {attempts:?}"
+    );
+    assert_eq!(
+        attempts.iter().sum::<usize>(),
+        refreshes,
+        "refresh attempts per process {attempts:?} vs CreateToken calls at the fake"
+    );
+    assert_eq!(rig.sso.successful("GetRoleCredentials"), n);
+    let written: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+    let expires = timefmt::parse_rfc3339(written["expiresAt"].as_str().unwrap()).unwrap();
+    assert!(
+        expires > SystemTime::now() + Duration::from_secs(30 * 60),
+        "the file does not hold a refreshed token: {}",
+        written["expiresAt"]
+    );
+    assert_ne!(written["accessToken"], ACCESS_TOKEN);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
+    println!(
+        "sso cache: {n} processes, {refreshes} CreateToken calls, {reads} reads of the file, all whole"
+    );
+    (refreshes, reads)
+}
+
+#[test]
+fn two_processes_refresh_one_token_cache_without_corrupting_it() {
+    processes_refresh_one_cache(2);
+}
+
+#[test]
+fn eight_processes_refresh_one_token_cache_without_corrupting_it() {
+    processes_refresh_one_cache(8);
+}

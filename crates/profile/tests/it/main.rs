@@ -7,6 +7,7 @@ mod parser;
 mod plans;
 mod process_login;
 mod props;
+mod rewrite;
 mod source;
 mod sso;
 

@@ -3,7 +3,8 @@
 //! that variable every test here prints a skip line and passes under plain `cargo test`, and
 //! fails under `cargo xtask test` (which promised moto).
 //!
-//! moto's IAM auth mode is global to its server. Only `iam_auth_mode` turns it on: it holds the
+//! moto's IAM auth mode is global to its server. Only `iam_auth_mode` and
+//! `many_sessions_many_readers_one_assume_role_per_expiry_with_iam_auth` turn it on: each holds the
 //! write side of `MOTO`, which every other moto test of this binary holds for reading, and it
 //! puts back the previous setting (the count moto's `reset-auth` answer reports) before it
 //! asserts anything. Test binaries run one after another under `cargo test`, so tests of other
@@ -314,4 +315,210 @@ async fn iam_auth_mode() {
     assert_eq!(err.code(), Some(&StsErrorCode::AccessDenied), "{err}");
     assert!(!err.is_retryable());
     assert!(err.to_string().contains(&role_arn), "{err}");
+}
+
+/// The system clock plus an offset the test moves forward, so every session's credentials
+/// expire when the test says, however long moto's minimum session (900 s) is.
+#[derive(Debug, Default)]
+struct JumpingClock {
+    ahead_secs: std::sync::atomic::AtomicU64,
+}
+
+impl JumpingClock {
+    fn jump(&self, by: Duration) {
+        self.ahead_secs
+            .fetch_add(by.as_secs(), std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+impl awsauth_core::Clock for JumpingClock {
+    fn now(&self) -> SystemTime {
+        SystemTime::now()
+            + Duration::from_secs(self.ahead_secs.load(std::sync::atomic::Ordering::SeqCst))
+    }
+
+    fn sleep(&self, duration: Duration) -> awsauth_core::Sleep {
+        SystemClock.sleep(duration)
+    }
+}
+
+/// One data source's role session: AssumeRole with the moto user's key, counting the calls it
+/// sends (moto keeps no per-call log; each call here is one AssumeRole request on the wire, the
+/// HTTP client's retries aside, and moto answers none with a retryable error in this test).
+#[derive(Debug)]
+struct RoleSession {
+    sts: StsClient,
+    key: Credentials,
+    input: AssumeRoleInput,
+    calls: std::sync::atomic::AtomicUsize,
+}
+
+#[awsauth_core::async_trait]
+impl awsauth_core::CredentialSource for RoleSession {
+    async fn provide(&self, cx: &Context) -> Result<Credentials, awsauth_core::CredentialError> {
+        self.calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        self.sts
+            .assume_role(cx, &self.key, &self.input)
+            .await
+            .map(|a| a.credentials)
+            .map_err(|e| awsauth_core::CredentialError::provider_failed("interop", e.to_string()))
+    }
+
+    fn name(&self) -> &str {
+        "interop-role-session"
+    }
+}
+
+/// Issue 18, real STS under concurrency: 200 cached role sessions × 20 concurrent readers
+/// against moto with IAM auth on (every request's SigV4 signature verified against the key moto
+/// issued). Each round, the readers' clock jumps 1,000 s ahead, past the 900-second
+/// credentials' expiry, so every session's credentials expire between rounds (moto does not
+/// judge `X-Amz-Date`; the clock skew table, fed by moto's `Date` header, puts each new
+/// expiry back on the readers' clock). Asserts 0 errors (a rejected signature is an error) and
+/// exactly one AssumeRole per session per expiry: `rounds` calls per session.
+/// `AWSAUTH_STS_CONCURRENCY_SESSIONS` shrinks or grows the session count.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn many_sessions_many_readers_one_assume_role_per_expiry_with_iam_auth() {
+    use awsauth_core::{CachedSource, CredentialSourceExt as _};
+    use std::sync::atomic::Ordering;
+
+    let Some(endpoint) = moto() else { return };
+    let _exclusive = MOTO.write().await;
+    let sessions: usize = std::env::var("AWSAUTH_STS_CONCURRENCY_SESSIONS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(200);
+    const READERS: usize = 20;
+    const ROUNDS: usize = 3;
+    let started = std::time::Instant::now();
+
+    let user = unique("awsauth-concurrency-user");
+    let role_name = unique("awsauth-concurrency-role");
+    let user_arn = format!("arn:aws:iam::123456789012:user/{user}");
+    let role_arn = format!("arn:aws:iam::123456789012:role/{role_name}");
+    iam(&endpoint, &[("Action", "CreateUser"), ("UserName", &user)])
+        .await
+        .unwrap();
+    let allow_all =
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#;
+    iam(
+        &endpoint,
+        &[
+            ("Action", "PutUserPolicy"),
+            ("UserName", &user),
+            ("PolicyName", "assume"),
+            ("PolicyDocument", allow_all),
+        ],
+    )
+    .await
+    .unwrap();
+    let trust = format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":"{user_arn}"}},"Action":"sts:AssumeRole"}}]}}"#
+    );
+    iam(
+        &endpoint,
+        &[
+            ("Action", "CreateRole"),
+            ("RoleName", &role_name),
+            ("AssumeRolePolicyDocument", &trust),
+        ],
+    )
+    .await
+    .unwrap();
+    let key = iam(
+        &endpoint,
+        &[("Action", "CreateAccessKey"), ("UserName", &user)],
+    )
+    .await
+    .unwrap();
+    let key = Credentials::builder(
+        between(&key, "<AccessKeyId>", "</AccessKeyId>").unwrap(),
+        between(&key, "<SecretAccessKey>", "</SecretAccessKey>").unwrap(),
+    )
+    .provenance("moto-user")
+    .build();
+
+    let clock = Arc::new(JumpingClock::default());
+    let cx = Context::builder()
+        .clock(clock.clone())
+        .http(HttpClient::hyper())
+        .build();
+    let sts = client(&endpoint);
+    let sources: Vec<Arc<RoleSession>> = (0..sessions)
+        .map(|i| {
+            Arc::new(RoleSession {
+                sts: sts.clone(),
+                key: key.clone(),
+                input: AssumeRoleInput::new(&role_arn, format!("ds-{i}"))
+                    .duration(Duration::from_secs(900)),
+                calls: Default::default(),
+            })
+        })
+        .collect();
+    let caches: Vec<Arc<CachedSource>> = sources
+        .iter()
+        .map(|s| Arc::new(CachedSource::builder_shared(s.clone()).build()))
+        .collect();
+
+    // Auth on. Nothing below panics until auth is back to what it was.
+    let previous = reset_auth(&endpoint, "0").await.unwrap();
+    let mut errors = Vec::new();
+    let mut reads = 0usize;
+    for round in 0..ROUNDS {
+        if round > 0 {
+            clock.jump(Duration::from_secs(1000));
+        }
+        let mut tasks = tokio::task::JoinSet::new();
+        for cache in &caches {
+            for _ in 0..READERS {
+                let cache = cache.clone();
+                let cx = cx.clone();
+                tasks.spawn(async move {
+                    let now = cx.now();
+                    match cache.resolve(&cx).await {
+                        Ok(creds) if creds.expiry().is_some_and(|e| e > now) => Ok(()),
+                        Ok(creds) => Err(format!("expired credentials: {:?}", creds.expiry())),
+                        Err(err) => Err(err.to_string()),
+                    }
+                });
+            }
+        }
+        while let Some(outcome) = tasks.join_next().await {
+            reads += 1;
+            if let Err(err) = outcome.unwrap_or_else(|e| Err(e.to_string())) {
+                errors.push(err);
+            }
+        }
+    }
+    let restored = reset_auth(&endpoint, &previous).await;
+
+    restored.expect("moto's auth setting is restored");
+    let calls: Vec<usize> = sources
+        .iter()
+        .map(|s| s.calls.load(Ordering::SeqCst))
+        .collect();
+    let total: usize = calls.iter().sum();
+    println!(
+        "sts concurrency: {sessions} sessions x {READERS} readers x {ROUNDS} rounds: {reads} reads, \
+         {total} AssumeRole calls, {} errors, {:.1} s",
+        errors.len(),
+        started.elapsed().as_secs_f64()
+    );
+    assert!(
+        errors.is_empty(),
+        "{} of {reads} reads failed, first: {:?}",
+        errors.len(),
+        errors.first()
+    );
+    assert_eq!(reads, sessions * READERS * ROUNDS);
+    let off: Vec<(usize, usize)> = calls
+        .iter()
+        .copied()
+        .enumerate()
+        .filter(|(_, n)| *n != ROUNDS)
+        .collect();
+    assert!(
+        off.is_empty(),
+        "sessions without exactly one AssumeRole per expiry (session, calls): {off:?}"
+    );
 }
