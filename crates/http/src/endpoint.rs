@@ -343,7 +343,12 @@ impl ServiceEndpoint {
         let authority = self.url.authority().map(|a| a.as_str()).unwrap_or("");
         format!("{scheme}://{authority}{base}{path_and_query}")
             .parse::<Uri>()
-            .map_err(|e| EndpointError(format!("{self} and {path_and_query} make no URL: {e}")))
+            .map_err(|e| EndpointError::UnusableUrl {
+                setting: format!("{self} with {path_and_query}"),
+                problem: UrlProblem::NotAUrl {
+                    reason: e.to_string(),
+                },
+            })
     }
 }
 
@@ -357,10 +362,156 @@ impl fmt::Display for ServiceEndpoint {
 }
 
 /// Why no endpoint could be resolved; names the setting, variable or profile key at fault and
-/// never quotes user information of a URL.
+/// never quotes user information of a URL. The one endpoint error of every service client
+/// (STS, SSO, sign-in).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct EndpointError(pub String);
+#[non_exhaustive]
+pub enum EndpointError {
+    /// A variable, profile key or setting holds a value outside its choices.
+    #[error("{setting} is {value:?}; expected {expected}")]
+    InvalidValue {
+        /// Where the value was found (`AWS_USE_FIPS_ENDPOINT`, `profile "dev" use_fips_endpoint`).
+        setting: String,
+        /// The value (at most 64 characters).
+        value: String,
+        /// The values it can take.
+        expected: &'static str,
+    },
+    /// A region that is not a region name.
+    #[error("{origin} holds {region:?}, which is not a region name (like us-east-1)")]
+    NotARegion {
+        /// Where the region was found.
+        origin: String,
+        /// The value (at most 64 characters).
+        region: String,
+    },
+    /// A configured (or generated) endpoint URL that cannot be used.
+    #[error("{setting} {problem}")]
+    UnusableUrl {
+        /// Where the URL was configured (`AWS_ENDPOINT_URL_STS`, `profile "dev" endpoint_url`).
+        setting: String,
+        /// What is wrong with it.
+        problem: UrlProblem,
+    },
+    /// The settings ask for what the service's endpoint rules do not have (a FIPS variant of a
+    /// configured endpoint, dual-stack in a partition without it, a bad `[services]` section).
+    #[error("{service} endpoint: {reason}")]
+    Unsupported {
+        /// The service (`SSO`, `SSO OIDC`…).
+        service: &'static str,
+        /// Why.
+        reason: String,
+    },
+}
+
+/// What is wrong with an endpoint URL ([`EndpointError::UnusableUrl`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum UrlProblem {
+    /// Not an absolute URL with a host.
+    #[error("is not an absolute URL with a host (like {example})")]
+    NotAbsolute {
+        /// A URL that would do.
+        example: String,
+    },
+    /// No host.
+    #[error("has no host")]
+    NoHost,
+    /// `user:password@` in the authority (never echoed: it is a credential).
+    #[error("contains user information (user:password@); remove it")]
+    UserInformation,
+    /// A query string.
+    #[error("must not have a query string")]
+    Query,
+    /// Plain `http` to a host that is not loopback.
+    #[error(
+        "is {shown}: plain http is refused for a host that is not loopback, because {exposed}; use https"
+    )]
+    PlainHttp {
+        /// The URL without user information or query.
+        shown: String,
+        /// What would cross the network in clear.
+        exposed: String,
+    },
+    /// Neither `https` nor `http`.
+    #[error("is {shown}: only https (or http to a loopback host) is supported")]
+    Scheme {
+        /// The URL without user information or query.
+        shown: String,
+    },
+    /// The URL does not parse once normalized.
+    #[error("is not a usable URL: {reason}")]
+    NotAUrl {
+        /// The parser's reason.
+        reason: String,
+    },
+}
+
+/// What a configured endpoint URL must be, for every service: absolute with a host, no user
+/// information, no query string, `https` — or `http` to loopback, or with `allow_insecure_http`.
+/// `setting` names where the URL was configured, `example` is shown when it is not absolute,
+/// `exposed` says what plain http would expose. Returns the URL, parsed.
+///
+/// ```
+/// use awsauth_http::endpoint::{check_configured_url, EndpointError, UrlProblem};
+/// let ok = check_configured_url("http://127.0.0.1:4566", "AWS_ENDPOINT_URL", "https://example.com", "the token", false);
+/// assert_eq!(ok.unwrap().host(), Some("127.0.0.1"));
+/// let err = check_configured_url("http://sts.example.com", "AWS_ENDPOINT_URL", "https://example.com", "the token", false);
+/// assert!(matches!(err, Err(EndpointError::UnusableUrl { problem: UrlProblem::PlainHttp { .. }, .. })));
+/// ```
+pub fn check_configured_url(
+    url: &str,
+    setting: &str,
+    example: &str,
+    exposed: &str,
+    allow_insecure_http: bool,
+) -> Result<Uri, EndpointError> {
+    let unusable = |problem| EndpointError::UnusableUrl {
+        setting: setting.to_owned(),
+        problem,
+    };
+    let parsed = url.parse::<Uri>().ok();
+    let Some(uri) = parsed.filter(|u| u.host().is_some_and(|h| !h.is_empty())) else {
+        return Err(unusable(UrlProblem::NotAbsolute {
+            example: example.to_owned(),
+        }));
+    };
+    let Some(authority) = uri.authority() else {
+        return Err(unusable(UrlProblem::NoHost));
+    };
+    if authority.as_str().contains('@') {
+        // Never echo it: user information in a URL is a credential.
+        return Err(unusable(UrlProblem::UserInformation));
+    }
+    if uri.query().is_some() {
+        return Err(unusable(UrlProblem::Query));
+    }
+    let shown = || {
+        format!(
+            "{}://{}{}",
+            uri.scheme_str().unwrap_or(""),
+            authority.as_str(),
+            uri.path()
+        )
+    };
+    match uri.scheme_str() {
+        Some("https") => {}
+        Some("http") if is_loopback(authority.host()) || allow_insecure_http => {}
+        Some("http") => {
+            return Err(unusable(UrlProblem::PlainHttp {
+                shown: shown(),
+                exposed: exposed.to_owned(),
+            }));
+        }
+        _ => return Err(unusable(UrlProblem::Scheme { shown: shown() })),
+    }
+    Ok(uri)
+}
+
+/// A value of at most 64 characters, for messages.
+fn clipped(value: &str) -> String {
+    value.chars().take(64).collect()
+}
 
 /// True for a region name: 1 to 63 lower-case letters, digits and `-`, not starting or ending
 /// with `-`. Anything else must never reach a host name.
@@ -419,29 +570,36 @@ pub fn resolve_service_endpoint(
             } else {
                 ("dual-stack", dual_stack.1)
             };
-            return Err(EndpointError(format!(
-                "{} endpoint: {source} sets an endpoint, and {from} asks for a {what} endpoint; \
-                 a configured endpoint cannot be given a {what} variant (as in the AWS SDKs): \
-                 turn one of them off",
-                service.id
-            )));
+            return Err(EndpointError::Unsupported {
+                service: service.id,
+                reason: format!(
+                    "{source} sets an endpoint, and {from} asks for a {what} endpoint; \
+                     a configured endpoint cannot be given a {what} variant (as in the AWS \
+                     SDKs): turn one of them off"
+                ),
+            });
         }
         return custom(service, &url, origin, source, settings.allow_insecure_http);
     }
     if !is_region_name(region) {
-        return Err(EndpointError(format!(
-            "{} endpoint: the region {:?} is not a region name (like us-east-1)",
-            service.id,
-            region.chars().take(64).collect::<String>()
-        )));
+        return Err(EndpointError::Unsupported {
+            service: service.id,
+            reason: format!(
+                "the region {:?} is not a region name (like us-east-1)",
+                clipped(region)
+            ),
+        });
     }
     let partition = partition(region);
     if dual_stack.0 && partition.dual_stack_dns_suffix.is_none() {
-        return Err(EndpointError(format!(
-            "{} endpoint: {} asks for a dual-stack endpoint, but the {} partition (region {region}) \
-             has none",
-            service.id, dual_stack.1, partition.name
-        )));
+        return Err(EndpointError::Unsupported {
+            service: service.id,
+            reason: format!(
+                "{} asks for a dual-stack endpoint, but the {} partition (region {region}) has \
+                 none",
+                dual_stack.1, partition.name
+            ),
+        });
     }
     let variant = Variant {
         region,
@@ -450,11 +608,9 @@ pub fn resolve_service_endpoint(
         dual_stack: dual_stack.0,
     };
     let url = generate(&variant);
-    let url = url.parse::<Uri>().map_err(|e| {
-        EndpointError(format!(
-            "{} endpoint: the generated endpoint {url} is not a URL: {e}",
-            service.id
-        ))
+    let url = url.parse::<Uri>().map_err(|e| EndpointError::Unsupported {
+        service: service.id,
+        reason: format!("the generated endpoint {url} is not a URL: {e}"),
     })?;
     Ok(ServiceEndpoint {
         url: with_root_path(&url)?,
@@ -477,7 +633,11 @@ fn flag(
     if let Some(value) = cx.env_nonblank(var) {
         return parse_bool(&value)
             .map(|on| (on, var.to_owned()))
-            .ok_or_else(|| EndpointError(format!("{var} is {value:?}; expected true or false")));
+            .ok_or_else(|| EndpointError::InvalidValue {
+                setting: var.to_owned(),
+                value: clipped(&value),
+                expected: "true or false",
+            });
     }
     if let Some((p, key, Some(value))) = profile {
         let value = value.trim();
@@ -485,11 +645,10 @@ fn flag(
             let from = format!("profile \"{}\" {key}", p.profile);
             return parse_bool(value)
                 .map(|on| (on, from.clone()))
-                .ok_or_else(|| {
-                    EndpointError(format!(
-                        "{from} is {:?}; expected true or false",
-                        value.chars().take(64).collect::<String>()
-                    ))
+                .ok_or_else(|| EndpointError::InvalidValue {
+                    setting: from,
+                    value: clipped(value),
+                    expected: "true or false",
                 });
         }
     }
@@ -528,19 +687,20 @@ fn configured(
     }
     let profile = settings.profile.as_ref();
     let ignore = match cx.env_nonblank(ENV_IGNORE_CONFIGURED_ENDPOINT_URLS) {
-        Some(value) => parse_bool(&value).ok_or_else(|| {
-            EndpointError(format!(
-                "{ENV_IGNORE_CONFIGURED_ENDPOINT_URLS} is {value:?}; expected true or false"
-            ))
+        Some(value) => parse_bool(&value).ok_or_else(|| EndpointError::InvalidValue {
+            setting: ENV_IGNORE_CONFIGURED_ENDPOINT_URLS.to_owned(),
+            value: clipped(&value),
+            expected: "true or false",
         })?,
         None => match profile.and_then(|p| nonblank(&p.ignore_configured_endpoint_urls)) {
-            Some(value) => parse_bool(&value).ok_or_else(|| {
-                EndpointError(format!(
-                    "profile \"{}\" {} is {:?}; expected true or false",
+            Some(value) => parse_bool(&value).ok_or_else(|| EndpointError::InvalidValue {
+                setting: format!(
+                    "profile \"{}\" {}",
                     profile.map(|p| p.profile.as_str()).unwrap_or_default(),
                     profile_keys::IGNORE_CONFIGURED_ENDPOINT_URLS,
-                    value.chars().take(64).collect::<String>()
-                ))
+                ),
+                value: clipped(&value),
+                expected: "true or false",
             })?,
             None => false,
         },
@@ -563,7 +723,10 @@ fn configured(
         return Ok(None);
     };
     if let Some(problem) = &profile.problem {
-        return Err(EndpointError(format!("{} endpoint: {problem}", service.id)));
+        return Err(EndpointError::Unsupported {
+            service: service.id,
+            reason: problem.to_string(),
+        });
     }
     if let Some(url) = nonblank(&profile.service_endpoint_url) {
         let section = profile.services_section.as_deref().unwrap_or("?");
@@ -595,49 +758,16 @@ fn custom(
     named: String,
     allow_insecure_http: bool,
 ) -> Result<ServiceEndpoint, EndpointError> {
-    let parsed = url.parse::<Uri>().ok();
-    let Some(uri) = parsed.filter(|u| u.host().is_some_and(|h| !h.is_empty())) else {
-        return Err(EndpointError(format!(
-            "{named} is not an absolute URL with a host (like https://{}.example.com)",
-            service.profile_key
-        )));
-    };
-    let Some(authority) = uri.authority() else {
-        return Err(EndpointError(format!("{named} has no host")));
-    };
-    if authority.as_str().contains('@') {
-        // Never echo it: user information in a URL is a credential.
-        return Err(EndpointError(format!(
-            "{named} contains user information (user:password@); remove it"
-        )));
-    }
-    if uri.query().is_some() {
-        return Err(EndpointError(format!(
-            "{named} must not have a query string"
-        )));
-    }
-    let shown = format!(
-        "{}://{}{}",
-        uri.scheme_str().unwrap_or(""),
-        authority.as_str(),
-        uri.path()
-    );
-    match uri.scheme_str() {
-        Some("https") => {}
-        Some("http") if is_loopback(authority.host()) || allow_insecure_http => {}
-        Some("http") => {
-            return Err(EndpointError(format!(
-                "{named} is {shown}: plain http is refused for a host that is not loopback, \
-                 because the {} requests carry a bearer token or credentials; use https",
-                service.id
-            )));
-        }
-        _ => {
-            return Err(EndpointError(format!(
-                "{named} is {shown}: only https (or http to a loopback host) is supported"
-            )));
-        }
-    }
+    let uri = check_configured_url(
+        url,
+        &named,
+        &format!("https://{}.example.com", service.profile_key),
+        &format!(
+            "the {} requests carry a bearer token or credentials",
+            service.id
+        ),
+        allow_insecure_http,
+    )?;
     Ok(ServiceEndpoint {
         url: with_root_path(&uri)?,
         origin,
@@ -656,7 +786,12 @@ fn with_root_path(uri: &Uri) -> Result<Uri, EndpointError> {
     let authority = uri.authority().map(|a| a.as_str()).unwrap_or("");
     format!("{scheme}://{authority}{path}")
         .parse::<Uri>()
-        .map_err(|e| EndpointError(format!("{scheme}://{authority}{path} is not a URL: {e}")))
+        .map_err(|e| EndpointError::UnusableUrl {
+            setting: format!("{scheme}://{authority}{path}"),
+            problem: UrlProblem::NotAUrl {
+                reason: e.to_string(),
+            },
+        })
 }
 
 #[cfg(test)]
@@ -811,7 +946,7 @@ mod tests {
         s.profile.as_mut().unwrap().ignore_configured_endpoint_urls = Some("maybe".into());
         let err = resolve(&[], &s, "us-east-1").unwrap_err();
         assert!(
-            err.0
+            err.to_string()
                 .contains("profile \"dev\" ignore_configured_endpoint_urls"),
             "{err}"
         );
@@ -838,7 +973,7 @@ mod tests {
             "https://oidc-fips.cn-north-1.api.amazonwebservices.com.cn/"
         );
         let err = resolve(&[], &on(false, true), "us-iso-east-1").unwrap_err();
-        assert!(err.0.contains("aws-iso partition"), "{err}");
+        assert!(err.to_string().contains("aws-iso partition"), "{err}");
         // From the environment, then the profile.
         let from_profile = profile(|p| p.use_fips_endpoint = Some("true".into()));
         assert_eq!(
@@ -861,7 +996,10 @@ mod tests {
             "eu-west-1",
         )
         .unwrap_err();
-        assert!(err.0.contains("AWS_USE_DUALSTACK_ENDPOINT"), "{err}");
+        assert!(
+            err.to_string().contains("AWS_USE_DUALSTACK_ENDPOINT"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -876,9 +1014,9 @@ mod tests {
         )
         .unwrap_err();
         assert!(
-            err.0.contains("AWS_ENDPOINT_URL_SSO_OIDC")
-                && err.0.contains("AWS_USE_FIPS_ENDPOINT")
-                && err.0.contains("FIPS"),
+            err.to_string().contains("AWS_ENDPOINT_URL_SSO_OIDC")
+                && err.to_string().contains("AWS_USE_FIPS_ENDPOINT")
+                && err.to_string().contains("FIPS"),
             "{err}"
         );
     }
@@ -901,13 +1039,13 @@ mod tests {
         assert!(at("http://[::1]:9000").is_ok());
         let err = at("http://oidc.internal").unwrap_err();
         assert!(
-            err.0
+            err.to_string()
                 .starts_with("AWS_ENDPOINT_URL is http://oidc.internal/")
-                && err.0.contains("plain http is refused"),
+                && err.to_string().contains("plain http is refused"),
             "{err}"
         );
         let err = at("https://user:hunter2@oidc.example.com").unwrap_err();
-        assert!(!err.0.contains("hunter2"), "{err}");
+        assert!(!err.to_string().contains("hunter2"), "{err}");
         let mut profile = ProfileEndpoint::new("dev");
         profile.endpoint_url = Some("http://a:hunter2@127.0.0.1:1".into());
         let settings = EndpointSettings {
@@ -934,14 +1072,14 @@ mod tests {
     #[test]
     fn a_region_that_is_no_region_never_reaches_a_host_name() {
         let err = resolve(&[], &EndpointSettings::default(), "evil.com/x").unwrap_err();
-        assert!(err.0.contains("not a region name"), "{err}");
+        assert!(err.to_string().contains("not a region name"), "{err}");
     }
 
     #[test]
     fn a_profile_problem_is_reported_when_the_profile_would_be_read() {
         let s = profile(|p| p.problem = Some("profile \"dev\" has services = gone".into()));
         let err = resolve(&[], &s, "us-east-1").unwrap_err();
-        assert!(err.0.contains("services = gone"), "{err}");
+        assert!(err.to_string().contains("services = gone"), "{err}");
         // A variable above the profile makes the profile irrelevant.
         assert!(
             resolve(

@@ -279,7 +279,7 @@ impl SsoSource {
         let path = self.cache_file(cx)?;
         let token = self.token(cx, &path).await?;
         let portal = endpoint::portal(cx, &self.portal, &self.region)
-            .map_err(|e| CredentialError::invalid_configuration(&self.name, e.0))?;
+            .map_err(|e| CredentialError::invalid_configuration(&self.name, e.to_string()))?;
         let settings = self.http_settings_or_default();
         tracing::debug!(source = %self.name, endpoint = %portal, account_id = %self.account_id, role_name = %self.role_name, "calling GetRoleCredentials");
         let what = format!(

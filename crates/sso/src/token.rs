@@ -158,7 +158,7 @@ impl SsoSource {
         }
         let settings = self.http_settings_or_default();
         let outcome = match endpoint::oidc(cx, &self.oidc, &self.region) {
-            Err(e) => Err((None, e.0)),
+            Err(e) => Err((None, e.to_string())),
             Ok(oidc) => wire::create_token(
                 cx,
                 &oidc,

@@ -153,7 +153,7 @@ pub(crate) async fn get_role_credentials(
         .finish();
     let url = endpoint
         .url_for(&format!("/federation/credentials?{query}"))
-        .map_err(|e| CallError::Endpoint(e.0))?;
+        .map_err(|e| CallError::Endpoint(e.to_string()))?;
     let bearer = HeaderValue::from_str(access_token.expose_secret())
         .map_err(|_| {
             CallError::Malformed("the cached accessToken is not a valid header value".into())
@@ -232,7 +232,7 @@ pub(crate) async fn create_token(
 ) -> Result<RefreshedToken, CallError> {
     let url = endpoint
         .url_for("/token")
-        .map_err(|e| CallError::Endpoint(e.0))?;
+        .map_err(|e| CallError::Endpoint(e.to_string()))?;
     let body = json_body(&[
         ("clientId", client_id),
         ("clientSecret", client_secret.expose_secret()),

@@ -371,7 +371,13 @@ impl StsClient {
         secret_in_body: Option<&SecretString>,
     ) -> Result<(ResolvedEndpoint, HttpResponse, ClockOffset), StsError> {
         let endpoint = self.resolve_endpoint(cx).map_err(|e| {
-            StsError::new(op, StsErrorKind::InvalidEndpoint { message: e.0 }).for_role(role_arn)
+            StsError::new(
+                op,
+                StsErrorKind::InvalidEndpoint {
+                    message: e.to_string(),
+                },
+            )
+            .for_role(role_arn)
         })?;
         let shown = endpoint.to_string();
         let fail = |kind| StsError::new(op, kind).at(&shown).for_role(role_arn);

@@ -10,7 +10,8 @@ use std::fmt;
 
 use awsauth_core::Context;
 use awsauth_http::Uri;
-use awsauth_http::endpoint::{is_loopback, is_region_name};
+pub use awsauth_http::endpoint::EndpointError;
+use awsauth_http::endpoint::{UrlProblem, check_configured_url, is_region_name};
 
 /// `AWS_ENDPOINT_URL_STS`: the STS endpoint, for STS only.
 pub const ENV_ENDPOINT_URL_STS: &str = "AWS_ENDPOINT_URL_STS";
@@ -137,11 +138,6 @@ impl fmt::Display for ResolvedEndpoint {
     }
 }
 
-/// Why no endpoint could be resolved (names the setting or variable at fault).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct EndpointError(pub String);
-
 /// Where the region of an STS call (or of the CLI's output) was found; the variants are in
 /// precedence order, highest first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -215,9 +211,10 @@ pub fn choose_region(
     match found {
         None => Ok(None),
         Some((region, origin)) if is_region_name(&region) => Ok(Some((region, origin))),
-        Some((region, origin)) => Err(EndpointError(format!(
-            "{origin} holds {region:?}, which is not a region name (like us-east-1)"
-        ))),
+        Some((region, origin)) => Err(EndpointError::NotARegion {
+            origin: origin.to_string(),
+            region: region.chars().take(64).collect(),
+        }),
     }
 }
 
@@ -261,9 +258,11 @@ fn env_flag(cx: &Context, name: &str) -> Result<Option<bool>, EndpointError> {
         None => Ok(None),
         Some(v) if v.eq_ignore_ascii_case("true") => Ok(Some(true)),
         Some(v) if v.eq_ignore_ascii_case("false") => Ok(Some(false)),
-        Some(v) => Err(EndpointError(format!(
-            "{name} is {v:?}; expected true or false"
-        ))),
+        Some(v) => Err(EndpointError::InvalidValue {
+            setting: name.to_owned(),
+            value: v.chars().take(64).collect(),
+            expected: "true or false",
+        }),
     }
 }
 
@@ -299,9 +298,11 @@ pub fn resolve_endpoint(
         Some(v) if v.eq_ignore_ascii_case("legacy") => true,
         Some(v) if v.eq_ignore_ascii_case("regional") => false,
         Some(v) => {
-            return Err(EndpointError(format!(
-                "{ENV_STS_REGIONAL_ENDPOINTS} is {v:?}; expected legacy or regional"
-            )));
+            return Err(EndpointError::InvalidValue {
+                setting: ENV_STS_REGIONAL_ENDPOINTS.to_owned(),
+                value: v.chars().take(64).collect(),
+                expected: "legacy or regional",
+            });
         }
     };
     let global = || {
@@ -382,9 +383,12 @@ fn generated(
     signing_region: &str,
     origin: EndpointOrigin,
 ) -> Result<ResolvedEndpoint, EndpointError> {
-    let url = url
-        .parse::<Uri>()
-        .map_err(|e| EndpointError(format!("generated endpoint {url} is not a URL: {e}")))?;
+    let url = url.parse::<Uri>().map_err(|e| EndpointError::UnusableUrl {
+        setting: format!("the generated endpoint {url}"),
+        problem: UrlProblem::NotAUrl {
+            reason: e.to_string(),
+        },
+    })?;
     Ok(ResolvedEndpoint {
         url,
         signing_region: signing_region.to_owned(),
@@ -403,47 +407,21 @@ fn custom(
         EndpointOrigin::EnvAll => ENV_ENDPOINT_URL,
         _ => "the endpoint setting",
     };
-    let parsed = url.parse::<Uri>().ok();
-    let Some(uri) = parsed.filter(|u| u.host().is_some_and(|h| !h.is_empty())) else {
-        return Err(EndpointError(format!(
-            "{named} is not an absolute URL with a host (like https://sts.eu-west-1.amazonaws.com)"
-        )));
-    };
+    let uri = check_configured_url(
+        url,
+        named,
+        "https://sts.eu-west-1.amazonaws.com",
+        "the signed request, any web identity token and the returned credentials would travel \
+         in clear",
+        allow_insecure_http,
+    )?;
     let Some(authority) = uri.authority() else {
-        return Err(EndpointError(format!("{named} has no host")));
+        return Err(EndpointError::UnusableUrl {
+            setting: named.to_owned(),
+            problem: UrlProblem::NoHost,
+        });
     };
-    if authority.as_str().contains('@') {
-        // Never echo it: user information in a URL is a credential.
-        return Err(EndpointError(format!(
-            "{named} contains user information (user:password@); remove it"
-        )));
-    }
-    if uri.query().is_some() {
-        return Err(EndpointError(format!(
-            "{named} must not have a query string"
-        )));
-    }
     let host = authority.host().to_owned();
-    let shown = format!(
-        "{}://{}{}",
-        uri.scheme_str().unwrap_or(""),
-        authority.as_str(),
-        uri.path()
-    );
-    match uri.scheme_str() {
-        Some("https") => {}
-        Some("http") if is_loopback(&host) || allow_insecure_http => {}
-        Some("http") => {
-            return Err(EndpointError(format!(
-                "{named} is {shown}: plain http is refused for a host that is not loopback, because the signed request, any web identity token and the returned credentials would travel in clear; use https"
-            )));
-        }
-        _ => {
-            return Err(EndpointError(format!(
-                "{named} is {shown}: only https (or http to a loopback host) is supported"
-            )));
-        }
-    }
     let path = if uri.path().is_empty() {
         "/"
     } else {
@@ -456,7 +434,12 @@ fn custom(
         path
     )
     .parse::<Uri>()
-    .map_err(|e| EndpointError(format!("{named} is not a usable URL: {e}")))?;
+    .map_err(|e| EndpointError::UnusableUrl {
+        setting: named.to_owned(),
+        problem: UrlProblem::NotAUrl {
+            reason: e.to_string(),
+        },
+    })?;
     let signing_region = region_in_host(&host)
         .or(region)
         .unwrap_or_else(|| "us-east-1".to_owned());
@@ -537,6 +520,10 @@ mod tests {
         )
         .unwrap_err();
         assert!(bad.to_string().starts_with("AWS_REGION holds"), "{bad}");
+        assert!(
+            matches!(&bad, EndpointError::NotARegion { origin, region } if origin == "AWS_REGION" && region == "eu west 1"),
+            "{bad:?}"
+        );
         // A profile's region is below the environment: resolving an endpoint uses it only then.
         let config = EndpointConfig {
             profile_region: Some("ap-south-1".into()),
@@ -612,9 +599,9 @@ mod tests {
             "us-east-1"
         );
         let err = resolve(&[("AWS_REGION", "eu west")], EndpointConfig::default()).unwrap_err();
-        assert!(err.0.contains("AWS_REGION"), "{err}");
+        assert!(err.to_string().contains("AWS_REGION"), "{err}");
         let err = resolve(&[], region("evil.com/x")).unwrap_err();
-        assert!(err.0.contains("region setting"), "{err}");
+        assert!(err.to_string().contains("region setting"), "{err}");
     }
 
     #[test]
@@ -664,7 +651,7 @@ mod tests {
             "FIPS never uses the (non-FIPS) global endpoint"
         );
         let err = resolve(&[("AWS_USE_FIPS_ENDPOINT", "yes")], region("us-east-1")).unwrap_err();
-        assert!(err.0.contains("AWS_USE_FIPS_ENDPOINT"), "{err}");
+        assert!(err.to_string().contains("AWS_USE_FIPS_ENDPOINT"), "{err}");
     }
 
     #[test]
@@ -708,7 +695,10 @@ mod tests {
             region("us-east-1"),
         )
         .unwrap_err();
-        assert!(err.0.contains("AWS_STS_REGIONAL_ENDPOINTS"), "{err}");
+        assert!(
+            err.to_string().contains("AWS_STS_REGIONAL_ENDPOINTS"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -817,7 +807,8 @@ mod tests {
         assert!(with("http://[::1]:4566", false).is_ok());
         let err = with("http://localstack:4566", false).unwrap_err();
         assert!(
-            err.0.contains("plain http is refused") && err.0.contains("http://localstack:4566"),
+            err.to_string().contains("plain http is refused")
+                && err.to_string().contains("http://localstack:4566"),
             "{err}"
         );
         assert!(
@@ -830,7 +821,7 @@ mod tests {
             EndpointConfig::default(),
         )
         .unwrap_err();
-        assert!(err.0.starts_with("AWS_ENDPOINT_URL_STS"), "{err}");
+        assert!(err.to_string().starts_with("AWS_ENDPOINT_URL_STS"), "{err}");
         assert!(with("ftp://example.com", true).is_err());
     }
 
@@ -846,7 +837,7 @@ mod tests {
             )
         };
         let err = with("https://user:hunter2@sts.example.com").unwrap_err();
-        assert!(!err.0.contains("hunter2"), "{err}");
+        assert!(!err.to_string().contains("hunter2"), "{err}");
         assert!(with("sts.example.com").is_err());
         assert!(with("https://").is_err());
         assert!(with("https://sts.example.com/?Action=x").is_err());
