@@ -82,6 +82,5 @@ impl StsOptions {
 }
 
 fn nonblank(value: String) -> Option<String> {
-    let trimmed = value.trim();
-    (!trimmed.is_empty()).then(|| trimmed.to_owned())
+    awsauth_core::nonblank(&value).map(str::to_owned)
 }
