@@ -292,8 +292,8 @@ impl Transport for SessionTransport {
         let in_outage = self.outages.get(self.upstream);
         let token_call = request.method == http::Method::PUT;
         // IMDS's role listing (a path ending in `/`) is not a credential call; STS's is `POST /`.
-        let credential_call =
-            !token_call && !(self.upstream == Upstream::Imds && request.uri.path().ends_with('/'));
+        let listing = self.upstream == Upstream::Imds && request.uri.path().ends_with('/');
+        let credential_call = !token_call && !listing;
         if token_call {
             self.calls.tokens.fetch_add(1, Ordering::SeqCst);
         }
