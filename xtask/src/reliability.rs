@@ -114,6 +114,11 @@ fn panic_file(line: &str) -> Option<&str> {
     rest.split(':').next()
 }
 
+/// The suite's own files: a panic there is a failed assertion, not a panic under test.
+fn is_suite_file(path: &str) -> bool {
+    path.contains("tests/acceptance/") || path.contains("tests/soak/")
+}
+
 fn test_result(line: &str) -> Option<(u64, u64)> {
     let rest = line.trim().strip_prefix("test result: ")?;
     let count = |label: &str| {
@@ -148,7 +153,7 @@ pub(crate) fn parse<S: AsRef<str>>(lines: &[S]) -> Summary {
             summary.leaks += n;
         }
         if let Some(file) = panic_file(line)
-            && !file.replace('\\', "/").contains("tests/acceptance/")
+            && !is_suite_file(&file.replace('\\', "/"))
         {
             summary.panics += 1;
         }
@@ -272,7 +277,12 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
     let passthrough = args.passthrough().to_vec();
     args.finish(USAGE)?;
     let summary = match parse_file.as_slice() {
-        [] => run_suite(&[], &passthrough, &[])?,
+        // The acceptance suite, and the simulated day at full size (its own test target).
+        [] => run_suite(
+            &["--test", "soak"],
+            &passthrough,
+            &[("AWSAUTH_SOAK", "full")],
+        )?,
         [file] => {
             let text = std::fs::read_to_string(file).map_err(|e| format!("reading {file}: {e}"))?;
             parse(&text.lines().collect::<Vec<_>>())

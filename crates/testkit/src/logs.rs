@@ -151,6 +151,13 @@ impl LogCapture {
         String::from_utf8_lossy(&self.lock()).into_owned()
     }
 
+    /// Everything captured so far, leaving the capture empty (its buffer freed): a long test
+    /// scans its log in parts instead of holding all of it.
+    pub fn take(&self) -> String {
+        let buf = std::mem::take(&mut *self.lock());
+        String::from_utf8_lossy(&buf).into_owned()
+    }
+
     /// The captured lines.
     pub fn lines(&self) -> Vec<String> {
         self.text().lines().map(str::to_owned).collect()
