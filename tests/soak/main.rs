@@ -35,7 +35,7 @@ use awsauth_http::{
 };
 use awsauth_imds::{ImdsClient, ImdsSource};
 use awsauth_static::StaticSource;
-use awsauth_sts_assume::AssumeRoleSource;
+use awsauth_sts_assume::{AssumeRoleSource, StsClient};
 use awsauth_testkit::{
     FakeContainer, FakeImds, FakeSts, Fault, ImdsCredentials, LogCapture, SecretScan,
 };
@@ -565,10 +565,13 @@ fn session(
                 StaticSource::new(KEY_ID, BASE_SECRET),
                 format!("arn:aws:iam::123456789012:role/grafana/soak-{i}"),
             )
-            .endpoint_url(&fakes.sts)
-            .region("us-east-1")
-            .duration(HOUR)
-            .http_settings(soak_http()),
+            .sts_client(
+                StsClient::new()
+                    .endpoint_url(&fakes.sts)
+                    .region("us-east-1")
+                    .http_settings(soak_http()),
+            )
+            .duration(HOUR),
         ),
         Kind::WebIdentity => {
             fs.insert(TOKEN_FILE, WEB_IDENTITY_TOKEN);
@@ -577,10 +580,13 @@ fn session(
                     TOKEN_FILE,
                     format!("arn:aws:iam::123456789012:role/eks/soak-{i}"),
                 )
-                .endpoint_url(&fakes.sts)
-                .region("us-east-1")
-                .duration(HOUR)
-                .http_settings(soak_http()),
+                .sts_client(
+                    StsClient::new()
+                        .endpoint_url(&fakes.sts)
+                        .region("us-east-1")
+                        .http_settings(soak_http()),
+                )
+                .duration(HOUR),
             )
         }
         Kind::Imds => {
