@@ -53,6 +53,8 @@ pub struct HyperTransport {
     /// Names this transport's clients in each thread's cache; they are dropped from a cache
     /// once the transport is gone.
     owner: Arc<()>,
+    /// Idle connections kept per host in each pool.
+    idle_per_host: usize,
 }
 
 /// One thread's clients, of every [`HyperTransport`].
@@ -82,7 +84,25 @@ impl HyperTransport {
             proxy,
             tls: Arc::new(tls_config()),
             owner: Arc::new(()),
+            idle_per_host: Self::DEFAULT_IDLE_PER_HOST,
         }
+    }
+
+    /// Idle connections a pool keeps per host unless told otherwise.
+    pub const DEFAULT_IDLE_PER_HOST: usize = 8;
+
+    /// How many idle connections each pool keeps per host ([`Self::DEFAULT_IDLE_PER_HOST`] by
+    /// default); 0 closes every connection after its request. Credential calls are minutes
+    /// apart, so a server holding many endpoints may trade the reuse for memory; a memory
+    /// measurement uses 0 so pools filling and draining do not blur it.
+    ///
+    /// ```
+    /// let transport = awsauth_http::HyperTransport::new(None).idle_connections_per_host(0);
+    /// # let _ = transport;
+    /// ```
+    pub fn idle_connections_per_host(mut self, connections: usize) -> Self {
+        self.idle_per_host = connections;
+        self
     }
 
     /// This thread's client for these settings (see the type's documentation).
@@ -135,7 +155,7 @@ impl HyperTransport {
             .wrap_connector(connector);
         Client::builder(TokioExecutor::new())
             .pool_idle_timeout(Duration::from_secs(30))
-            .pool_max_idle_per_host(8)
+            .pool_max_idle_per_host(self.idle_per_host)
             .build(https)
     }
 }
