@@ -161,6 +161,7 @@
 //! ```no_run
 //! # async fn f() -> Result<(), awsauth::CredentialError> {
 //! use std::time::Duration;
+//! use awsauth::sts_assume::StsClient;
 //! use awsauth::{AssumeRoleSource, Context, CredentialSourceExt, EnvSource, cache};
 //!
 //! let source = cache(
@@ -168,7 +169,7 @@
 //!         .external_id("tenant-42")
 //!         .session_name("grafana")
 //!         .duration(Duration::from_secs(15 * 60))
-//!         .region("eu-west-1"),
+//!         .sts_client(StsClient::new().region("eu-west-1")),
 //! );
 //! let creds = source.resolve(&Context::system()).await?;
 //! // "env -> assume-role:arn:aws:iam::123456789012:role/grafana-reader"
