@@ -1,5 +1,6 @@
 //! Issue 18: the profile cache re-reads a credentials file that another process rewrites,
-//! through the real file system, and never answers with a half-read profile.
+//! through the real file system: a file replaced by rename is never half-read, and every
+//! rewrite settles on the file's last content.
 //!
 //! A child process (this test binary, run as [`rewriter_child`]) rewrites the file as fast as
 //! it can, alternating two complete contents of different lengths (keys A, keys B), while
@@ -12,15 +13,16 @@
 //!   the write the file really is empty. A reader whose stat-read-stat falls inside that window
 //!   sees a file that held still while it was read and has no profile in it; no reader can tell
 //!   that from a file someone emptied on purpose, so it is answered as such ("profile not
-//!   found"), and forgotten on the file's next change. Every other answer is exactly A or B:
-//!   never keys of both, a key cut short, a missing secret or a parse error.
+//!   found"), and forgotten on the file's next change. Even one `write` is not atomic for a
+//!   concurrent reader: CI once read one half done (1 of 286,594 reads), so in place only the
+//!   settling is asserted.
 //! - **Not guaranteed: an in-place writer that writes in several pieces.** Each prefix is a real
 //!   state of the file, and one that holds still across a reader's stat-read-stat is returned
 //!   as read: a secret cut short, or a profile without its secret. No reader can tell such a
 //!   prefix from a file saved that way (files without a final newline are common). Tried here
 //!   with a writer that yields between two writes: most reads during the storm answered a cut
 //!   secret. Such an answer is forgotten at the file's next change; writers that want readers
-//!   never to see a partial file must write by rename (or in one `write`).
+//!   never to see a partial file must write by rename.
 //!
 //! In both modes, once the writer stops, every reader's next answer is the file's last
 //! content: nothing read during the storm stays cached.
@@ -236,7 +238,7 @@ fn run(mode: &str) -> Run {
     }
 }
 
-fn check(mode: &str, run: &Run, absent_allowed: bool) {
+fn check(mode: &str, run: &Run, in_place: bool) {
     let reads: u64 = run.readers.iter().map(|t| t.a + t.b + t.absent).sum();
     let a: u64 = run.readers.iter().map(|t| t.a).sum();
     let b: u64 = run.readers.iter().map(|t| t.b).sum();
@@ -249,13 +251,17 @@ fn check(mode: &str, run: &Run, absent_allowed: bool) {
         wrong.len(),
         run.seconds
     );
-    assert!(
-        wrong.is_empty(),
-        "{mode}: {} answers were neither A nor B, first: {:?}",
-        wrong.len(),
-        wrong.first()
-    );
-    if !absent_allowed {
+    // A rename is atomic: every read is one whole file. A rewrite in place is not: CI once read
+    // a single write(2) half done (1 of 286,594 reads, "line 9: expected key = value"), so for it
+    // only the convergence asserted in `run` holds — once the writer stops, every cache answers
+    // the file's last content. Writers of shared credentials files should rename.
+    if !in_place {
+        assert!(
+            wrong.is_empty(),
+            "{mode}: {} answers were neither A nor B, first: {:?}",
+            wrong.len(),
+            wrong.first()
+        );
         assert_eq!(absent, 0, "{mode}: a renamed file was read as empty");
     }
     // The readers saw the file change: both contents were read, the rewriter was not idle.
@@ -270,7 +276,7 @@ fn a_file_replaced_by_rename_is_read_whole_every_time() {
 }
 
 #[test]
-fn a_file_rewritten_in_place_is_never_read_half_written() {
+fn a_file_rewritten_in_place_settles_on_its_last_content() {
     let run = run("in-place");
     check("in-place", &run, true);
 }
