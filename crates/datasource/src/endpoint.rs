@@ -53,14 +53,7 @@ pub fn sts_region_for(region: &str) -> &str {
 /// Checks that a region looks like one (lowercase letters, digits and hyphens), so it is safe to
 /// put into a host name such as `sts.{region}.amazonaws.com`.
 pub(crate) fn check_region(region: &str) -> Result<(), DatasourceError> {
-    let ok = !region.is_empty()
-        && region.len() <= 64
-        && region
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        && !region.starts_with('-')
-        && !region.ends_with('-');
-    if ok {
+    if awsauth_http::endpoint::is_region_name(region) {
         Ok(())
     } else {
         Err(DatasourceError::settings(
@@ -172,5 +165,8 @@ mod tests {
         for bad in ["", "EU", "evil.com#", "us-east-1/x", "-a", "a b"] {
             assert!(check_region(bad).is_err(), "{bad:?}");
         }
+        // A region is one DNS label: 63 characters at most, the limit STS's endpoint applies.
+        assert!(check_region(&"a".repeat(63)).is_ok());
+        assert!(check_region(&"a".repeat(64)).is_err());
     }
 }
