@@ -1,5 +1,6 @@
 //! [`NoFallback`] and [`only`]: a source that must deliver, or say why it cannot.
 
+use std::borrow::Cow;
 use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
@@ -31,14 +32,15 @@ pub fn only<S: CredentialSource>(source: S) -> NoFallback<S> {
 /// See [`only`].
 #[derive(Debug, Clone)]
 pub struct NoFallback<S> {
-    label: Option<String>,
+    /// A `&'static str` label costs no allocation (a server may hold a hundred thousand).
+    label: Option<Cow<'static, str>>,
     source: S,
 }
 
 impl<S: CredentialSource> NoFallback<S> {
     /// How the error names the user's choice, e.g. ``auth type `keys` `` gives
     /// ``auth type `keys` selected but AWS_ACCESS_KEY_ID is not set``.
-    pub fn selected_as(mut self, label: impl Into<String>) -> Self {
+    pub fn selected_as(mut self, label: impl Into<Cow<'static, str>>) -> Self {
         self.label = Some(label.into());
         self
     }
@@ -48,10 +50,11 @@ impl<S: CredentialSource> NoFallback<S> {
         &self.source
     }
 
-    fn label(&self) -> String {
-        self.label
-            .clone()
-            .unwrap_or_else(|| format!("source `{}`", self.source.name()))
+    fn label(&self) -> Cow<'_, str> {
+        match &self.label {
+            Some(label) => Cow::Borrowed(label),
+            None => Cow::Owned(format!("source `{}`", self.source.name())),
+        }
     }
 
     /// "Not configured" becomes "selected but …": the one rule, for credentials and plans.

@@ -55,6 +55,18 @@ impl AuthType {
         }
     }
 
+    /// How errors name the choice: ``auth type `keys` `` (as in ``auth type `keys` selected but
+    /// …``).
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Default => "auth type `default`",
+            Self::Keys => "auth type `keys`",
+            Self::Credentials => "auth type `credentials`",
+            Self::Ec2IamRole => "auth type `ec2_iam_role`",
+            Self::GrafanaAssumeRole => "auth type `grafana_assume_role`",
+        }
+    }
+
     /// Parses Grafana's names, the alias `sharedCreds` and the legacy `arn`; an empty string
     /// means `default`. Names are matched exactly, as Grafana does (surrounding whitespace is
     /// ignored).
@@ -196,6 +208,13 @@ mod tests {
     fn names_round_trip() {
         for t in AuthType::ALL {
             assert_eq!(AuthType::parse(t.as_str()).unwrap(), t);
+        }
+    }
+
+    #[test]
+    fn the_label_names_grafanas_name() {
+        for t in AuthType::ALL {
+            assert_eq!(t.label(), format!("auth type `{t}`"));
         }
     }
 

@@ -10,7 +10,7 @@
 
 use std::fmt;
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, SystemTime};
 
 use awsauth_core::{
@@ -136,8 +136,9 @@ pub struct Session {
     region: Option<Box<str>>,
     /// `None` when the data source sets no endpoint (the common case).
     endpoints: Option<Box<Endpoints>>,
-    /// What the upstream did, for [`report`](Self::report).
-    stats: Arc<SessionStats>,
+    /// What the upstream did, for [`report`](Self::report): set at build for every session
+    /// with an upstream; a plain `keys` session (none) gets one only when it is labelled.
+    stats: OnceLock<Arc<SessionStats>>,
 }
 
 impl Session {
@@ -156,11 +157,22 @@ impl Session {
     /// refresh, last error, call counts. No secret. Plain `keys` sessions have no upstream and
     /// report no calls.
     pub fn report(&self) -> SessionReport {
-        self.stats.report(self.auth_type)
+        match self.stats.get() {
+            Some(stats) => stats.report(self.auth_type),
+            None => SessionStats::default().report(self.auth_type),
+        }
     }
 
-    pub(crate) fn stats(&self) -> &SessionStats {
-        &self.stats
+    /// Sets the operator's label once (the first data source that asked for these settings).
+    pub(crate) fn label(&self, label: &str) {
+        self.stats.get_or_init(Default::default).label(label);
+    }
+
+    /// Upstream calls and how many failed (both zero without an upstream).
+    pub(crate) fn upstream_counts(&self) -> (u64, u64) {
+        self.stats
+            .get()
+            .map_or((0, 0), |stats| (stats.calls(), stats.failures()))
     }
 
     /// The data source's region (`region`, else `defaultRegion`), for service clients.
@@ -293,7 +305,6 @@ pub fn build_session(
     }
     let server_sts = server_sts(region.as_deref(), &endpoints);
 
-    let label = |t: AuthType| format!("auth type `{t}`");
     let (base, role): (Arc<dyn CredentialSource>, Option<AssumeRoleParams>) = match auth_type {
         AuthType::Default => (
             factory.default_chain(&server_sts),
@@ -305,18 +316,18 @@ pub fn build_session(
                 secret_access_key: settings.secret_key.clone(),
                 session_token: settings.session_token.clone(),
             };
-            let source = only(factory.keys(keys)).selected_as(label(auth_type));
+            let source = only(factory.keys(keys)).selected_as(auth_type.label());
             (Arc::new(source), user_role(settings, policy, &sts))
         }
         AuthType::Credentials => {
             isolation::check_tenant_profile(settings.profile_name(), policy)?;
             let profile = factory.profile(settings.profile_name(), None, &server_sts);
             let profile = isolation::TenantProfile::wrap(profile, policy);
-            let source = only(profile).selected_as(label(auth_type));
+            let source = only(profile).selected_as(auth_type.label());
             (Arc::new(source), user_role(settings, policy, &sts))
         }
         AuthType::Ec2IamRole => {
-            let source = only(factory.ec2_iam_role()).selected_as(label(auth_type));
+            let source = only(factory.ec2_iam_role()).selected_as(auth_type.label());
             (Arc::new(source), user_role(settings, policy, &sts))
         }
         AuthType::GrafanaAssumeRole => grafana_assume_role(settings, policy, factory, &sts)?,
@@ -348,7 +359,7 @@ pub fn build_session(
     if !policy.credential_process_enabled {
         composed = Arc::new(NoProcesses { inner: composed });
     }
-    let stats = Arc::new(SessionStats::default());
+    let stats = OnceLock::new();
     Ok(Session {
         source: with_credentials_cache(composed, auth_type, assumes_role, &stats),
         stats,
@@ -369,13 +380,16 @@ fn with_credentials_cache(
     source: Arc<dyn CredentialSource>,
     auth_type: AuthType,
     assumes_role: bool,
-    stats: &Arc<SessionStats>,
+    stats: &OnceLock<Arc<SessionStats>>,
 ) -> Arc<dyn CredentialSource> {
     if auth_type == AuthType::Keys && !assumes_role {
         return source;
     }
     // Counted below the cache: only upstream calls reach it.
-    let tracked = Arc::new(Tracked::new(source, Arc::clone(stats)));
+    let tracked = Arc::new(Tracked::new(
+        source,
+        Arc::clone(stats.get_or_init(Default::default)),
+    ));
     Arc::new(CachedSource::builder_shared(tracked).build())
 }
 
@@ -477,7 +491,7 @@ fn grafana_assume_role(
         &platform_sts,
     );
     chain = chain.or_else_shared(profile);
-    let base = only(chain).selected_as("auth type `grafana_assume_role`");
+    let base = only(chain).selected_as(AuthType::GrafanaAssumeRole.label());
     let params = AssumeRoleParams {
         role_arn: role_arn.to_owned(),
         external_id: Some(external_id.to_owned()),

@@ -161,7 +161,7 @@ impl SessionCache {
                 lru.evict(now, self.idle_ttl, self.max_entries);
                 drop(lru);
                 if let Some(label) = label {
-                    session.stats().label(label);
+                    session.label(label);
                 }
                 return Ok(session);
             }
@@ -169,7 +169,7 @@ impl SessionCache {
         // Built outside the lock: construction does no I/O, but the factory is foreign code.
         let session = Arc::new(build_session(settings, &self.policy, &*self.factory)?);
         if let Some(label) = label {
-            session.stats().label(label);
+            session.label(label);
         }
         let mut lru = self.lock();
         lru.totals.misses += 1;
@@ -228,8 +228,9 @@ impl SessionCache {
         let (mut calls, mut failures) = (lru.totals.retired_calls, lru.totals.retired_failures);
         for node in &lru.nodes {
             if let Some(session) = &node.session {
-                calls += session.stats().calls();
-                failures += session.stats().failures();
+                let (session_calls, session_failures) = session.upstream_counts();
+                calls += session_calls;
+                failures += session_failures;
             }
         }
         CacheTotals {
@@ -457,8 +458,9 @@ impl Lru {
         self.map.remove(&key);
         if let Some(session) = session {
             self.totals.evictions += 1;
-            self.totals.retired_calls += session.stats().calls();
-            self.totals.retired_failures += session.stats().failures();
+            let (calls, failures) = session.upstream_counts();
+            self.totals.retired_calls += calls;
+            self.totals.retired_failures += failures;
         }
         self.free.push(index);
         if self.map.is_empty() {

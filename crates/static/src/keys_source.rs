@@ -3,8 +3,8 @@
 use std::fmt;
 
 use awsauth_core::{
-    Context, CredentialError, CredentialSource, Credentials, Explanation, Plan, SecretString,
-    Status, Step, async_trait,
+    Context, CredentialError, CredentialSource, Credentials, Explanation, Plan, REDACTED,
+    SecretString, Status, Step, async_trait, nonblank,
 };
 
 /// A data source's own key pair (Grafana's `keys` auth type: `secureJsonData.accessKey`,
@@ -24,17 +24,22 @@ use awsauth_core::{
 /// ```
 #[derive(Clone)]
 pub struct KeysSource {
-    access_key_id: Option<Box<str>>,
-    secret_access_key: Option<SecretString>,
-    session_token: Option<SecretString>,
+    /// The access key id, the secret access key and the session token one after the other,
+    /// in one zeroized allocation.
+    parts: SecretString,
+    /// Lengths of the access key id and the secret in `parts` (0: absent); the token is the
+    /// rest.
+    key_len: usize,
+    secret_len: usize,
 }
 
 impl fmt::Debug for KeysSource {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let redacted = |part: Option<&str>| part.map(|_| REDACTED);
         f.debug_struct("KeysSource")
-            .field("access_key_id", &self.access_key_id)
-            .field("secret_access_key", &self.secret_access_key)
-            .field("session_token", &self.session_token)
+            .field("access_key_id", &self.access_key_id())
+            .field("secret_access_key", &redacted(self.secret()))
+            .field("session_token", &redacted(self.session_token()))
             .finish()
     }
 }
@@ -49,19 +54,50 @@ impl KeysSource {
         secret_access_key: Option<SecretString>,
         session_token: Option<SecretString>,
     ) -> Self {
+        let key = access_key_id.as_deref().and_then(nonblank).unwrap_or("");
+        let secret = secret_access_key
+            .as_ref()
+            .filter(|s| !s.is_blank())
+            .map_or("", SecretString::expose_secret);
+        let token = session_token
+            .as_ref()
+            .filter(|t| !t.is_blank())
+            .map_or("", SecretString::expose_secret);
+        // Sized exactly, so the buffer moves into the secret without a copy left behind.
+        let mut parts = String::with_capacity(key.len() + secret.len() + token.len());
+        for part in [key, secret, token] {
+            parts.push_str(part);
+        }
         Self {
-            access_key_id: access_key_id
-                .as_deref()
-                .map(str::trim)
-                .filter(|k| !k.is_empty())
-                .map(Box::from),
-            secret_access_key: secret_access_key.filter(|s| !s.is_blank()),
-            session_token: session_token.filter(|t| !t.is_blank()),
+            parts: SecretString::new(parts),
+            key_len: key.len(),
+            secret_len: secret.len(),
         }
     }
 
-    fn pair(&self) -> Result<(&str, &SecretString), CredentialError> {
-        match (&self.access_key_id, &self.secret_access_key) {
+    fn access_key_id(&self) -> Option<&str> {
+        self.parts
+            .expose_secret()
+            .get(..self.key_len)
+            .filter(|k| !k.is_empty())
+    }
+
+    fn secret(&self) -> Option<&str> {
+        self.parts
+            .expose_secret()
+            .get(self.key_len..self.key_len + self.secret_len)
+            .filter(|s| !s.is_empty())
+    }
+
+    fn session_token(&self) -> Option<&str> {
+        self.parts
+            .expose_secret()
+            .get(self.key_len + self.secret_len..)
+            .filter(|t| !t.is_empty())
+    }
+
+    fn pair(&self) -> Result<(&str, &str), CredentialError> {
+        match (self.access_key_id(), self.secret()) {
             (Some(key), Some(secret)) => Ok((key, secret)),
             (None, None) => Err(CredentialError::not_configured(
                 Self::NAME,
@@ -83,8 +119,8 @@ impl KeysSource {
 impl CredentialSource for KeysSource {
     async fn provide(&self, _cx: &Context) -> Result<Credentials, CredentialError> {
         let (key, secret) = self.pair()?;
-        Ok(Credentials::builder(key, secret.clone())
-            .maybe_session_token(self.session_token.clone())
+        Ok(Credentials::builder(key, SecretString::new(secret))
+            .maybe_session_token(self.session_token().map(SecretString::new))
             .provenance(Self::NAME)
             .build())
     }
@@ -111,5 +147,61 @@ impl CredentialSource for KeysSource {
             Err(err) => Explanation::new(Self::NAME, Status::Invalid, err.message()),
         };
         vec![line]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn provide(source: &KeysSource) -> Result<Credentials, CredentialError> {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        rt.block_on(source.provide(&Context::builder().build()))
+    }
+
+    #[test]
+    fn the_three_parts_come_back_apart_trimmed_and_blank_is_absent() {
+        let source = KeysSource::new(
+            Some(" AKIDEXAMPLE ".into()),
+            Some("wJalrXUtnFEMI/K7MDENG".into()),
+            Some("FwoGZXIvYXdzEXAMPLE".into()),
+        );
+        let creds = provide(&source).unwrap();
+        assert_eq!(creds.access_key_id(), "AKIDEXAMPLE");
+        assert_eq!(creds.secret_access_key(), "wJalrXUtnFEMI/K7MDENG");
+        assert_eq!(creds.session_token(), Some("FwoGZXIvYXdzEXAMPLE"));
+
+        let no_token = KeysSource::new(
+            Some("AKIDEXAMPLE".into()),
+            Some("secret".into()),
+            Some(" \t".into()),
+        );
+        assert_eq!(provide(&no_token).unwrap().session_token(), None);
+
+        let blank_secret = KeysSource::new(Some("AKIDEXAMPLE".into()), Some("  ".into()), None);
+        assert_eq!(
+            provide(&blank_secret).unwrap_err().message(),
+            "accessKey is set but secretKey is not"
+        );
+        let only_secret = KeysSource::new(None, Some("secret".into()), Some("token".into()));
+        assert_eq!(
+            provide(&only_secret).unwrap_err().message(),
+            "secretKey is set but accessKey is not"
+        );
+    }
+
+    #[test]
+    fn debug_shows_the_key_id_and_nothing_of_the_secret_or_token() {
+        let source = KeysSource::new(
+            Some("AKIDEXAMPLE".into()),
+            Some("wJalrXUtnFEMI".into()),
+            Some("FwoGZXIvYXdz".into()),
+        );
+        let debug = format!("{source:?}");
+        assert!(debug.contains("AKIDEXAMPLE"), "{debug}");
+        assert!(!debug.contains("wJalr") && !debug.contains("FwoG"), "{debug}");
+        assert!(debug.contains(REDACTED), "{debug}");
     }
 }

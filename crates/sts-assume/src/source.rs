@@ -1,12 +1,13 @@
 //! [`AssumeRoleSource`]: `sts:AssumeRole` on top of a base source.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
 use awsauth_core::{
     Context, CredentialError, CredentialSource, Credentials, Explanation, Plan, Status, Step,
-    async_trait, quoted,
+    async_trait, nonblank, quoted,
 };
 use awsauth_sts::{
     AssumeRoleInput, RoleArn, StsClient, ValidationError, default_session_name, validate_duration,
@@ -42,11 +43,12 @@ pub const DEFAULT_DURATION: Duration = Duration::from_secs(15 * 60);
 /// Any other base error is returned unchanged: it is the root cause.
 #[derive(Clone)]
 pub struct AssumeRoleSource {
-    name: String,
+    // Exact-size and static where possible: a server may hold one per data source.
+    name: Cow<'static, str>,
     base: Arc<dyn CredentialSource>,
-    role_arn: String,
-    external_id: Option<String>,
-    session_name: Option<String>,
+    role_arn: Box<str>,
+    external_id: Option<Box<str>>,
+    session_name: Option<Box<str>>,
     duration: Duration,
     client: StsClient,
 }
@@ -74,9 +76,9 @@ impl AssumeRoleSource {
     /// Assumes `role_arn` with the credentials of a shared `base`.
     pub fn from_shared(base: Arc<dyn CredentialSource>, role_arn: impl Into<String>) -> Self {
         Self {
-            name: "assume-role".to_owned(),
+            name: Cow::Borrowed("assume-role"),
             base,
-            role_arn: role_arn.into().trim().to_owned(),
+            role_arn: role_arn.into().trim().into(),
             external_id: None,
             session_name: None,
             duration: DEFAULT_DURATION,
@@ -87,14 +89,14 @@ impl AssumeRoleSource {
     /// The external ID the role's trust policy requires (Grafana's **External ID**). Blank
     /// means none.
     pub fn external_id(mut self, external_id: impl Into<String>) -> Self {
-        self.external_id = Some(external_id.into().trim().to_owned()).filter(|e| !e.is_empty());
+        self.external_id = nonblank(&external_id.into()).map(Box::from);
         self
     }
 
     /// The role session name (shown in CloudTrail). Blank means the default,
     /// `awsauth-<unix millis>`.
     pub fn session_name(mut self, session_name: impl Into<String>) -> Self {
-        self.session_name = Some(session_name.into().trim().to_owned()).filter(|s| !s.is_empty());
+        self.session_name = nonblank(&session_name.into()).map(Box::from);
         self
     }
 
@@ -113,7 +115,7 @@ impl AssumeRoleSource {
     }
 
     /// Renames the source (in errors and `explain`).
-    pub fn named(mut self, name: impl Into<String>) -> Self {
+    pub fn named(mut self, name: impl Into<Cow<'static, str>>) -> Self {
         self.name = name.into();
         self
     }
@@ -147,8 +149,8 @@ impl AssumeRoleSource {
 
     fn session_name_for(&self, cx: &Context) -> String {
         self.session_name
-            .clone()
-            .unwrap_or_else(|| default_session_name(cx))
+            .as_deref()
+            .map_or_else(|| default_session_name(cx), str::to_owned)
     }
 
     fn step(&self) -> String {
@@ -162,7 +164,7 @@ impl CredentialSource for AssumeRoleSource {
     async fn provide(&self, cx: &Context) -> Result<Credentials, CredentialError> {
         self.validate().map_err(|e| {
             CredentialError::invalid_configuration(
-                &self.name,
+                &*self.name,
                 format!("assuming {}: {e}", quoted(&self.role_arn)),
             )
         })?;
@@ -171,7 +173,7 @@ impl CredentialSource for AssumeRoleSource {
             Err(err) if err.is_not_configured() => {
                 tracing::debug!(source = %self.name, role_arn = %self.role_arn, base = self.base.name(), "no base credentials; not configured");
                 return Err(CredentialError::not_configured(
-                    &self.name,
+                    &*self.name,
                     format!(
                         "no base credentials to assume {} with ({})",
                         self.role_arn,
@@ -181,11 +183,11 @@ impl CredentialSource for AssumeRoleSource {
             }
             Err(err) => return Err(err),
         };
-        let mut input = AssumeRoleInput::new(&self.role_arn, self.session_name_for(cx))
+        let mut input = AssumeRoleInput::new(&*self.role_arn, self.session_name_for(cx))
             .duration(self.duration)
             .provenance(base.provenance().then(self.step()));
         if let Some(external_id) = &self.external_id {
-            input = input.external_id(external_id);
+            input = input.external_id(&**external_id);
         }
         tracing::debug!(source = %self.name, role_arn = %self.role_arn, base = %base.provenance(), "assuming role");
         self.client
@@ -204,20 +206,20 @@ impl CredentialSource for AssumeRoleSource {
     fn plan(&self, cx: &Context) -> Result<Plan, CredentialError> {
         self.validate().map_err(|e| {
             CredentialError::invalid_configuration(
-                &self.name,
+                &*self.name,
                 format!("assuming {}: {e}", quoted(&self.role_arn)),
             )
         })?;
         let endpoint = self.client.resolve_endpoint(cx).map_err(|e| {
             CredentialError::invalid_configuration(
-                &self.name,
+                &*self.name,
                 format!("assuming {}: STS endpoint: {e}", self.role_arn),
             )
         })?;
         let base = match self.base.plan(cx) {
             Err(err) if err.is_not_configured() => {
                 return Err(CredentialError::not_configured(
-                    &self.name,
+                    &*self.name,
                     format!(
                         "no base credentials to assume {} with ({})",
                         self.role_arn,
@@ -228,9 +230,9 @@ impl CredentialSource for AssumeRoleSource {
             other => other?,
         };
         Ok(base.then(Step::AssumeRole {
-            role_arn: self.role_arn.clone(),
-            external_id: self.external_id.clone(),
-            role_session_name: self.session_name.clone(),
+            role_arn: self.role_arn.to_string(),
+            external_id: self.external_id.as_deref().map(str::to_owned),
+            role_session_name: self.session_name.as_deref().map(str::to_owned),
             duration_seconds: Some(self.duration.as_secs()),
             region: Some(endpoint.signing_region().to_owned()),
         }))
@@ -244,17 +246,17 @@ impl CredentialSource for AssumeRoleSource {
                 .all(|line| line.status == Status::NotConfigured);
         let own = match (self.validate(), self.client.resolve_endpoint(cx)) {
             (Err(e), _) => Explanation::new(
-                &self.name,
+                &*self.name,
                 Status::Invalid,
                 format!("assuming {}: {e}", quoted(&self.role_arn)),
             ),
             (Ok(()), Err(e)) => Explanation::new(
-                &self.name,
+                &*self.name,
                 Status::Invalid,
                 format!("assuming {}: STS endpoint: {e}", self.role_arn),
             ),
             (Ok(()), Ok(_)) if base_missing => Explanation::new(
-                &self.name,
+                &*self.name,
                 Status::NotConfigured,
                 format!(
                     "no base credentials to assume {} with (base `{}`)",
@@ -265,15 +267,15 @@ impl CredentialSource for AssumeRoleSource {
             (Ok(()), Ok(endpoint)) => {
                 let session = self
                     .session_name
-                    .clone()
-                    .unwrap_or_else(|| "awsauth-<unix millis>".to_owned());
+                    .as_deref()
+                    .unwrap_or("awsauth-<unix millis>");
                 let external = if self.external_id.is_some() {
                     ", with an external ID"
                 } else {
                     ""
                 };
                 Explanation::new(
-                    &self.name,
+                    &*self.name,
                     Status::Configured,
                     format!(
                         "assumes {} with the credentials of `{}` (session {session}, {} s{external}) via STS at {endpoint} ({}, signed for {})",

@@ -222,3 +222,21 @@ fn many_sessions_stay_consistent_under_churn() {
     cache.get(&settings(1)).unwrap();
     assert_eq!(cache.len(), 1);
 }
+
+#[test]
+fn a_plain_keys_session_keeps_its_label_and_reports_no_upstream() {
+    let factory = RecordingFactory::new();
+    let cache = cache(&factory, &ManualClock::default());
+    let unlabelled = cache.get(&base()).unwrap();
+    assert_eq!(unlabelled.report().label, None);
+    // The first label sticks, also when it arrives after the session was built.
+    let labelled = cache.get_labeled("cloudwatch-eu", &base()).unwrap();
+    assert!(Arc::ptr_eq(&unlabelled, &labelled));
+    cache.get_labeled("another-name", &base()).unwrap();
+    let reports = cache.sessions();
+    assert_eq!(reports.len(), 1);
+    assert_eq!(reports[0].label.as_deref(), Some("cloudwatch-eu"));
+    assert_eq!(reports[0].auth_type, AuthType::Keys);
+    assert_eq!((reports[0].upstream_calls, reports[0].failures), (0, 0));
+    assert_eq!(cache.totals().refreshes, 0);
+}
