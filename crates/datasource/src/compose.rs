@@ -136,9 +136,10 @@ pub struct Session {
     region: Option<Box<str>>,
     /// `None` when the data source sets no endpoint (the common case).
     endpoints: Option<Box<Endpoints>>,
-    /// What the upstream did, for [`report`](Self::report): set at build for every session
-    /// with an upstream; a plain `keys` session (none) gets one only when it is labelled.
-    stats: OnceLock<Arc<SessionStats>>,
+    /// The counted upstream below the cache, for [`report`](Self::report): set at build for
+    /// every session with an upstream; a plain `keys` session (none, never counted) gets one
+    /// only to hold its label.
+    tracked: OnceLock<Arc<Tracked>>,
 }
 
 impl Session {
@@ -157,22 +158,25 @@ impl Session {
     /// refresh, last error, call counts. No secret. Plain `keys` sessions have no upstream and
     /// report no calls.
     pub fn report(&self) -> SessionReport {
-        match self.stats.get() {
-            Some(stats) => stats.report(self.auth_type),
+        match self.tracked.get() {
+            Some(tracked) => tracked.stats().report(self.auth_type),
             None => SessionStats::default().report(self.auth_type),
         }
     }
 
     /// Sets the operator's label once (the first data source that asked for these settings).
     pub(crate) fn label(&self, label: &str) {
-        self.stats.get_or_init(Default::default).label(label);
+        self.tracked
+            .get_or_init(|| Arc::new(Tracked::new(Arc::clone(&self.source))))
+            .stats()
+            .label(label);
     }
 
     /// Upstream calls and how many failed (both zero without an upstream).
     pub(crate) fn upstream_counts(&self) -> (u64, u64) {
-        self.stats
-            .get()
-            .map_or((0, 0), |stats| (stats.calls(), stats.failures()))
+        self.tracked.get().map_or((0, 0), |tracked| {
+            (tracked.stats().calls(), tracked.stats().failures())
+        })
     }
 
     /// The data source's region (`region`, else `defaultRegion`), for service clients.
@@ -359,10 +363,10 @@ pub fn build_session(
     if !policy.credential_process_enabled {
         composed = Arc::new(NoProcesses { inner: composed });
     }
-    let stats = OnceLock::new();
+    let tracked = OnceLock::new();
     Ok(Session {
-        source: with_credentials_cache(composed, auth_type, assumes_role, &stats),
-        stats,
+        source: with_credentials_cache(composed, auth_type, assumes_role, &tracked),
+        tracked,
         auth_type,
         region: region.map(String::into_boxed_str),
         endpoints: (endpoints != Endpoints::default()).then(|| Box::new(endpoints)),
@@ -380,16 +384,13 @@ fn with_credentials_cache(
     source: Arc<dyn CredentialSource>,
     auth_type: AuthType,
     assumes_role: bool,
-    stats: &OnceLock<Arc<SessionStats>>,
+    tracked: &OnceLock<Arc<Tracked>>,
 ) -> Arc<dyn CredentialSource> {
     if auth_type == AuthType::Keys && !assumes_role {
         return source;
     }
     // Counted below the cache: only upstream calls reach it.
-    let tracked = Arc::new(Tracked::new(
-        source,
-        Arc::clone(stats.get_or_init(Default::default)),
-    ));
+    let tracked = Arc::clone(tracked.get_or_init(|| Arc::new(Tracked::new(source))));
     Arc::new(CachedSource::builder_shared(tracked).build())
 }
 

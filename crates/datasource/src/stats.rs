@@ -152,15 +152,23 @@ pub struct CacheTotals {
 }
 
 /// The session's composed source, below the credentials cache: counts each upstream call and
-/// runs it in a span that carries the session's label.
+/// runs it in a span that carries the session's label. The counters live inside (one
+/// allocation per session, not two).
 pub(crate) struct Tracked {
     inner: Arc<dyn CredentialSource>,
-    stats: Arc<SessionStats>,
+    stats: SessionStats,
 }
 
 impl Tracked {
-    pub(crate) fn new(inner: Arc<dyn CredentialSource>, stats: Arc<SessionStats>) -> Self {
-        Self { inner, stats }
+    pub(crate) fn new(inner: Arc<dyn CredentialSource>) -> Self {
+        Self {
+            inner,
+            stats: SessionStats::default(),
+        }
+    }
+
+    pub(crate) fn stats(&self) -> &SessionStats {
+        &self.stats
     }
 }
 
