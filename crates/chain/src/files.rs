@@ -3,14 +3,14 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+#[cfg(any(feature = "sso", feature = "login"))]
+use awsauth_core::ProfileEndpoint;
 use awsauth_core::{Context, CredentialError};
 #[cfg(feature = "imds")]
 use awsauth_imds::{
     ImdsClient, ImdsClientBuilder, PROFILE_ENDPOINT_KEY, PROFILE_ENDPOINT_MODE_KEY,
     PROFILE_NUM_ATTEMPTS_KEY, PROFILE_TIMEOUT_KEY,
 };
-#[cfg(any(feature = "sso", feature = "login"))]
-use awsauth_profile::ServiceEndpointConfig;
 use awsauth_profile::{
     FileLocations, LoadedProfiles, ProfileCache, ProfileSelection, selected_profile,
 };
@@ -44,13 +44,13 @@ pub(crate) struct ProfileSettings {
     pub(crate) imds_num_attempts: Option<String>,
     /// What the profile says about the IAM Identity Center portal's endpoint (`sso`).
     #[cfg(feature = "sso")]
-    pub(crate) sso_endpoint: ServiceEndpointConfig,
+    pub(crate) sso_endpoint: ProfileEndpoint,
     /// What the profile says about the SSO OIDC endpoint (`sso_oidc`).
     #[cfg(feature = "sso")]
-    pub(crate) sso_oidc_endpoint: ServiceEndpointConfig,
+    pub(crate) sso_oidc_endpoint: ProfileEndpoint,
     /// What the profile says about the sign-in service's endpoint (`signin`).
     #[cfg(feature = "login")]
-    pub(crate) signin_endpoint: ServiceEndpointConfig,
+    pub(crate) signin_endpoint: ProfileEndpoint,
 }
 
 #[cfg(feature = "imds")]

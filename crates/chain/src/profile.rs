@@ -14,8 +14,6 @@ use awsauth_core::{
 };
 #[cfg(feature = "login")]
 use awsauth_http::endpoint::EndpointSettings;
-#[cfg(any(feature = "sso", feature = "login"))]
-use awsauth_http::endpoint::ProfileEndpoint;
 #[cfg(feature = "imds")]
 use awsauth_imds::{ImdsClient, ImdsSource};
 #[cfg(feature = "login")]
@@ -28,8 +26,6 @@ use awsauth_profile::AssumeRoleStep;
 use awsauth_profile::LoginStep;
 #[cfg(feature = "process")]
 use awsauth_profile::ProcessStep;
-#[cfg(any(feature = "sso", feature = "login"))]
-use awsauth_profile::ServiceEndpointConfig;
 #[cfg(feature = "sso")]
 use awsauth_profile::SsoStep;
 #[cfg(feature = "web-identity")]
@@ -441,7 +437,7 @@ fn process(step: &ProcessStep, timeout: Duration) -> ProcessSource {
 #[cfg(feature = "login")]
 fn login(step: &LoginStep, settings: &ProfileSettings) -> LoginSource {
     let mut endpoint = EndpointSettings::default();
-    endpoint.profile = Some(profile_endpoint(&settings.signin_endpoint));
+    endpoint.profile = Some(settings.signin_endpoint.clone());
     LoginSource::new(step.login_session.clone())
         .profile(step.profile.clone())
         .region(settings.region.clone().or_else(|| step.region.clone()))
@@ -486,27 +482,13 @@ fn sso(step: &SsoStep, settings: &ProfileSettings) -> SsoSource {
         .named(format!("profile:{}", step.profile))
         .profile(step.profile.clone())
         .profile_endpoints(
-            profile_endpoint(&settings.sso_endpoint),
-            profile_endpoint(&settings.sso_oidc_endpoint),
+            settings.sso_endpoint.clone(),
+            settings.sso_oidc_endpoint.clone(),
         );
     match &step.registration_scopes {
         Some(scopes) => source.registration_scopes(scopes.clone()),
         None => source,
     }
-}
-
-/// The profile crate's reading of a profile's endpoint keys, for the HTTP crate's rules.
-#[cfg(any(feature = "sso", feature = "login"))]
-fn profile_endpoint(config: &ServiceEndpointConfig) -> ProfileEndpoint {
-    let mut endpoint = ProfileEndpoint::new(config.profile.clone());
-    endpoint.services_section = config.services_section.clone();
-    endpoint.service_endpoint_url = config.service_endpoint_url.clone();
-    endpoint.endpoint_url = config.endpoint_url.clone();
-    endpoint.ignore_configured_endpoint_urls = config.ignore_configured_endpoint_urls.clone();
-    endpoint.use_fips_endpoint = config.use_fips_endpoint.clone();
-    endpoint.use_dualstack_endpoint = config.use_dualstack_endpoint.clone();
-    endpoint.problem = config.problem.clone();
-    endpoint
 }
 
 #[cfg(feature = "sts")]

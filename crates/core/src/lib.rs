@@ -25,6 +25,7 @@ mod chain;
 mod context;
 mod credentials;
 mod document;
+mod endpoint;
 mod error;
 mod only;
 mod plan;
@@ -43,6 +44,7 @@ pub use context::{
 };
 pub use credentials::{Credentials, CredentialsBuilder, Provenance};
 pub use document::{CredentialsDocument, DocumentVersion, MissingField};
+pub use endpoint::{ProfileEndpoint, without_userinfo};
 pub use error::{Attempt, CredentialError, ErrorKind};
 pub use only::{NoFallback, only};
 pub use plan::{Plan, Step, program_name};

@@ -114,40 +114,7 @@ impl Service {
     }
 }
 
-/// What the selected profile says about a service's endpoint: plain values as written, read
-/// by the profile crate; checked when an endpoint is resolved. `Debug` hides any user
-/// information in the URLs.
-#[derive(Clone, Default, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub struct ProfileEndpoint {
-    /// The profile, for messages.
-    pub profile: String,
-    /// `services = NAME`, if set.
-    pub services_section: Option<String>,
-    /// `endpoint_url` in the service's block of that section.
-    pub service_endpoint_url: Option<String>,
-    /// The profile's own `endpoint_url`.
-    pub endpoint_url: Option<String>,
-    /// `ignore_configured_endpoint_urls`.
-    pub ignore_configured_endpoint_urls: Option<String>,
-    /// `use_fips_endpoint`.
-    pub use_fips_endpoint: Option<String>,
-    /// `use_dualstack_endpoint`.
-    pub use_dualstack_endpoint: Option<String>,
-    /// Something the profile got wrong that only matters once an endpoint is resolved (a
-    /// `services` name with no such section), as a message naming the profile.
-    pub problem: Option<String>,
-}
-
-impl ProfileEndpoint {
-    /// Nothing set, for profile `profile`.
-    pub fn new(profile: impl Into<String>) -> Self {
-        Self {
-            profile: profile.into(),
-            ..Self::default()
-        }
-    }
-}
+pub use awsauth_core::ProfileEndpoint;
 
 /// How a client's endpoint is chosen: what code set, and what the profile says. `Debug` hides
 /// any user information in the URLs.
@@ -167,54 +134,21 @@ pub struct EndpointSettings {
     pub profile: Option<ProfileEndpoint>,
 }
 
-impl fmt::Debug for ProfileEndpoint {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ProfileEndpoint")
-            .field("profile", &self.profile)
-            .field("services_section", &self.services_section)
-            .field(
-                "service_endpoint_url",
-                &self.service_endpoint_url.as_deref().map(without_userinfo),
-            )
-            .field(
-                "endpoint_url",
-                &self.endpoint_url.as_deref().map(without_userinfo),
-            )
-            .field(
-                "ignore_configured_endpoint_urls",
-                &self.ignore_configured_endpoint_urls,
-            )
-            .field("use_fips_endpoint", &self.use_fips_endpoint)
-            .field("use_dualstack_endpoint", &self.use_dualstack_endpoint)
-            .field("problem", &self.problem)
-            .finish()
-    }
-}
-
 impl fmt::Debug for EndpointSettings {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("EndpointSettings")
             .field(
                 "endpoint_url",
-                &self.endpoint_url.as_deref().map(without_userinfo),
+                &self
+                    .endpoint_url
+                    .as_deref()
+                    .map(awsauth_core::without_userinfo),
             )
             .field("use_fips", &self.use_fips)
             .field("use_dual_stack", &self.use_dual_stack)
             .field("allow_insecure_http", &self.allow_insecure_http)
             .field("profile", &self.profile)
             .finish()
-    }
-}
-
-/// A URL as it may be shown: any `user:password@` replaced by the redaction marker.
-fn without_userinfo(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_owned();
-    };
-    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    match rest[..end].rfind('@') {
-        Some(at) => format!("{scheme}://{}@{}", awsauth_core::REDACTED, &rest[at + 1..]),
-        None => url.to_owned(),
     }
 }
 

@@ -1,7 +1,9 @@
-//! [`ServiceEndpointConfig`]: what a profile says about the endpoint of one service — its
+//! [`ProfileSet::service_endpoint`]: what a profile says about the endpoint of one service — its
 //! `services` section, `endpoint_url`, `ignore_configured_endpoint_urls`, `use_fips_endpoint`
-//! and `use_dualstack_endpoint` — as plain values, for the HTTP crate's endpoint rules
-//! (`awsauth_http::endpoint`) to weigh against the environment.
+//! and `use_dualstack_endpoint` — as plain values ([`ProfileEndpoint`], core's type), for the
+//! HTTP crate's endpoint rules (`awsauth_http::endpoint`) to weigh against the environment.
+
+use awsauth_core::ProfileEndpoint;
 
 use crate::model::ProfileSet;
 
@@ -14,55 +16,28 @@ mod keys {
     pub(super) const USE_DUALSTACK_ENDPOINT: &str = "use_dualstack_endpoint";
 }
 
-/// The endpoint settings of one profile for one service, as written (trimmed; blank values
-/// absent). Nothing is validated here: the rules that weigh them against the environment do.
-///
-/// ```
-/// use awsauth_profile::{FileKind, ProfileSet};
-/// let set = ProfileSet::parse(FileKind::Config, "/home/u/.aws/config", "
-/// [profile dev]
-/// services = local
-/// endpoint_url = https://everything.example.com
-/// [services local]
-/// sso =
-///   endpoint_url = http://127.0.0.1:4566
-/// ").unwrap();
-/// let sso = set.service_endpoint("dev", "sso");
-/// assert_eq!(sso.service_endpoint_url.as_deref(), Some("http://127.0.0.1:4566"));
-/// assert_eq!(sso.endpoint_url.as_deref(), Some("https://everything.example.com"));
-/// assert_eq!(set.service_endpoint("dev", "sso_oidc").service_endpoint_url, None);
-/// ```
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub struct ServiceEndpointConfig {
-    /// The profile.
-    pub profile: String,
-    /// `services = NAME`.
-    pub services_section: Option<String>,
-    /// `endpoint_url` under the service's key in `[services NAME]`.
-    pub service_endpoint_url: Option<String>,
-    /// The profile's own `endpoint_url`.
-    pub endpoint_url: Option<String>,
-    /// `ignore_configured_endpoint_urls`.
-    pub ignore_configured_endpoint_urls: Option<String>,
-    /// `use_fips_endpoint`.
-    pub use_fips_endpoint: Option<String>,
-    /// `use_dualstack_endpoint`.
-    pub use_dualstack_endpoint: Option<String>,
-    /// `services` names a section that does not exist (the message names both); reported
-    /// only when an endpoint is actually resolved from the profile, as botocore does.
-    pub problem: Option<String>,
-}
-
 impl ProfileSet {
     /// What profile `profile` says about the endpoint of the service whose key in a
     /// `[services]` section is `service_key` (`sso`, `sso_oidc`, `signin`, `sts`). A missing
     /// profile says nothing.
-    pub fn service_endpoint(&self, profile: &str, service_key: &str) -> ServiceEndpointConfig {
-        let mut config = ServiceEndpointConfig {
-            profile: profile.to_owned(),
-            ..ServiceEndpointConfig::default()
-        };
+    ///
+    /// ```
+    /// use awsauth_profile::{FileKind, ProfileSet};
+    /// let set = ProfileSet::parse(FileKind::Config, "/home/u/.aws/config", "
+    /// [profile dev]
+    /// services = local
+    /// endpoint_url = https://everything.example.com
+    /// [services local]
+    /// sso =
+    ///   endpoint_url = http://127.0.0.1:4566
+    /// ").unwrap();
+    /// let sso = set.service_endpoint("dev", "sso");
+    /// assert_eq!(sso.service_endpoint_url.as_deref(), Some("http://127.0.0.1:4566"));
+    /// assert_eq!(sso.endpoint_url.as_deref(), Some("https://everything.example.com"));
+    /// assert_eq!(set.service_endpoint("dev", "sso_oidc").service_endpoint_url, None);
+    /// ```
+    pub fn service_endpoint(&self, profile: &str, service_key: &str) -> ProfileEndpoint {
+        let mut config = ProfileEndpoint::new(profile);
         let Some(section) = self.profile(profile) else {
             return config;
         };
@@ -146,10 +121,7 @@ mod tests {
         assert_eq!(ok.problem, None);
         assert_eq!(
             set.service_endpoint("missing", "sso"),
-            super::ServiceEndpointConfig {
-                profile: "missing".into(),
-                ..Default::default()
-            }
+            awsauth_core::ProfileEndpoint::new("missing")
         );
     }
 }

@@ -43,7 +43,6 @@ mod parse;
 mod plan;
 mod source;
 
-pub use endpoints::ServiceEndpointConfig;
 pub use load::{LoadedProfiles, MAX_FILE_SIZE, ProfileCache, load};
 pub use location::{
     CONFIG_FILE_VAR, CREDENTIALS_FILE_VAR, FileLocations, PROFILE_VAR, Platform, ProfileSelection,

@@ -201,7 +201,10 @@ mod tests {
         );
         let debug = format!("{source:?}");
         assert!(debug.contains("AKIDEXAMPLE"), "{debug}");
-        assert!(!debug.contains("wJalr") && !debug.contains("FwoG"), "{debug}");
+        assert!(
+            !debug.contains("wJalr") && !debug.contains("FwoG"),
+            "{debug}"
+        );
         assert!(debug.contains(REDACTED), "{debug}");
     }
 }

@@ -192,3 +192,30 @@ fn sso_sits_where_the_sdks_profile_provider_puts_it() {
     assert_eq!(set.plan("both").unwrap().steps()[0].kind(), "sso");
     assert_eq!(set.plan("web").unwrap().steps()[0].kind(), "web_identity");
 }
+
+#[test]
+fn a_profiles_endpoint_settings_debug_without_the_urls_user_information() {
+    let set = set("
+[profile dev]
+endpoint_url = https://admin:hunter2@proxy.example.com/x
+services = local
+[services local]
+sso =
+  endpoint_url = http://ops:s3cr3t@127.0.0.1:4566
+");
+    let endpoint = set.service_endpoint("dev", "sso");
+    let debug = format!("{endpoint:?}");
+    assert!(
+        !debug.contains("hunter2") && !debug.contains("s3cr3t"),
+        "{debug}"
+    );
+    assert!(
+        debug.contains("proxy.example.com") && debug.contains("127.0.0.1:4566"),
+        "{debug}"
+    );
+    // The values themselves are kept as written, for the endpoint rules.
+    assert_eq!(
+        endpoint.service_endpoint_url.as_deref(),
+        Some("http://ops:s3cr3t@127.0.0.1:4566")
+    );
+}
