@@ -92,9 +92,12 @@ pub(crate) fn role_listing(body: &[u8]) -> Option<String> {
     is_role_name(first).then(|| first.to_owned())
 }
 
-/// IAM role names: 1–64 characters of letters, digits and `+=,.@_-`.
+/// IAM role names: 1–64 characters of letters, digits and `+=,.@_-`; not `.` or `..`, which
+/// a URL path reads as "this" or "the parent" directory instead of a role.
 pub(crate) fn is_role_name(name: &str) -> bool {
     (1..=64).contains(&name.len())
+        && name != "."
+        && name != ".."
         && name
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b"+=,.@_-".contains(&b))
@@ -168,6 +171,15 @@ mod tests {
             }
         }
         Ok(())
+    }
+
+    #[test]
+    fn dot_segments_are_not_role_names() {
+        for listing in [&b".\n"[..], b"..", b"  ..  \nweb-role"] {
+            assert_eq!(role_listing(listing), None, "{listing:?}");
+        }
+        assert_eq!(role_listing(b"web.role").as_deref(), Some("web.role"));
+        assert_eq!(role_listing(b"...").as_deref(), Some("..."));
     }
 
     proptest! {
