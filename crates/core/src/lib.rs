@@ -48,7 +48,7 @@ pub use endpoint::{ProfileEndpoint, without_userinfo};
 pub use error::{Attempt, CredentialError, ErrorKind};
 pub use only::{NoFallback, only};
 pub use plan::{Plan, Step, program_name};
-pub use quote::{MAX_QUOTED_CHARS, Quoted, nonblank, quoted};
+pub use quote::{MAX_QUOTED_CHARS, Quoted, must_escape, nonblank, quoted};
 pub use secret::{REDACTED, SecretString};
 pub use source::{CredentialSource, CredentialSourceExt, Explanation, Resolve, Status};
 pub use system::{SystemClock, SystemEnv, SystemFs, SystemRandom};

@@ -83,6 +83,25 @@ fn is_line_break(c: char) -> bool {
     )
 }
 
+/// Whether `c` is never shown as it is in an error, a plan or a log line: control characters,
+/// line and paragraph separators, and the invisible marks that reorder or hide text (the
+/// bidirectional overrides and isolates, LRM, RLM, the BOM). The one rule for [`quoted`] and
+/// for the data source layer's tenant text.
+///
+/// ```
+/// assert!(awsauth_core::must_escape('\u{202e}'));
+/// assert!(!awsauth_core::must_escape('é'));
+/// ```
+pub fn must_escape(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{2028}' | '\u{2029}' | '\u{200e}' | '\u{200f}' | '\u{feff}'
+        )
+        || ('\u{202a}'..='\u{202e}').contains(&c)
+        || ('\u{2066}'..='\u{2069}').contains(&c)
+}
+
 impl fmt::Display for Quoted<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let (first, more) = first_line(self.0);
@@ -92,7 +111,7 @@ impl fmt::Display for Quoted<'_> {
                 f.write_str("…")?;
                 break;
             }
-            if c == '"' || c == '\\' || c.is_control() {
+            if c == '"' || c == '\\' || must_escape(c) {
                 write!(f, "{}", c.escape_default())?;
             } else {
                 f.write_fmt(format_args!("{c}"))?;
@@ -134,6 +153,14 @@ mod tests {
             let q = quoted(value);
             assert_eq!((q.first_line(), q.more_lines()), (first, more), "{value:?}");
         }
+    }
+
+    #[test]
+    fn marks_that_reorder_text_are_escaped() {
+        // "role/evil" shown as "role/live" by a right-to-left override, were it raw.
+        let shown = quoted("arn:aws:iam::1:role/\u{202e}live\u{2066}").to_string();
+        assert_eq!(shown, r#""arn:aws:iam::1:role/\u{202e}live\u{2066}""#);
+        assert!(!shown.contains('\u{202e}'));
     }
 
     #[test]

@@ -28,7 +28,7 @@ pub(crate) fn shown(value: &str) -> String {
                 out.push('\\');
                 out.push(c);
             }
-            c if needs_escape(c) => out.extend(c.escape_unicode()),
+            c if awsauth_core::must_escape(c) => out.extend(c.escape_unicode()),
             c => out.push(c),
         }
     }
@@ -38,16 +38,6 @@ pub(crate) fn shown(value: &str) -> String {
         out.push_str(&format!(" (and {rest} more characters)"));
     }
     out
-}
-
-fn needs_escape(c: char) -> bool {
-    c.is_control()
-        || matches!(
-            c,
-            '\u{2028}' | '\u{2029}' | '\u{200e}' | '\u{200f}' | '\u{feff}'
-        )
-        || ('\u{202a}'..='\u{202e}').contains(&c)
-        || ('\u{2066}'..='\u{2069}').contains(&c)
 }
 
 /// Whether a session of `auth_type` signs its STS calls with credentials the server owns (its
@@ -281,7 +271,7 @@ pub(crate) fn check_tenant_text(field: &str, value: Option<&str>) -> Result<(), 
         .iter()
         .find(|(name, _)| *name == field)
         .map_or(2048, |(_, limit)| *limit);
-    if value.chars().any(needs_escape) {
+    if value.chars().any(awsauth_core::must_escape) {
         return Err(DatasourceError::settings(
             field,
             format!(
