@@ -15,8 +15,12 @@
 //! time and [`CRATES_GOAL`] of its added crates. A fourth consumer, `awsauth` with
 //! `default-features = false, features = ["chain", "static", "profile"]`, is only counted
 //! (`cargo tree`, no build): its crates, and none of the network stack
-//! (`matrix::NETWORK_STACK`). The rows are also printed as `AWSAUTH-BENCH` lines (see
-//! `bench.rs`), so a saved log can be summarised with `cargo xtask bench --parse`.
+//! (`matrix::NETWORK_STACK`). A fifth, the floor plus aws-sigv4 (and the two SDK crates its
+//! signing API takes, at our features), is built the same way: the share of what awsauth adds
+//! that the design keeps on purpose (the signer is not ours to write), printed with the crates
+//! awsauth adds beyond it, by name — what a decision to trim must weigh. The rows are also
+//! printed as `AWSAUTH-BENCH` lines (see `bench.rs`), so a saved log can be summarised with
+//! `cargo xtask bench --parse`.
 //!
 //! `--release` measures release builds; `--keep` leaves the scratch directories' build output
 //! in place (by default it is removed afterwards: a clean aws-config build is large).
@@ -111,6 +115,18 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
         main: "fn main() {\n    let _ = aws_config::BehaviorVersion::latest();\n    \
                let _ = std::any::type_name::<aws_sdk_sts::Client>();\n}\n",
     };
+    let signer = Consumer {
+        name: "footprint-aws-sigv4",
+        dependency: format!(
+            "{floor_lines}\n{}",
+            SIGNER
+                .iter()
+                .map(|name| workspace_spec(&root, name).map(|spec| format!("{name} = {spec}")))
+                .collect::<Result<Vec<_>, _>>()?
+                .join("\n")
+        ),
+        main: "fn main() {\n    let _ = aws_sigv4::http_request::SignableBody::UnsignedPayload;\n}\n",
+    };
     let trimmed = Consumer {
         name: "footprint-awsauth-chain-static-profile",
         dependency: format!(
@@ -121,7 +137,7 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
 
     let lock = root.join("Cargo.lock");
     let mut costs = Vec::new();
-    for consumer in [&floor, &ours, &peer] {
+    for consumer in [&floor, &ours, &peer, &signer] {
         let dir = scratch.join(consumer.name);
         write_consumer(&dir, consumer, &lock)?;
         let cost = measure(&dir, consumer.name, release)?;
@@ -137,7 +153,11 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
         }
         costs.push(cost);
     }
-    let [floor_cost, awsauth, aws_sdk] = [costs[0], costs[1], costs[2]];
+    let [floor_cost, awsauth, aws_sdk, signer_cost] = [costs[0], costs[1], costs[2], costs[3]];
+    let beyond_signer = beyond(
+        &tree(&scratch.join(signer.name), signer.name)?,
+        &tree(&scratch.join(ours.name), ours.name)?,
+    );
     let dir = scratch.join(trimmed.name);
     write_consumer(&dir, &trimmed, &lock)?;
     let listing = tree(&dir, trimmed.name)?;
@@ -147,6 +167,13 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
     let profile = if release { "release" } else { "debug" };
     let peer_label = format!("aws-config {aws_config_req} + aws-sdk-sts {aws_sts_req}");
     let mut results = added_rows(floor_cost, awsauth, aws_sdk, profile, &peer_label);
+    results.extend(signer_rows(
+        floor_cost,
+        signer_cost,
+        aws_sdk,
+        profile,
+        &peer_label,
+    ));
     results.push(BenchResult {
         measure: "footprint: crates of awsauth with chain + static + profile alone".to_owned(),
         awsauth: trimmed_crates as f64,
@@ -172,6 +199,13 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
         aws_sdk.crates,
     );
     println!(
+        "floor + aws-sigv4 (the signer the design keeps): {:.1} s, {} crates; awsauth adds {} crates beyond it: {}",
+        signer_cost.build.as_secs_f64(),
+        signer_cost.crates,
+        beyond_signer.len(),
+        beyond_signer.join(" ")
+    );
+    println!(
         "awsauth with chain + static + profile: {trimmed_crates} crates{}",
         if network.is_empty() {
             ", none of the network stack".to_owned()
@@ -190,6 +224,14 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
     }
     Ok(())
 }
+
+/// The signer awsauth builds on and keeps (the issue's rule: aws-sigv4 stays), with the two SDK
+/// crates its API takes; written as the workspace writes them.
+const SIGNER: &[&str] = &[
+    "aws-sigv4",
+    "aws-credential-types",
+    "aws-smithy-runtime-api",
+];
 
 /// The service floor's `[dependencies]` lines, at the workspace's requirements.
 fn service_floor(root: &Path) -> Result<String, String> {
@@ -219,6 +261,27 @@ fn workspace_requirement(root: &Path, name: &str) -> Result<String, String> {
             "{} has no version for {name} in [workspace.dependencies]",
             path.display()
         )
+    })
+}
+
+/// The workspace's whole specification of `name` (`"1.3"` or `{ version = …, features = … }`),
+/// as written on its line of `[workspace.dependencies]`.
+fn workspace_spec(root: &Path, name: &str) -> Result<String, String> {
+    let path = root.join("Cargo.toml");
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    spec_in(&text, name).ok_or_else(|| {
+        format!(
+            "{} has no line for {name} in [workspace.dependencies]",
+            path.display()
+        )
+    })
+}
+
+fn spec_in(manifest: &str, name: &str) -> Option<String> {
+    manifest.lines().find_map(|l| {
+        let rest = l.trim_start().strip_prefix(name)?.trim_start();
+        Some(rest.strip_prefix('=')?.trim().to_owned())
     })
 }
 
@@ -412,6 +475,61 @@ fn added_rows(
     ]
 }
 
+/// What the signer alone adds to the floor, against what the peer adds: the part of awsauth's
+/// footprint the design keeps on purpose (no goal: it is reported, not judged).
+fn signer_rows(
+    floor: Cost,
+    signer: Cost,
+    peer: Cost,
+    profile: &str,
+    peer_label: &str,
+) -> Vec<BenchResult> {
+    let peer_time = (peer.build.as_secs_f64() - floor.build.as_secs_f64()).max(0.0);
+    let row = |measure: String, ours: f64, peer: f64, unit: &str| BenchResult {
+        measure,
+        awsauth: ours,
+        peer: Some(peer),
+        unit: unit.to_owned(),
+        peer_name: Some(format!("{peer_label}, default features")),
+        goal: None,
+        holds: None,
+    };
+    vec![
+        row(
+            format!("footprint: of it, aws-sigv4's clean {profile} build time"),
+            round_tenths((signer.build.as_secs_f64() - floor.build.as_secs_f64()).max(0.0)),
+            round_tenths(peer_time),
+            "s",
+        ),
+        row(
+            "footprint: of it, aws-sigv4's crates".to_owned(),
+            signer.crates.saturating_sub(floor.crates) as f64,
+            peer.crates.saturating_sub(floor.crates) as f64,
+            "crates",
+        ),
+    ]
+}
+
+/// The packages (`name vX`) in the `with` tree that the `base` tree lacks, sorted.
+fn beyond(base: &str, with: &str) -> Vec<String> {
+    let packages = |tree: &str| -> BTreeSet<String> {
+        tree.lines()
+            .filter_map(|line| {
+                let mut words = line.split_whitespace();
+                let (name, version) = (words.next()?, words.next()?);
+                version
+                    .starts_with('v')
+                    .then(|| format!("{name} {version}"))
+            })
+            .collect()
+    };
+    let base = packages(base);
+    packages(with)
+        .into_iter()
+        .filter(|p| !base.contains(p) && !p.starts_with("footprint-"))
+        .collect()
+}
+
 fn round_tenths(x: f64) -> f64 {
     (x * 10.0).round() / 10.0
 }
@@ -515,6 +633,50 @@ mod tests {
             "{table}"
         );
         assert!(table.contains("0.38×"), "{table}");
+    }
+
+    #[test]
+    fn the_signers_share_and_what_awsauth_adds_beyond_it() {
+        let floor = Cost {
+            build: Duration::from_secs(30),
+            crates: 50,
+        };
+        let signer = Cost {
+            build: Duration::from_secs(70),
+            crates: 80,
+        };
+        let peer = Cost {
+            build: Duration::from_secs(330),
+            crates: 195,
+        };
+        let rows = signer_rows(floor, signer, peer, "debug", "x");
+        assert_eq!((rows[0].awsauth, rows[0].peer), (40.0, Some(300.0)));
+        assert_eq!((rows[1].awsauth, rows[1].peer), (30.0, Some(145.0)));
+        assert!(rows.iter().all(|r| r.goal.is_none() && r.holds.is_none()));
+        let base = "footprint-aws-sigv4 v0.0.0 (/t)\naws-sigv4 v1.6.4\nhex v0.4.3\n";
+        let with = "footprint-awsauth v0.0.0 (/t)\nawsauth v0.1.0 (/w)\nhex v0.4.3\n\
+                    p256 v0.14.0\nawsauth v0.1.0 (/w) (*)\n";
+        assert_eq!(beyond(base, with), ["awsauth v0.1.0", "p256 v0.14.0"]);
+    }
+
+    #[test]
+    fn the_signer_is_written_as_the_workspace_writes_it() {
+        let root = cmd::workspace_root();
+        for name in SIGNER {
+            let spec = workspace_spec(&root, name).unwrap();
+            assert!(
+                spec.starts_with('"') || spec.starts_with('{'),
+                "{name} = {spec}"
+            );
+        }
+        assert_eq!(
+            spec_in(
+                "a = \"1\"\naws-sigv4 = { version = \"1.6\" }\n",
+                "aws-sigv4"
+            )
+            .as_deref(),
+            Some("{ version = \"1.6\" }")
+        );
     }
 
     #[test]
