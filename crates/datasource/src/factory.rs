@@ -1,11 +1,12 @@
 //! [`StandardFactory`]: the [`SourceFactory`] that builds awsauth's real sources.
 
+use std::collections::HashMap;
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use awsauth_chain::{Ec2IamRole, profile_chain};
 use awsauth_core::CredentialSource;
-use awsauth_sts_assume::AssumeRoleSource;
+use awsauth_sts_assume::{AssumeRoleSource, StsClient};
 
 use crate::{AssumeRoleParams, SourceFactory, StsOptions};
 
@@ -41,8 +42,33 @@ use crate::{AssumeRoleParams, SourceFactory, StsOptions};
 /// ```
 #[derive(Debug, Clone, Default)]
 pub struct StandardFactory {
+    /// Shared by clones, as the sessions they build share the clients.
+    sts_clients: Arc<StsClients>,
     #[cfg(feature = "sdk")]
     sdk_default_chain: bool,
+}
+
+/// One STS client per distinct [`StsOptions`] of the data sources' own assume-role hops,
+/// shared by their sessions: a server may hold a hundred thousand sessions with a handful of
+/// distinct options, and a client is only settings. Bounded: past [`Self::MAX`] distinct
+/// options a session gets a client of its own.
+#[derive(Debug, Default)]
+struct StsClients(Mutex<HashMap<StsOptions, StsClient>>);
+
+impl StsClients {
+    const MAX: usize = 256;
+
+    fn get(&self, options: &StsOptions) -> StsClient {
+        let mut clients = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(client) = clients.get(options) {
+            return client.clone();
+        }
+        let client = options.client(None);
+        if clients.len() < Self::MAX {
+            clients.insert(options.clone(), client.clone());
+        }
+        client
+    }
 }
 
 impl StandardFactory {
@@ -101,7 +127,7 @@ impl SourceFactory for StandardFactory {
     ) -> Arc<dyn CredentialSource> {
         let mut source = AssumeRoleSource::from_shared(base, params.role_arn)
             .duration(params.duration)
-            .sts_client(params.sts.client(None));
+            .sts_client(self.sts_clients.get(&params.sts));
         if let Some(external_id) = params.external_id {
             source = source.external_id(external_id);
         }
@@ -109,5 +135,31 @@ impl SourceFactory for StandardFactory {
             source = source.session_name(session_name);
         }
         Arc::new(source)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_distinct_sts_options_gets_its_own_settings_past_the_bound_too() {
+        let clients = StsClients::default();
+        for i in 0..StsClients::MAX + 10 {
+            let region = format!("eu-test-{i}");
+            let client = clients.get(&StsOptions::in_region(&region));
+            assert_eq!(client.config().region.as_deref(), Some(region.as_str()));
+        }
+        // A shared client answers for its own options only.
+        let fips = clients.get(&StsOptions::in_region("eu-test-1").use_fips(true));
+        assert_eq!(fips.config().use_fips, Some(true));
+        assert_eq!(
+            clients
+                .get(&StsOptions::in_region("eu-test-1"))
+                .config()
+                .use_fips,
+            None
+        );
+        assert_eq!(clients.0.lock().unwrap().len(), StsClients::MAX);
     }
 }

@@ -1,5 +1,6 @@
 //! [`StsClient`]: the three STS operations over the shared HTTP client.
 
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use awsauth_core::{Context, Credentials, Provenance, REDACTED, SecretString, timefmt};
@@ -189,9 +190,11 @@ pub struct AssumedRole {
 /// Our STS client: the query protocol over [`awsauth_http`], with retries on throttling,
 /// `IDPCommunicationError` and 5xx, and SigV4 from the `aws-sigv4` crate.
 ///
-/// Cheap to clone; holds only settings. The HTTP client comes from the [`Context`] on every
-/// call ([`HttpClient::from_context`]), and the endpoint is resolved per call from the
-/// context's environment, so a changed `AWS_REGION` is seen.
+/// Cheap to clone: one shared, immutable copy of its settings (a clone is a reference count;
+/// a setter on a shared client copies them first), so a server's sessions with the same STS
+/// options can share one. The HTTP client comes from the [`Context`] on every call
+/// ([`HttpClient::from_context`]), and the endpoint is resolved per call from the context's
+/// environment, so a changed `AWS_REGION` is seen.
 ///
 /// ```
 /// use awsauth_core::{Context, MapEnv};
@@ -202,12 +205,21 @@ pub struct AssumedRole {
 /// ```
 #[derive(Debug, Clone, Default)]
 pub struct StsClient {
+    config: Arc<ClientConfig>,
+}
+
+#[derive(Debug, Clone, Default)]
+struct ClientConfig {
     endpoint: EndpointConfig,
-    /// Boxed: usually unset, and a server may keep one client per data source.
-    settings: Option<Box<HttpSettings>>,
+    /// `None`: [`HttpSettings::sts`].
+    settings: Option<HttpSettings>,
 }
 
 impl StsClient {
+    fn endpoint_mut(&mut self) -> &mut EndpointConfig {
+        &mut Arc::make_mut(&mut self.config).endpoint
+    }
+
     /// A client that resolves everything from the environment.
     pub fn new() -> Self {
         Self::default()
@@ -216,56 +228,56 @@ impl StsClient {
     /// An explicit endpoint URL (wins over `AWS_ENDPOINT_URL_STS` / `AWS_ENDPOINT_URL`);
     /// blank means unset.
     pub fn endpoint_url(mut self, url: impl Into<String>) -> Self {
-        self.endpoint.endpoint_url = Some(url.into());
+        self.endpoint_mut().endpoint_url = Some(url.into());
         self
     }
 
     /// An explicit region (wins over `AWS_REGION` / `AWS_DEFAULT_REGION`); blank means unset.
     pub fn region(mut self, region: impl Into<String>) -> Self {
-        self.endpoint.region = Some(region.into());
+        self.endpoint_mut().region = Some(region.into());
         self
     }
 
     /// A profile's `region`: below an explicit region and `AWS_REGION` / `AWS_DEFAULT_REGION`
     /// ([`choose_region`](crate::choose_region)); blank means unset.
     pub fn profile_region(mut self, region: impl Into<String>) -> Self {
-        self.endpoint.profile_region = Some(region.into());
+        self.endpoint_mut().profile_region = Some(region.into());
         self
     }
 
     /// Use (or refuse) FIPS endpoints regardless of `AWS_USE_FIPS_ENDPOINT`.
     pub fn use_fips(mut self, on: bool) -> Self {
-        self.endpoint.use_fips = Some(on);
+        self.endpoint_mut().use_fips = Some(on);
         self
     }
 
     /// Allow plain `http://` to a non-loopback host; see
     /// [`EndpointConfig::allow_insecure_http`].
     pub fn allow_insecure_http(mut self, on: bool) -> Self {
-        self.endpoint.allow_insecure_http = on;
+        self.endpoint_mut().allow_insecure_http = on;
         self
     }
 
     /// Replaces the whole endpoint configuration.
     pub fn endpoint_config(mut self, config: EndpointConfig) -> Self {
-        self.endpoint = config;
+        *self.endpoint_mut() = config;
         self
     }
 
     /// Time-outs, attempts and the body cap ([`HttpSettings::sts`] by default).
     pub fn http_settings(mut self, settings: HttpSettings) -> Self {
-        self.settings = Some(Box::new(settings));
+        Arc::make_mut(&mut self.config).settings = Some(settings);
         self
     }
 
     /// The endpoint configuration.
     pub fn config(&self) -> &EndpointConfig {
-        &self.endpoint
+        &self.config.endpoint
     }
 
     /// The endpoint a call would use now. No network.
     pub fn resolve_endpoint(&self, cx: &Context) -> Result<ResolvedEndpoint, EndpointError> {
-        resolve_endpoint(cx, &self.endpoint)
+        resolve_endpoint(cx, &self.config.endpoint)
     }
 
     /// `AssumeRole`, signed with `base`. Validates `input` first; nothing is sent when it is
@@ -396,9 +408,9 @@ impl StsClient {
             .body(Bytes::from_owner(body))
             .allow_proxy(true);
         let settings = self
+            .config
             .settings
-            .as_deref()
-            .cloned()
+            .clone()
             .unwrap_or_else(HttpSettings::sts);
         let mut offset = ClockSkew::offset(cx, endpoint.url());
         let mut resigned = false;
