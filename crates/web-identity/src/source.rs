@@ -264,6 +264,16 @@ impl WebIdentitySource {
                 format!("{where_} is empty"),
             ));
         }
+        // A JWT is base64url text and dots; a control character means the wrong file or a
+        // corrupted one, and STS would only answer with a less helpful error.
+        if let Some(at) = text.expose_secret().find(char::is_control) {
+            return Err(CredentialError::invalid_configuration(
+                &self.name,
+                format!(
+                    "{where_} holds a control character at byte {at}; a web identity token is one line of base64url text"
+                ),
+            ));
+        }
         Ok(text)
     }
 

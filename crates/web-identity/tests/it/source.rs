@@ -194,6 +194,28 @@ async fn an_unreadable_token_names_the_path_and_the_fsgroup_fix() {
         .unwrap_err();
     assert!(err.to_string().contains("more than"), "{err}");
 
+    // A token with a NUL or another control character inside is no JWT: refused by name,
+    // without the token in the message, instead of being sent as it is.
+    for token in [
+        "eyJhbGciOiJSUzI1NiJ9\0.eyJzdWIiOiJ4In0.c2ln",
+        "eyJh\x1b[2Jbad.eyJ.c2ln",
+    ] {
+        let err = source
+            .provide(&cx(&as_refs(&env), token_fs(token)))
+            .await
+            .unwrap_err();
+        let text = err.to_string();
+        assert_eq!(err.kind(), ErrorKind::InvalidConfiguration, "{text}");
+        assert!(
+            text.contains("control character") && text.contains(TOKEN_PATH),
+            "{text}"
+        );
+        assert!(
+            !text.contains("eyJ"),
+            "the message quotes the token: {text}"
+        );
+    }
+
     assert!(
         server.received_requests().await.unwrap().is_empty(),
         "nothing is sent without a token"
