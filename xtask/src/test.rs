@@ -103,6 +103,8 @@ fn feature_matrix(env: &[(&str, &str)]) -> Result<(), String> {
     let runs = matrix::runs(&ws, &docs);
     let started = std::time::Instant::now();
     let mut failed = Vec::new();
+    // Each run's time, so the slow ones are known before the suite nears its time limit.
+    let mut took = Vec::new();
     for (i, run) in runs.iter().enumerate() {
         eprintln!(
             "xtask: feature matrix {}/{}: {}",
@@ -110,20 +112,29 @@ fn feature_matrix(env: &[(&str, &str)]) -> Result<(), String> {
             runs.len(),
             run.label
         );
+        let run_started = std::time::Instant::now();
         let outcome = match run.check {
             matrix::Check::Succeeds => cmd::cargo(&run.args, env),
             matrix::Check::NoNetworkStack => no_network_stack(&run.args),
         };
+        took.push((run_started.elapsed(), run.label.as_str()));
         if let Err(e) = outcome {
             eprintln!("xtask: {e}");
             failed.push(run.label.clone());
         }
     }
+    took.sort_by_key(|(time, _)| std::cmp::Reverse(*time));
+    let slowest: Vec<String> = took
+        .iter()
+        .take(5)
+        .map(|(time, label)| format!("{label} {:.0}s", time.as_secs_f64()))
+        .collect();
     eprintln!(
-        "xtask: feature matrix: {} run(s) in {:.0?}, {} failed",
+        "xtask: feature matrix: {} run(s) in {:.0?}, {} failed; slowest: {}",
         runs.len(),
         started.elapsed(),
-        failed.len()
+        failed.len(),
+        slowest.join(", ")
     );
     if failed.is_empty() {
         Ok(())
