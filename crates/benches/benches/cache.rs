@@ -228,16 +228,18 @@ fn print_summary() {
             median(PEER, 2) / median(variant, 2)
         );
     }
+    // Ratios only: absolute nanoseconds move too much between machines to be goals (a
+    // virtual machine's clock read alone can take 20 ns).
     println!(
-        "goals: sync accessor <= 20 ns, async trait path <= 50 ns, >= 6x faster than aws-config"
+        "goals: sync accessor >= 10x, async trait path through Arc<dyn> >= 6x faster than aws-config"
     );
     let peer = median(PEER, 1);
-    for (variant, measure, goal_ns) in [
-        (0, "cache: cached read, sync current(now), 1 thread", 20.0),
+    for (variant, measure, goal) in [
+        (0, "cache: cached read, sync current(now), 1 thread", 10.0),
         (
             3,
             "cache: cached read, async trait path resolve(&cx) via Arc<dyn>, 1 thread",
-            50.0,
+            6.0,
         ),
     ] {
         let ours = median(variant, 1);
@@ -245,8 +247,8 @@ fn print_summary() {
             measure,
             ours,
             Some(peer),
-            &format!("≤ {goal_ns} ns and ≥ 6× faster than aws-config"),
-            ours <= goal_ns && peer / ours >= 6.0,
+            &format!("≥ {goal}× faster than aws-config"),
+            peer / ours >= goal,
         );
     }
 }
