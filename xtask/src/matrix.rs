@@ -3,7 +3,8 @@
 //!
 //! | run | why |
 //! |---|---|
-//! | the facade with no feature, with each feature alone | its docs promise every feature builds alone |
+//! | the facade with no feature, with each default feature alone | its docs promise every feature builds alone |
+//! | the facade with each opt-in feature (outside `default`, e.g. `sdk`) alone, `cargo check --tests` | it builds alone; its tests run in the every-feature run below, where the same code is on — and a second configuration of the AWS SDK's stack would cost the suite more than a minute to link |
 //! | the facade with each combination its README, its crate docs or the workspace README show (`default-features = false, features = [...]`) | a documented setup must build and work |
 //! | the facade with every feature, together with every other crate that has features gating its own code, all of them on | `default` plus the opt-in ones (`sdk`), doctests included; `awsauth-chain`'s and `awsauth-datasource`'s `sdk` (a feature that only forwards to a third-party crate's, like `awsauth-sdk`'s `sso`, gates none of ours and is left out). One build, so the aws-config stack is compiled once for it |
 //!
@@ -57,6 +58,11 @@ pub(crate) fn runs(ws: &Workspace, facade_docs: &str) -> Vec<Run> {
     let mut runs = Vec::new();
     if let Some(facade) = ws.package(FACADE) {
         let named: Vec<&str> = sorted_features(facade);
+        let defaults: BTreeSet<&str> = facade
+            .features
+            .get("default")
+            .map(|d| d.iter().map(String::as_str).collect())
+            .unwrap_or_default();
         let mut combinations: Vec<Vec<String>> = vec![Vec::new()];
         combinations.extend(named.iter().map(|f| vec![(*f).to_owned()]));
         for documented in documented_combinations(facade_docs) {
@@ -69,13 +75,18 @@ pub(crate) fn runs(ws: &Workspace, facade_docs: &str) -> Vec<Run> {
         }
         let mut trees = Vec::new();
         for features in combinations {
-            let mut args = strings(&["test", "-p", FACADE, "--no-default-features", "--tests"]);
-            let label = if features.is_empty() {
+            let opt_in_alone = matches!(features.as_slice(), [f] if !defaults.contains(f.as_str()));
+            let verb = if opt_in_alone { "check" } else { "test" };
+            let mut args = strings(&[verb, "-p", FACADE, "--no-default-features", "--tests"]);
+            let mut label = if features.is_empty() {
                 format!("{FACADE} without features")
             } else {
                 args.extend(["--features".to_owned(), features.join(",")]);
                 format!("{FACADE} with {}", features.join(" + "))
             };
+            if opt_in_alone {
+                label.push_str(" (checked; tested with every feature)");
+            }
             if features
                 .iter()
                 .all(|f| WITHOUT_NETWORK.contains(&f.as_str()))
@@ -243,7 +254,7 @@ awsauth = { version = "0.1", features = ["sdk"] }
                 "awsauth with profile + static: no network stack",
                 "awsauth without features",
                 "awsauth with profile",
-                "awsauth with sdk",
+                "awsauth with sdk (checked; tested with every feature)",
                 "awsauth with static",
                 "awsauth with sts",
                 "awsauth with profile + static",
@@ -268,6 +279,14 @@ awsauth = { version = "0.1", features = ["sdk"] }
             ]
         );
         assert_eq!(runs[3].check, Check::NoNetworkStack);
+        // `sdk` is outside `default`: compile-checked alone, tested in the every-feature run.
+        assert_eq!(runs[6].args[0], "check");
+        assert!(
+            runs[6]
+                .args
+                .ends_with(&["--features".to_owned(), "sdk".to_owned()])
+        );
+        assert_eq!(runs[7].args[0], "test", "static is a default feature");
         assert!(runs[4..].iter().all(|r| r.check == Check::Succeeds));
         assert_eq!(
             runs[9].args,
