@@ -449,7 +449,7 @@ fn sts_sources_and_the_cache_leak_nothing() {
             assert_eq!(outcome.unwrap_err().code(), Some("InvalidIdentityToken"));
             fs.insert(TOKEN_FILE, format!("{WEB_IDENTITY_TOKEN}\u{0}"));
             let outcome = probe(&cap, "web identity nul", &source(), &cx).await;
-            assert!(outcome.is_err());
+            expect_kind(&outcome, ErrorKind::InvalidConfiguration);
             fs.remove(TOKEN_FILE);
             let outcome = probe(&cap, "web identity missing", &source(), &cx).await;
             expect_kind(&outcome, ErrorKind::InvalidConfiguration);

@@ -242,7 +242,8 @@ fn failures_at_trace_level_log_no_secret() {
             web_identity(&token_file),
             6,
         ),
-        (vec!["-vv", "resolve"], web_identity(&nul_token_file), 6),
+        // Refused before anything is sent (invalid configuration), and named without the token.
+        (vec!["-vv", "resolve"], web_identity(&nul_token_file), 5),
         (
             vec![
                 "-vv",
