@@ -52,8 +52,9 @@ const LEGACY_GLOBAL_REGIONS: &[&str] = &[
     "us-west-2",
 ];
 
-/// What the caller configured; everything else comes from the environment.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// What the caller configured; everything else comes from the environment. `Debug` hides any
+/// user information in the endpoint URL.
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct EndpointConfig {
     /// An explicit endpoint URL (Grafana's **Endpoint** field); wins over everything.
     pub endpoint_url: Option<String>,
@@ -70,6 +71,24 @@ pub struct EndpointConfig {
     /// Only code can turn this on (no environment variable does), for test rigs such as a
     /// LocalStack container reached by name.
     pub allow_insecure_http: bool,
+}
+
+impl fmt::Debug for EndpointConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EndpointConfig")
+            .field(
+                "endpoint_url",
+                &self
+                    .endpoint_url
+                    .as_deref()
+                    .map(awsauth_core::without_userinfo),
+            )
+            .field("region", &self.region)
+            .field("profile_region", &self.profile_region)
+            .field("use_fips", &self.use_fips)
+            .field("allow_insecure_http", &self.allow_insecure_http)
+            .finish()
+    }
 }
 
 /// Where a resolved endpoint came from.

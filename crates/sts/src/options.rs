@@ -16,7 +16,7 @@ use crate::StsClient;
 /// assert_eq!(options.use_fips, Some(true));
 /// assert_eq!(StsOptions::default().endpoint, None);
 /// ```
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+#[derive(Clone, Default, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub struct StsOptions {
     /// The STS region; wins over `AWS_REGION` / `AWS_DEFAULT_REGION` and a profile's `region`.
@@ -28,6 +28,20 @@ pub struct StsOptions {
     /// Use (`Some(true)`) or refuse (`Some(false)`) FIPS endpoints; `None` reads
     /// `AWS_USE_FIPS_ENDPOINT`.
     pub use_fips: Option<bool>,
+}
+
+/// Hides any user information in the endpoint URL.
+impl std::fmt::Debug for StsOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StsOptions")
+            .field("region", &self.region)
+            .field(
+                "endpoint",
+                &self.endpoint.as_deref().map(awsauth_core::without_userinfo),
+            )
+            .field("use_fips", &self.use_fips)
+            .finish()
+    }
 }
 
 impl StsOptions {

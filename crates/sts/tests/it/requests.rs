@@ -278,3 +278,20 @@ async fn a_context_without_an_http_client_sends_nothing() {
     assert!(!err.is_retryable(), "{err}");
     assert!(server.received_requests().await.unwrap().is_empty());
 }
+
+#[test]
+fn debug_of_the_sts_settings_hides_an_endpoint_urls_user_information() {
+    let url = "https://ops:hunter2@sts.example.com/";
+    let client = awsauth_sts::StsClient::new().endpoint_url(url);
+    let options = awsauth_sts::StsOptions::new().endpoint(url);
+    for debug in [
+        format!("{client:?}"),
+        format!("{:?}", client.config()),
+        format!("{options:?}"),
+    ] {
+        assert!(!debug.contains("hunter2"), "{debug}");
+        assert!(debug.contains("sts.example.com"), "{debug}");
+    }
+    // The value itself is kept for the endpoint rules, which refuse it.
+    assert_eq!(client.config().endpoint_url.as_deref(), Some(url));
+}
